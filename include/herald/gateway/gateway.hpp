@@ -1,0 +1,46 @@
+#pragma once
+/// A gateway delivers rendered messages to a provider (CONTRACT.md section 6).
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "herald/templating/message.hpp"
+
+namespace herald {
+
+/// How a provider answered one send.
+struct SendResult {
+  enum class Kind {
+    accepted,   ///< 2xx: the provider has it
+    transient,  ///< 408, 425, 429, 5xx, connect failure, timeout: try again later
+    permanent,  ///< any other 4xx: never retried, the message is `rejected`
+  };
+  Kind kind = Kind::accepted;
+  int http_status = 0;                 ///< 0 when no HTTP response came back
+  std::string gateway_message_id;      ///< the provider's id, when it gave one
+  std::string reason;                  ///< for outcomes and logs: no personal data, no secrets
+  std::optional<std::chrono::milliseconds> retry_after;  ///< from Retry-After, when given
+};
+
+std::string_view to_string(SendResult::Kind kind);
+
+/// Interface of every gateway type.
+class Gateway {
+ public:
+  virtual ~Gateway() = default;
+  /// Sends `message`. Never throws for provider failures: they come back as a SendResult.
+  virtual boost::asio::awaitable<SendResult> send(const Message& message) = 0;
+  /// The gateway's name in logs and metrics ("webhook", "file").
+  virtual std::string_view type() const = 0;
+};
+
+/// Classifies an HTTP status per section 6.
+SendResult::Kind classify_http_status(long status);
+
+/// Parses a Retry-After value (delta-seconds or an HTTP date relative to `now`).
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now);
+
+}  // namespace herald

@@ -1,0 +1,27 @@
+#include "herald/core/time_zones.hpp"
+
+#include <gtest/gtest.h>
+
+#include <date/tz.h>
+
+namespace herald {
+namespace {
+
+TEST(TimeZones, FindsIanaZonesFromSystemTzdata) {
+  TimeZones zones;
+  const auto* london = zones.find("Europe/London");
+  ASSERT_NE(london, nullptr);
+  EXPECT_EQ(london->name(), "Europe/London");
+  EXPECT_EQ(zones.find("Europe/London"), london);  // cached
+  EXPECT_NE(zones.find("Asia/Kathmandu"), nullptr);
+}
+
+TEST(TimeZones, RefusesUnknownAndHostileNames) {
+  TimeZones zones;
+  for (auto bad : {"Mars/Olympus_Mons", "", "../../etc/passwd", "/etc/localtime", "Europe/London\n",
+                   "Europe/../Europe/London", "UTC; rm -rf"})
+    EXPECT_EQ(zones.find(bad), nullptr) << bad;
+}
+
+}  // namespace
+}  // namespace herald
