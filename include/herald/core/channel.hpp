@@ -8,7 +8,9 @@ namespace herald {
 enum class Channel { email, sms };
 
 /// "email" or "sms".
-constexpr std::string_view to_string(Channel c) { return c == Channel::email ? "email" : "sms"; }
+constexpr std::string_view to_string(Channel c) {
+  return c == Channel::email ? "email" : "sms";
+}
 
 /// The channel named `name`, or nullopt.
 constexpr std::optional<Channel> channel_from_string(std::string_view name) {

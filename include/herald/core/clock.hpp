@@ -1,7 +1,9 @@
 #pragma once
 /// Time as herald sees it: instants in UTC at millisecond resolution, read through an injected
 /// clock so that every decision can be tested to the minute.
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace herald {
 
@@ -19,20 +21,22 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   Instant now() const override {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
   }
 };
 
-/// A clock that only moves when told to.
+/// A clock that only moves when told to. Safe to move from a test thread while the daemon's
+/// loop reads it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(Instant start = {}) : now_(start) {}
-  Instant now() const override { return now_; }
-  void set(Instant t) { now_ = t; }
-  void advance(std::chrono::milliseconds d) { now_ += d; }
+  explicit ManualClock(Instant start = {}) : now_ms_(start.time_since_epoch().count()) {}
+  Instant now() const override { return Instant{std::chrono::milliseconds{now_ms_.load()}}; }
+  void set(Instant t) { now_ms_ = t.time_since_epoch().count(); }
+  void advance(std::chrono::milliseconds d) { now_ms_ += d.count(); }
 
  private:
-  Instant now_;
+  std::atomic<std::int64_t> now_ms_;
 };
 
 }  // namespace herald

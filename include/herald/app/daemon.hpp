@@ -1,0 +1,66 @@
+#pragma once
+/// `herald run`: the consumer loop, the schedule loop and their shutdown, on one io_context.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "herald/app/dispatcher.hpp"
+#include "herald/core/async_semaphore.hpp"
+#include "herald/http/http_client.hpp"
+#include "herald/redis/redis_client.hpp"
+
+namespace herald {
+
+class Daemon {
+ public:
+  /// `config` and `templates` have been validated (check-config's rules).
+  Daemon(boost::asio::io_context& io, std::shared_ptr<const Config> config,
+         std::shared_ptr<const TemplateSet> templates, const Clock& clock);
+  ~Daemon();
+
+  /// Runs until stop() and the drain that follows; returns the process exit code.
+  boost::asio::awaitable<int> run();
+
+  /// Stops reading new work; what is in flight finishes (up to `drain_timeout`) and is
+  /// acknowledged. Safe to call more than once.
+  void stop();
+
+  /// Dispatcher counters (for the status line and tests).
+  const DispatchCounters& counters() const { return dispatcher_->counters(); }
+
+  /// How long stop() waits for work in flight.
+  std::chrono::milliseconds drain_timeout{10000};
+
+ private:
+  boost::asio::awaitable<void> consume();
+  boost::asio::awaitable<void> schedule();
+  boost::asio::awaitable<void> handle(StreamEntry entry);
+  boost::asio::awaitable<void> deliver(std::string id, Instant lease_until);
+  boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  void notify_status();
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<const Config> config_;
+  const Clock& clock_;
+  TimeZones zones_;
+  RedisClient reader_;
+  RedisClient writer_;
+  HttpClient http_;
+  NotificationStore store_;
+  StreamSource source_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  AsyncSemaphore in_flight_;
+  std::size_t busy_ = 0;
+  std::unordered_set<std::string> entries_in_hand_;
+  bool stopping_ = false;
+  boost::asio::steady_timer wake_;
+  std::unique_ptr<class SystemdNotifier> systemd_;
+};
+
+}  // namespace herald

@@ -1,0 +1,40 @@
+#pragma once
+/// From event JSON to the messages it asks for: parse, find the rule, choose the channels, render
+/// every message. Pure: shared by the daemon and the `render` and `plan` commands, so that what
+/// they print is what the daemon does.
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "herald/config/config.hpp"
+#include "herald/core/time_zones.hpp"
+#include "herald/event/event.hpp"
+#include "herald/templating/message.hpp"
+#include "herald/templating/template_set.hpp"
+
+namespace herald {
+
+/// A valid event with its rule and one rendered message per channel it goes out on.
+struct PreparedEvent {
+  Event event;
+  const Rule* rule = nullptr;     ///< points into the Config it was prepared with
+  std::vector<Message> messages;  ///< in rule channel order
+};
+
+/// Why an event cannot be delivered (the dead-letter reason), with what could be read of it
+/// for the outcome.
+struct PreparationError {
+  std::string reason;
+  std::string event_id;  ///< "" when unreadable
+  std::string case_ref;
+  std::string status;
+};
+
+/// Parses `json` and renders its messages; every message or none (no half-filled message).
+std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view json,
+                                                            const Config& config,
+                                                            const TemplateSet& templates,
+                                                            TimeZones& zones);
+
+}  // namespace herald

@@ -1,0 +1,235 @@
+#include "herald/app/daemon.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "herald/app/systemd_notifier.hpp"
+#include "herald/core/logging.hpp"
+
+namespace herald {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+RedisEndpoint endpoint_of(const Config& config) {
+  // check-config's rules have validated the URL already.
+  return parse_redis_url(config.redis.url).value_or(RedisEndpoint{});
+}
+
+RedisClientOptions redis_options(const Config& config, const char* name) {
+  RedisClientOptions o;
+  o.connect_timeout = config.redis.command_timeout;
+  o.reconnect_min = config.redis.reconnect_min;
+  o.reconnect_max = config.redis.reconnect_max;
+  o.name = name;
+  return o;
+}
+
+// A coroutine that throws is a bug: let it end the process (systemd restarts it, nothing is
+// acknowledged that was not finished) instead of vanishing silently.
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+}  // namespace
+
+Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
+               std::shared_ptr<const TemplateSet> templates, const Clock& clock)
+    : io_(io),
+      config_(config),
+      clock_(clock),
+      reader_(io.get_executor(), endpoint_of(*config), redis_options(*config, "herald-reader")),
+      writer_(io.get_executor(), endpoint_of(*config), redis_options(*config, "herald-writer")),
+      http_(io.get_executor()),
+      store_(writer_, config->redis),
+      source_(reader_, config->redis),
+      in_flight_(io.get_executor(), config->limits.max_in_flight),
+      wake_(io),
+      systemd_(std::make_unique<SystemdNotifier>(io.get_executor())) {
+  auto gateways = std::make_shared<const Gateways>(make_gateways(*config, http_));
+  dispatcher_ = std::make_unique<Dispatcher>(
+      clock_, zones_, store_, DispatchSettings{config, std::move(templates), std::move(gateways)});
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  logger("app")->info("msg=\"stopping: no new work, finishing what is in flight\" in_flight={}",
+                      busy_);
+  systemd_->stopping();
+  reader_.close();  // aborts the blocking XREADGROUP at once
+  wake_.expires_at(asio::steady_timer::time_point::min());  // wakes every sleeper, now and later
+  in_flight_.cancel_all();
+}
+
+asio::awaitable<void> Daemon::sleep(std::chrono::milliseconds d) {
+  // Every sleep also waits on `wake_`, which stop() makes expire: shutdown is a cancellation,
+  // not a flag polled now and then.
+  asio::steady_timer timer(io_, d);
+  boost::system::error_code ec;
+  auto wait = timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  using namespace asio::experimental::awaitable_operators;
+  co_await (std::move(wait) || wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec)));
+}
+
+asio::awaitable<bool> Daemon::connect_with_retry(RedisClient& client, const char* role) {
+  auto delay = config_->redis.reconnect_min;
+  bool warned = false;
+  while (!stopping_) {
+    auto ec = co_await client.connect();
+    if (!ec) {
+      if (warned) logger("redis")->info("msg=\"connected to Redis\" connection={}", role);
+      co_return true;
+    }
+    if (!warned)
+      logger("redis")->error(
+          "msg=\"cannot connect to Redis, retrying\" connection={} url={} error={}", role,
+          log_value(redacted(endpoint_of(*config_))), log_value(ec.message()));
+    warned = true;
+    co_await sleep(delay);
+    delay = std::min(delay * 2, config_->redis.reconnect_max);
+  }
+  co_return false;
+}
+
+asio::awaitable<int> Daemon::run() {
+  auto log = logger("app");
+  wake_.expires_at(asio::steady_timer::time_point::max());
+  systemd_->status("connecting to Redis");
+  if (!co_await connect_with_retry(writer_, "writer") ||
+      !co_await connect_with_retry(reader_, "reader"))
+    co_return 0;
+  for (auto delay = config_->redis.reconnect_min; !stopping_;) {
+    auto ec = co_await source_.ensure_group();
+    if (!ec) break;
+    co_await sleep(delay);
+    delay = std::min(delay * 2, config_->redis.reconnect_max);
+  }
+  if (stopping_) co_return 0;
+
+  log->info("msg=started stream={} group={} consumer={}", log_value(config_->redis.stream),
+            log_value(config_->redis.group), log_value(config_->redis.consumer));
+  systemd_->ready();
+  systemd_->start_watchdog();
+  notify_status();
+
+  using namespace asio::experimental::awaitable_operators;
+  co_await (consume() && schedule());
+
+  // Drain: what is in flight finishes and is acknowledged; what cannot finish in time stays
+  // unacknowledged (or leased) and is picked up again after a restart.
+  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  while (busy_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    asio::steady_timer timer(io_, 20ms);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (busy_ > 0)
+    log->warn("msg=\"drain timed out; unfinished work will be picked up after restart\" left={}",
+              busy_);
+  const auto& c = counters();
+  log->info("msg=stopped events={} sent={} deferred={} invalid={} rejected={} suppressed={}",
+            c.events, c.sent, c.deferred, c.invalid, c.rejected, c.suppressed);
+  writer_.close();
+  co_return 0;
+}
+
+asio::awaitable<void> Daemon::consume() {
+  auto log = logger("source");
+  auto delay = config_->redis.reconnect_min;
+  bool failing = false;
+  while (!stopping_) {
+    auto batch = co_await source_.next_batch();
+    if (stopping_) break;
+    if (!batch) {
+      if (!failing)
+        log->warn("msg=\"cannot read the stream, retrying\" error={}",
+                  log_value(batch.error().message()));
+      failing = true;
+      source_.replay_pending();
+      co_await sleep(delay);
+      delay = std::min(delay * 2, config_->redis.reconnect_max);
+      continue;
+    }
+    if (failing) log->info("msg=\"reading the stream again\"");
+    failing = false;
+    delay = config_->redis.reconnect_min;
+    for (auto& entry : *batch) {
+      // Replaying our pending list can return entries we are still handling.
+      if (entries_in_hand_.contains(entry.id)) continue;
+      if (!co_await in_flight_.acquire()) break;
+      if (stopping_) {
+        in_flight_.release();
+        break;
+      }
+      entries_in_hand_.insert(entry.id);
+      ++busy_;
+      asio::co_spawn(io_, handle(std::move(entry)), rethrow);
+    }
+  }
+}
+
+asio::awaitable<void> Daemon::handle(StreamEntry entry) {
+  SemaphoreUnit unit(in_flight_);
+  auto ec = co_await dispatcher_->handle_entry(entry);
+  if (ec) {
+    logger("dispatch")
+        ->warn("msg=\"entry left unacknowledged, will be read again\" entry={} error={}",
+               log_value(entry.id), log_value(ec.message()));
+    source_.replay_pending();
+  }
+  entries_in_hand_.erase(entry.id);
+  --busy_;
+}
+
+asio::awaitable<void> Daemon::schedule() {
+  auto log = logger("scheduler");
+  const auto& cfg = config_->schedule;
+  auto last_status = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const Instant now = clock_.now();
+    auto ids = co_await store_.claim_due(now, now + cfg.lease, cfg.batch_size);
+    if (!ids) {
+      co_await sleep(cfg.poll_interval);
+      continue;
+    }
+    for (auto& id : *ids) {
+      if (!co_await in_flight_.acquire()) break;
+      if (stopping_) {
+        in_flight_.release();
+        break;
+      }
+      ++busy_;
+      asio::co_spawn(io_, deliver(std::move(id), now + cfg.lease), rethrow);
+    }
+    if (std::chrono::steady_clock::now() - last_status > 5s) {
+      notify_status();
+      last_status = std::chrono::steady_clock::now();
+    }
+    if (ids->size() < cfg.batch_size) co_await sleep(cfg.poll_interval);
+  }
+}
+
+asio::awaitable<void> Daemon::deliver(std::string id, Instant lease_until) {
+  SemaphoreUnit unit(in_flight_);
+  if (auto ec = co_await dispatcher_->deliver_due(id, lease_until))
+    logger("scheduler")
+        ->warn(
+            "msg=\"due notification not finished; it is due again when its lease ends\" "
+            "notification_id={} error={}",
+            log_value(id), log_value(ec.message()));
+  --busy_;
+}
+
+void Daemon::notify_status() {
+  const auto& c = counters();
+  systemd_->status(fmt::format("events {}, sent {}, deferred {}, invalid {}, in flight {}",
+                               c.events, c.sent, c.deferred, c.invalid, busy_));
+}
+
+}  // namespace herald

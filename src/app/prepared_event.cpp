@@ -1,0 +1,90 @@
+#include "herald/app/prepared_event.hpp"
+
+#include <boost/json.hpp>
+
+#include "herald/event/event_parser.hpp"
+#include "herald/rules/contact_plan.hpp"
+#include "herald/templating/renderer.hpp"
+
+namespace herald {
+namespace {
+
+// For the outcome of an invalid event: whatever identifiers can be read from it, so that the
+// case system can match the outcome to what it published. Only short, plain strings are taken.
+void read_identifiers(std::string_view json, PreparationError& error) {
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 32;
+  auto value = boost::json::parse(json, ec, {}, options);
+  if (ec || !value.is_object()) return;
+  auto take = [&](const char* key, std::string& out) {
+    auto* v = value.as_object().if_contains(key);
+    if (v && v->is_string() && v->as_string().size() <= 128) {
+      std::string s(v->as_string());
+      for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return;
+      out = std::move(s);
+    }
+  };
+  take("id", error.event_id);
+  take("case_ref", error.case_ref);
+  take("status", error.status);
+}
+
+std::string channel_list(const std::vector<Channel>& channels) {
+  std::string out;
+  for (auto c : channels) {
+    if (!out.empty()) out += ", ";
+    out += to_string(c);
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view json,
+                                                            const Config& config,
+                                                            const TemplateSet& templates,
+                                                            TimeZones& zones) {
+  EventParserOptions options;
+  options.max_event_bytes = config.limits.max_event_bytes;
+  options.default_timezone = config.contact.timezone;
+  auto parsed = parse_event(json, options, zones);
+  if (auto* error = std::get_if<EventError>(&parsed)) {
+    PreparationError out{error->reason};
+    if (json.size() <= config.limits.max_event_bytes) read_identifiers(json, out);
+    return out;
+  }
+  PreparedEvent prepared{std::move(std::get<Event>(parsed))};
+  const Event& event = prepared.event;
+  auto fail = [&](std::string reason) {
+    return PreparationError{std::move(reason), event.id, event.case_ref, event.status};
+  };
+
+  prepared.rule = config.rule_for(event.status);
+  if (!prepared.rule) return fail("no rule for status '" + event.status + "'");
+  const Rule& rule = *prepared.rule;
+
+  auto channels = select_channels(event, rule);
+  if (channels.empty()) {
+    std::vector<Channel> held;
+    if (event.recipient.email) held.push_back(Channel::email);
+    if (event.recipient.phone) held.push_back(Channel::sms);
+    return fail(
+        "no channel to send on: the rule allows " + channel_list(rule.channels) +
+        ", the recipient chose " +
+        channel_list(event.recipient.channels.empty() ? rule.channels : event.recipient.channels) +
+        " and has details for " + channel_list(held));
+  }
+
+  const Template* tmpl = templates.find(rule.template_name);
+  if (!tmpl) return fail("template '" + rule.template_name + "' is not loaded");
+  for (auto channel : channels) {
+    auto rendered = render_message(*tmpl, event, channel);
+    if (auto* error = std::get_if<RenderError>(&rendered)) return fail(error->reason);
+    prepared.messages.push_back(std::move(std::get<Message>(rendered)));
+  }
+  return prepared;
+}
+
+}  // namespace herald

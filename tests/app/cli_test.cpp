@@ -1,0 +1,166 @@
+// The herald binary as a user runs it (CONTRACT.md section 2).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <boost/json.hpp>
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+
+Run herald(const std::string& args, const std::string& stdin_text = "") {
+  auto dir = std::filesystem::temp_directory_path();
+  auto in = dir / ("herald-cli-in-" + std::to_string(::getpid()));
+  std::ofstream(in) << stdin_text;
+  std::string command = std::string(HERALD_BINARY) + " " + args + " <" + in.string() + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = ::pclose(pipe);
+  std::filesystem::remove(in);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const std::string kDemo = std::string(HERALD_SOURCE_DIR) + "/config/demo.yaml";
+
+std::string event(const std::string& extra_recipient = "") {
+  return R"({"id":"evt-cli-1","case_ref":"GWF012345678","status":"application_received",
+             "occurred_at":"2026-11-22T10:15:00Z","recipient":{"name":"KATIE MCNALLY","title":"Ms",
+             "email":"katie@example.org","phone":"07700 900123","timezone":"Europe/London")" +
+         extra_recipient + R"(},"data":{}})";
+}
+
+TEST(Cli, PrintsTheVersion) {
+  auto r = herald("version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("herald ", 0), 0u);
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* command : {"run", "check-config", "render", "plan"}) {
+    auto r = herald(std::string(command) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << command;
+    EXPECT_NE(r.out.find(std::string("herald ") + command), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--config"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(herald("--help").exit_code, 0);
+}
+
+TEST(Cli, BadUsageExitsWithTwoAndSaysWhy) {
+  auto r = herald("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("unknown command 'frobnicate'"), std::string::npos);
+  r = herald("plan --config " + kDemo + " -", event());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--now is required"), std::string::npos) << r.out;
+  r = herald("render --no-such-flag");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, ChecksTheShippedConfigs) {
+  for (const char* file : {"/config/demo.yaml", "/config/herald.yaml"}) {
+    auto r = herald(std::string("check-config --config ") + HERALD_SOURCE_DIR + file);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
+  }
+}
+
+TEST(Cli, CheckConfigListsEveryProblemAtOnceWithKeyAndLine) {
+  auto dir = std::filesystem::temp_directory_path() / ("herald-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bad.yaml") << "redis:\n"
+                                     "  url: http://nope\n"
+                                     "  colour: blue\n"
+                                     "contact:\n"
+                                     "  window: { start: \"21:00\", end: \"20:00\" }\n"
+                                     "templates:\n"
+                                     "  dir: " HERALD_SOURCE_DIR "/config/templates\n"
+                                     "rules:\n"
+                                     "  - { status: application_received, template: application_received, channels: [email, fax] }\n"
+                                     "gateways:\n"
+                                     "  email: { type: pigeon }\n";
+  auto r = herald("check-config --config " + (dir / "bad.yaml").string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 2);
+  for (const char* key : {"redis.url", "redis.colour", "contact.window", "rules[0].channels[1]",
+                          "gateways.email.type"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << " missing from:\n" << r.out;
+  EXPECT_NE(r.out.find("bad.yaml:3:"), std::string::npos) << "line numbers:\n" << r.out;
+}
+
+TEST(Cli, MissingConfigFileIsBadInput) {
+  auto r = herald("check-config --config /nonexistent/herald.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("/nonexistent/herald.yaml"), std::string::npos);
+}
+
+TEST(Cli, RendersTheMessagesAnEventWouldProduce) {
+  auto r = herald("render --config " + kDemo + " -", event());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto messages = boost::json::parse(r.out).as_array();
+  ASSERT_EQ(messages.size(), 2u);
+  auto email = messages[0].as_object();
+  EXPECT_EQ(email.at("channel"), "email");
+  EXPECT_EQ(email.at("to"), "katie@example.org");
+  EXPECT_NE(std::string(email.at("subject").as_string()).find("GWF012345678"), std::string::npos);
+  EXPECT_NE(std::string(email.at("body").as_string()).find("Ms McNally"), std::string::npos);
+  EXPECT_TRUE(email.contains("html"));
+  EXPECT_EQ(email.at("language"), "en");
+  EXPECT_EQ(email.at("template"), "application_received");
+  auto sms = messages[1].as_object();
+  EXPECT_EQ(sms.at("channel"), "sms");
+  EXPECT_EQ(sms.at("to"), "+447700900123");
+  EXPECT_FALSE(sms.contains("subject"));
+  EXPECT_FALSE(sms.contains("html"));
+}
+
+TEST(Cli, RenderRefusesAnInvalidEventWithTheReason) {
+  auto r = herald("render --config " + kDemo + " -", event(R"(,"language":"fr")"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("language"), std::string::npos) << r.out;
+}
+
+TEST(Cli, PlansSendNowInsideTheWindowAndDeferOutsideIt) {
+  auto r = herald("plan --config " + kDemo + " --now 2026-11-23T12:00:00Z -", event());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto decisions = boost::json::parse(r.out).as_object().at("decisions").as_array();
+  ASSERT_EQ(decisions.size(), 2u);
+  for (const auto& d : decisions) {
+    EXPECT_EQ(d.at("action"), "send");
+    EXPECT_EQ(d.at("at"), "2026-11-23T12:00:00Z");
+  }
+  r = herald("plan --config " + kDemo + " --now 2026-11-23T21:00:00Z -", event());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  decisions = boost::json::parse(r.out).as_object().at("decisions").as_array();
+  for (const auto& d : decisions) {
+    EXPECT_EQ(d.at("action"), "defer");
+    EXPECT_EQ(d.at("at"), "2026-11-24T09:00:00Z");
+  }
+  // Kathmandu is UTC+05:45: 09:00 there is 03:15 UTC.
+  r = herald("plan --config " + kDemo + " --now 2026-11-23T01:00:00Z -",
+             event().replace(event().find("Europe/London"), 13, "Asia/Kathmandu"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  decisions = boost::json::parse(r.out).as_object().at("decisions").as_array();
+  EXPECT_EQ(decisions[0].at("at"), "2026-11-23T03:15:00Z");
+}
+
+TEST(Cli, PlanTakesEarlierFailedAttemptsIntoAccount) {
+  auto r = herald("plan --config " + kDemo +
+                      " --now 2026-11-23T10:00:00Z --failed 2026-11-23T09:00:00Z -",
+                  event());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto decisions = boost::json::parse(r.out).as_object().at("decisions").as_array();
+  EXPECT_EQ(decisions[0].at("action"), "defer");
+  EXPECT_EQ(decisions[0].at("at"), "2026-11-23T12:40:00Z");  // 09:00 + 3h40m
+}
+
+}  // namespace

@@ -1,0 +1,133 @@
+#include "harness.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <date/date.h>
+
+namespace herald::testing {
+
+using namespace std::chrono;
+
+Instant london(int hour, int minute, int day) {
+  auto d = date::sys_days{date::year{2026} / 11 / day};
+  return Instant{duration_cast<milliseconds>(d.time_since_epoch() + hours{hour} + minutes{minute})};
+}
+
+std::string event_json(const std::string& id, const std::string& status,
+                       boost::json::object recipient, boost::json::object data) {
+  boost::json::object r{{"name", "KATIE MCNALLY"},         {"title", "Ms"},
+                        {"email", "katie@example.org"},    {"phone", "07700 900123"},
+                        {"timezone", "Europe/London"},     {"language", "en"}};
+  for (auto& [k, v] : recipient) r[k] = v;
+  boost::json::object e{{"id", id},
+                        {"case_ref", "GWF012345678"},
+                        {"status", status},
+                        {"occurred_at", "2026-11-23T08:00:00Z"},
+                        {"recipient", r},
+                        {"data", data}};
+  return boost::json::serialize(e);
+}
+
+Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
+  http.set_handler([](const HttpTestServer::Request&) {
+    HttpTestServer::Response response;
+    response.status = 202;
+    response.body = R"({"id":"gw-1"})";
+    return response;
+  });
+  yaml_ = "redis:\n  url: " + redis.url() +
+          "\n  consumer: test-consumer\n  block_ms: 200\n"
+          "contact:\n  timezone: Europe/London\n"
+          "templates:\n  dir: templates\n"
+          "rules:\n"
+          "  - { status: case_update, template: case_update, channels: [email, sms] }\n"
+          "  - { status: case_closed, template: case_update, channels: [email], final: true }\n"
+          "gateways:\n"
+          "  email: { type: webhook, url: \"" + http.url("/email") + "\", timeout_ms: 2000 }\n"
+          "  sms: { type: webhook, url: \"" + http.url("/sms") + "\", timeout_ms: 2000 }\n"
+          "schedule:\n  poll_interval_ms: 50\n  lease_ms: 3000\n"
+          "retry:\n  initial_ms: 50\n  max_ms: 200\n" +
+          extra_yaml;
+  auto loaded = load_config_from_string(yaml_, "test.yaml", HERALD_TEST_DATA_DIR);
+  if (!loaded.config) {
+    std::string all;
+    for (auto& p : loaded.problems) all += to_string(p) + "\n";
+    throw std::runtime_error("test config invalid:\n" + all);
+  }
+  std::vector<ConfigProblem> problems;
+  templates = TemplateSet::load(loaded.config->templates.dir, loaded.config->rules, kLanguages,
+                                problems);
+  if (!problems.empty()) throw std::runtime_error("test templates invalid: " + to_string(problems[0]));
+  config = std::make_shared<const Config>(std::move(*loaded.config));
+}
+
+Harness::~Harness() { stop(); }
+
+void Harness::start() {
+  if (running()) return;
+  io_ = std::make_unique<boost::asio::io_context>(1);
+  daemon_ = std::make_unique<Daemon>(*io_, config, templates, clock);
+  daemon_->drain_timeout = seconds(5);
+  boost::asio::co_spawn(*io_, daemon_->run(), [this](std::exception_ptr e, int) {
+    io_->stop();
+    if (e) std::rethrow_exception(e);
+  });
+  thread_ = std::thread([this] { io_->run(); });
+}
+
+void Harness::stop() {
+  if (!running()) return;
+  boost::asio::post(*io_, [this] { daemon_->stop(); });
+  thread_.join();
+  daemon_.reset();
+  io_.reset();
+}
+
+std::string Harness::publish(const std::string& json) {
+  return redis.command({"XADD", config->redis.stream, "*", "event", json}).str;
+}
+
+std::vector<boost::json::object> Harness::outcomes() {
+  std::vector<boost::json::object> out;
+  auto reply = redis.command({"XRANGE", config->redis.outcomes_stream, "-", "+"});
+  for (const auto& entry : reply.elements)
+    for (std::size_t i = 0; i + 1 < entry.elements[1].elements.size(); i += 2)
+      if (entry.elements[1].elements[i].str == "outcome")
+        out.push_back(boost::json::parse(entry.elements[1].elements[i + 1].str).as_object());
+  return out;
+}
+
+std::vector<std::vector<std::pair<std::string, std::string>>> Harness::dead_letters() {
+  std::vector<std::vector<std::pair<std::string, std::string>>> out;
+  auto reply = redis.command({"XRANGE", config->redis.dead_stream, "-", "+"});
+  for (const auto& entry : reply.elements) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    const auto& kv = entry.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) fields.emplace_back(kv[i].str, kv[i + 1].str);
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+bool Harness::wait_for_outcomes(std::size_t n, milliseconds timeout) {
+  auto deadline = steady_clock::now() + timeout;
+  while (steady_clock::now() < deadline) {
+    if (redis.command({"XLEN", config->redis.outcomes_stream}).integer >= static_cast<long long>(n))
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+long long Harness::pending() {
+  auto reply = redis.command({"XPENDING", config->redis.stream, config->redis.group});
+  return reply.elements.empty() ? 0 : reply.elements[0].integer;
+}
+
+long long Harness::scheduled() {
+  return redis.command({"ZCARD", config->redis.key_prefix + "schedule"}).integer;
+}
+
+}  // namespace herald::testing

@@ -1,0 +1,58 @@
+#pragma once
+// A herald daemon in the test process, on its own thread, against a real redis-server and a real
+// HTTP server on 127.0.0.1, with a clock the test moves.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include "herald/app/daemon.hpp"
+#include "herald/config/config_loader.hpp"
+#include "http_test_server.hpp"
+#include "redis_server.hpp"
+
+namespace herald::testing {
+
+/// 2026-11-23 (a Monday) at hh:mm UTC, which is London time in November.
+Instant london(int hour, int minute = 0, int day = 23);
+
+/// An event JSON for the test template, with overrides merged into the recipient.
+std::string event_json(const std::string& id, const std::string& status = "case_update",
+                       boost::json::object recipient = {}, boost::json::object data = {{"office", "London"}});
+
+class Harness {
+ public:
+  /// `extra_yaml` is appended to the config (to override schedule, retry ... sections).
+  explicit Harness(std::string extra_yaml = "", bool redis_aof = false);
+  ~Harness();
+
+  /// The config in force (loaded from YAML, as the daemon does).
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const TemplateSet> templates;
+  ManualClock clock{london(12)};
+  RedisServer redis;
+  HttpTestServer http;
+
+  void start();  ///< starts a daemon (again, after stop: a restart)
+  void stop();   ///< stops it as SIGTERM would, and waits for it to exit
+  bool running() const { return thread_.joinable(); }
+
+  std::string publish(const std::string& event_json);  ///< XADD; returns the entry id
+  std::vector<boost::json::object> outcomes();
+  std::vector<std::vector<std::pair<std::string, std::string>>> dead_letters();
+  bool wait_for_outcomes(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  long long pending();    ///< entries delivered but not acknowledged
+  long long scheduled();  ///< ZCARD of the schedule
+
+ private:
+  std::string yaml_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<Daemon> daemon_;
+  std::thread thread_;
+};
+
+}  // namespace herald::testing
