@@ -52,7 +52,14 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       systemd_(std::make_unique<SystemdNotifier>(io.get_executor())) {
   auto gateways = std::make_shared<const Gateways>(make_gateways(*config, http_));
   dispatcher_ = std::make_unique<Dispatcher>(
-      clock_, zones_, store_, DispatchSettings{config, std::move(templates), std::move(gateways)});
+      clock_, zones_, store_, metrics_,
+      DispatchSettings{config, std::move(templates), std::move(gateways)});
+  reader_.on_reconnect([this] { metrics_.redis_reconnect(); });
+  writer_.on_reconnect([this] { metrics_.redis_reconnect(); });
+  // Bound now, so that a port in use fails the start, not some later moment.
+  if (!config->metrics.listen.empty())
+    metrics_server_ = std::make_unique<MetricsServer>(io.get_executor(), config->metrics.listen,
+                                                      metrics_, [this] { return healthy(); });
 }
 
 Daemon::~Daemon() = default;
@@ -64,6 +71,7 @@ void Daemon::stop() {
                       busy_);
   systemd_->stopping();
   reader_.close();  // aborts the blocking XREADGROUP at once
+  if (metrics_server_) metrics_server_->stop();
   wake_.expires_at(asio::steady_timer::time_point::min());  // wakes every sleeper, now and later
   in_flight_.cancel_all();
 }
@@ -101,6 +109,10 @@ asio::awaitable<bool> Daemon::connect_with_retry(RedisClient& client, const char
 asio::awaitable<int> Daemon::run() {
   auto log = logger("app");
   wake_.expires_at(asio::steady_timer::time_point::max());
+  if (metrics_server_) {
+    asio::co_spawn(io_, metrics_server_->run(), rethrow);
+    log->info("msg=\"serving metrics\" listen={}", log_value(config_->metrics.listen));
+  }
   systemd_->status("connecting to Redis");
   if (!co_await connect_with_retry(writer_, "writer") ||
       !co_await connect_with_retry(reader_, "reader"))
@@ -207,7 +219,10 @@ asio::awaitable<void> Daemon::schedule() {
       ++busy_;
       asio::co_spawn(io_, deliver(std::move(id), now + cfg.lease), rethrow);
     }
-    if (std::chrono::steady_clock::now() - last_status > 5s) {
+    if (std::chrono::steady_clock::now() - last_status > 1s) {
+      if (auto count = co_await store_.scheduled_count())
+        metrics_.set_scheduled(static_cast<double>(*count));
+      metrics_.set_in_flight(static_cast<double>(busy_));
       notify_status();
       last_status = std::chrono::steady_clock::now();
     }

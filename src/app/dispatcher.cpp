@@ -56,8 +56,38 @@ EventParserOptions parser_options(const Config& config) {
 }
 
 Dispatcher::Dispatcher(const Clock& clock, TimeZones& zones, NotificationStore& store,
-                       DispatchSettings settings)
-    : clock_(clock), zones_(zones), store_(store), settings_(std::move(settings)) {}
+                       Metrics& metrics, DispatchSettings settings)
+    : clock_(clock),
+      zones_(zones),
+      store_(store),
+      metrics_(metrics),
+      settings_(std::move(settings)) {}
+
+void Dispatcher::count(Channel channel, OutcomeResult result) {
+  metrics_.notification(channel, result);
+  switch (result) {
+    case OutcomeResult::sent:
+      ++counters_.sent;
+      break;
+    case OutcomeResult::deferred:
+      ++counters_.deferred;
+      break;
+    case OutcomeResult::rejected:
+      ++counters_.rejected;
+      break;
+    case OutcomeResult::failed:
+      ++counters_.failed;
+      break;
+    case OutcomeResult::suppressed:
+      ++counters_.suppressed;
+      break;
+    case OutcomeResult::invalid:
+      ++counters_.invalid;
+      break;
+    case OutcomeResult::retry_scheduled:
+      break;
+  }
+}
 
 asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant now,
                                                const PreparationError& error) {
@@ -95,6 +125,7 @@ asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {
   if (auto* error = std::get_if<PreparationError>(&prepared))
     co_return co_await refuse(entry, now, *error);
   auto& [event, rule, messages] = std::get<PreparedEvent>(prepared);
+  metrics_.event("accepted");
 
   for (const Message& message : messages) {
     const auto policy = contact_policy(event, message.channel, config.contact);
@@ -147,7 +178,7 @@ asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {
             log_value(event.id), log_value(message.notification_id));
         continue;
       case NotificationStore::BeginResult::duplicate: {
-        ++counters_.suppressed;
+        count(message.channel, OutcomeResult::suppressed);
         log->info("msg=\"duplicate event id, suppressed\" event_id={} notification_id={}",
                   log_value(event.id), log_value(message.notification_id));
         auto ec = co_await store_.publish(outcome_for(
@@ -160,13 +191,13 @@ asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {
         break;
     }
     if (decision.action == PlanAction::defer) {
-      ++counters_.deferred;
+      count(message.channel, OutcomeResult::deferred);
       log->info("msg=deferred event_id={} notification_id={} due={}", log_value(event.id),
                 log_value(message.notification_id), format_rfc3339(*decision.at));
       continue;
     }
     if (decision.action != PlanAction::send) {
-      ++counters_.failed;
+      count(message.channel, OutcomeResult::failed);
       auto done = co_await store_.finish(
           record.id, score, NotificationState::failed,
           outcome_for(event, message.channel, OutcomeResult::failed, now, decision.reason));
@@ -205,7 +236,8 @@ asio::awaitable<error_code> Dispatcher::deliver_due(const std::string& id, Insta
   if (auto* error = std::get_if<PreparationError>(&prepared)) {
     // Valid when it arrived, not any more (the config or templates changed since): it cannot be
     // sent. Dead-letter it so that it is followed up, not silently dropped.
-    ++counters_.invalid;
+    count(record.channel, OutcomeResult::invalid);
+    metrics_.dead_letter();
     log->warn("msg=\"due notification no longer valid\" notification_id={} reason={}",
               log_value(id), log_value(error->reason));
     Outcome outcome{error->event_id,
@@ -220,8 +252,7 @@ asio::awaitable<error_code> Dispatcher::deliver_due(const std::string& id, Insta
     StreamFields fields;
     fields.emplace_back("event", record.event_json);
     fields.emplace_back("notification_id", id);
-    if (auto ec = co_await store_.dead_letter("", fields, error->reason, outcome))
-      co_return ec;
+    if (auto ec = co_await store_.dead_letter("", fields, error->reason, outcome)) co_return ec;
     auto done = co_await store_.finish(id, lease_until, NotificationState::invalid, outcome);
     co_return done ? error_code{} : done.error();
   }
@@ -240,7 +271,7 @@ asio::awaitable<error_code> Dispatcher::deliver_due(const std::string& id, Insta
     co_return moved ? error_code{} : moved.error();
   }
   if (decision.action != PlanAction::send) {
-    ++counters_.failed;
+    count(record.channel, OutcomeResult::failed);
     auto done = co_await store_.finish(id, lease_until, NotificationState::failed,
                                        outcome_for(event, record.channel, OutcomeResult::failed,
                                                    now, decision.reason, record.attempt));
@@ -290,8 +321,12 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
     co_return make_error_code(asio::error::operation_not_supported);
   Gateway& gateway = *gateway_it->second;
 
+  const auto started = std::chrono::steady_clock::now();
   const SendResult result = co_await gateway.send(message);
   const Instant now = clock_.now();
+  metrics_.gateway_request(
+      gateway.type(), result.http_status > 0 ? std::to_string(result.http_status) : "error",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
     Outcome outcome =
         outcome_for(event, message.channel, what, now, std::move(reason), record.attempt);
@@ -301,13 +336,13 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
 
   switch (result.kind) {
     case SendResult::Kind::accepted:
-      ++counters_.sent;
+      count(message.channel, OutcomeResult::sent);
       log->info("msg=sent event_id={} notification_id={} gateway={} status={} attempt={}",
                 log_value(event.id), log_value(record.id), gateway.type(), result.http_status,
                 record.attempt);
       co_return co_await record_final(NotificationState::sent, OutcomeResult::sent, "");
     case SendResult::Kind::permanent:
-      ++counters_.rejected;
+      count(message.channel, OutcomeResult::rejected);
       log->warn("msg=rejected event_id={} notification_id={} gateway={} reason={}",
                 log_value(event.id), log_value(record.id), gateway.type(),
                 log_value(result.reason));
@@ -322,7 +357,7 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
   // A gateway hiccup does not use up a contact attempt, but it cannot go on for ever: give up
   // after as many days as the contact rules allow attempts.
   if (now - record.first_try > std::chrono::days{config.contact.max_days}) {
-    ++counters_.failed;
+    count(message.channel, OutcomeResult::failed);
     log->warn(
         "msg=\"gave up after transient failures\" event_id={} notification_id={} retries={} "
         "reason={}",

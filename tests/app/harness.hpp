@@ -40,6 +40,7 @@ class Harness {
   void start();  ///< starts a daemon (again, after stop: a restart)
   void stop();   ///< stops it as SIGTERM would, and waits for it to exit
   bool running() const { return thread_.joinable(); }
+  Daemon& daemon() { return *daemon_; }
 
   std::string publish(const std::string& event_json);  ///< XADD; returns the entry id
   std::vector<boost::json::object> outcomes();

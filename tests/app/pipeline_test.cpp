@@ -7,6 +7,11 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include "harness.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/core/time_format.hpp"
@@ -299,6 +304,51 @@ TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   EXPECT_EQ(ids, (std::set<std::string>{"evt-before:email", "evt-before:sms", "evt-after:email",
                                         "evt-after:sms"}));
   EXPECT_EQ(h.pending(), 0);
+}
+
+// GET on 127.0.0.1:port, synchronously (the test thread is not the daemon's).
+std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> request(http::verb::get, target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  http::write(socket, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response);
+  return {response.result_int(), response.body()};
+}
+
+TEST(Pipeline, ServesMetricsAndHealth) {
+  Harness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.start();
+  h.publish(event_json("evt-metrics"));
+  h.publish("{broken");
+  ASSERT_TRUE(h.wait_for_outcomes(3));
+  unsigned short port = 0;
+  for (int i = 0; i < 100 && port == 0; ++i) {
+    port = h.daemon().metrics_port();
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_NE(port, 0);
+  auto [status, text] = http_get(port, "/metrics");
+  EXPECT_EQ(status, 200);
+  for (const char* line : {"herald_events_total{result=\"accepted\"} 1",
+                           "herald_events_total{result=\"invalid\"} 1",
+                           "herald_notifications_total{channel=\"email\",result=\"sent\"} 1",
+                           "herald_gateway_requests_total{code=\"202\",gateway=\"webhook\"} 2",
+                           "herald_dead_letters_total 1", "# TYPE herald_gateway_request_duration_seconds histogram",
+                           "herald_scheduled", "herald_redis_reconnects_total 0"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+  EXPECT_EQ(http_get(port, "/healthz").first, 200);
+  EXPECT_EQ(http_get(port, "/nope").first, 404);
+  h.redis.stop();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(http_get(port, "/healthz").first, 503) << "Redis is down";
+  h.redis.start();
+  h.stop();
 }
 
 TEST(Pipeline, KeepsPersonalDataOutOfTheLogs) {

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "herald/app/dispatcher.hpp"
+#include "herald/app/metrics.hpp"
+#include "herald/app/metrics_server.hpp"
 #include "herald/core/async_semaphore.hpp"
 #include "herald/http/http_client.hpp"
 #include "herald/redis/redis_client.hpp"
@@ -33,6 +35,13 @@ class Daemon {
   /// Dispatcher counters (for the status line and tests).
   const DispatchCounters& counters() const { return dispatcher_->counters(); }
 
+  /// The metrics (also served on metrics.listen when set).
+  const Metrics& metrics() const { return metrics_; }
+  /// True while Redis answers on both connections: what /healthz reports.
+  bool healthy() const { return reader_.connected() && writer_.connected(); }
+  /// The port /metrics is served on, or 0 when metrics.listen is empty.
+  unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
   /// How long stop() waits for work in flight.
   std::chrono::milliseconds drain_timeout{10000};
 
@@ -49,6 +58,7 @@ class Daemon {
   std::shared_ptr<const Config> config_;
   const Clock& clock_;
   TimeZones zones_;
+  Metrics metrics_;
   RedisClient reader_;
   RedisClient writer_;
   HttpClient http_;
@@ -61,6 +71,7 @@ class Daemon {
   bool stopping_ = false;
   boost::asio::steady_timer wake_;
   std::unique_ptr<class SystemdNotifier> systemd_;
+  std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 }  // namespace herald

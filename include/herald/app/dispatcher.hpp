@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "herald/app/gateways.hpp"
+#include "herald/app/metrics.hpp"
 #include "herald/app/prepared_event.hpp"
 #include "herald/config/config.hpp"
 #include "herald/core/clock.hpp"
@@ -42,7 +43,7 @@ struct DispatchCounters {
 
 class Dispatcher {
  public:
-  Dispatcher(const Clock& clock, TimeZones& zones, NotificationStore& store,
+  Dispatcher(const Clock& clock, TimeZones& zones, NotificationStore& store, Metrics& metrics,
              DispatchSettings settings);
 
   /// Handles one stream entry: an invalid one becomes a dead letter, a valid one's notifications
@@ -62,6 +63,8 @@ class Dispatcher {
  private:
   boost::asio::awaitable<boost::system::error_code> refuse(const StreamEntry& entry, Instant now,
                                                            const PreparationError& error);
+  /// Counts a decision in the counters and the metrics.
+  void count(Channel channel, OutcomeResult result);
   boost::asio::awaitable<boost::system::error_code> finish(std::string id, Instant lease_until,
                                                            NotificationState state,
                                                            Outcome outcome);
@@ -73,6 +76,7 @@ class Dispatcher {
   const Clock& clock_;
   TimeZones& zones_;
   NotificationStore& store_;
+  Metrics& metrics_;
   DispatchSettings settings_;
   DispatchCounters counters_;
   std::minstd_rand jitter_{std::random_device{}()};

@@ -1,0 +1,95 @@
+#include "herald/app/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace herald {
+
+struct Metrics::Families {
+  prometheus::Family<prometheus::Counter>& events;
+  prometheus::Family<prometheus::Counter>& notifications;
+  prometheus::Family<prometheus::Counter>& gateway_requests;
+  prometheus::Family<prometheus::Histogram>& gateway_duration;
+  prometheus::Counter& dead_letters;
+  prometheus::Counter& redis_reconnects;
+  prometheus::Gauge& scheduled;
+  prometheus::Gauge& in_flight;
+};
+
+namespace {
+
+template <class Builder>
+auto& family(Builder builder, prometheus::Registry& registry, const char* name, const char* help) {
+  return builder.Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  families_ = std::make_unique<Families>(Families{
+      family(prometheus::BuildCounter(), r, "herald_events_total",
+             "Events read from the stream, by result"),
+      family(prometheus::BuildCounter(), r, "herald_notifications_total",
+             "Decisions about notifications, by channel and result"),
+      family(prometheus::BuildCounter(), r, "herald_gateway_requests_total",
+             "Requests to gateways, by gateway and HTTP status or failure"),
+      family(prometheus::BuildHistogram(), r, "herald_gateway_request_duration_seconds",
+             "Duration of gateway requests"),
+      family(prometheus::BuildCounter(), r, "herald_dead_letters_total",
+             "Entries written to the dead-letter stream")
+          .Add({}),
+      family(prometheus::BuildCounter(), r, "herald_redis_reconnects_total",
+             "Reconnections to Redis after a lost connection")
+          .Add({}),
+      family(prometheus::BuildGauge(), r, "herald_scheduled",
+             "Notifications waiting in the schedule (deferred, retrying or leased)")
+          .Add({}),
+      family(prometheus::BuildGauge(), r, "herald_in_flight",
+             "Events and due notifications being handled")
+          .Add({}),
+  });
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::event(std::string_view result) {
+  families_->events.Add({{"result", std::string(result)}}).Increment();
+}
+
+void Metrics::notification(Channel channel, OutcomeResult result) {
+  families_->notifications
+      .Add({{"channel", std::string(to_string(channel))},
+            {"result", std::string(to_string(result))}})
+      .Increment();
+}
+
+void Metrics::gateway_request(std::string_view gateway, std::string_view code, double seconds) {
+  families_->gateway_requests.Add({{"gateway", std::string(gateway)}, {"code", std::string(code)}})
+      .Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                0.5,   1,    2.5,   5,    10,  30};
+  families_->gateway_duration.Add({{"gateway", std::string(gateway)}}, kBuckets).Observe(seconds);
+}
+
+void Metrics::dead_letter() {
+  families_->dead_letters.Increment();
+}
+void Metrics::redis_reconnect() {
+  families_->redis_reconnects.Increment();
+}
+void Metrics::set_scheduled(double count) {
+  families_->scheduled.Set(count);
+}
+void Metrics::set_in_flight(double count) {
+  families_->in_flight.Set(count);
+}
+
+std::string Metrics::serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace herald
