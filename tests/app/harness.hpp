@@ -12,10 +12,12 @@
 
 #include "herald/app/daemon.hpp"
 #include "herald/config/config_loader.hpp"
-#include "http_test_server.hpp"
-#include "redis_server.hpp"
+#include "support/http/http_test_server.hpp"
+#include "support/redis/redis_server.hpp"
 
 namespace herald::testing {
+
+using test::HttpTestServer;
 
 /// 2026-11-23 (a Monday) at hh:mm UTC, which is London time in November.
 Instant london(int hour, int minute = 0, int day = 23);

@@ -1,6 +1,7 @@
 #pragma once
 /// A counting semaphore for coroutines on one single-threaded executor.
 #include <cstddef>
+#include <algorithm>
 #include <deque>
 #include <memory>
 
@@ -29,6 +30,11 @@ class AsyncSemaphore {
     waiters_.push_back(waiter);
     boost::system::error_code ec;
     co_await waiter->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    if (!waiter->granted) {
+      // Woken without a unit (cancel_all, or the awaiting coroutine was cancelled): leave the
+      // queue, or a later release() would hand this waiter a unit nobody returns.
+      std::erase(waiters_, waiter);
+    }
     co_return waiter->granted;
   }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -18,12 +19,13 @@ struct SendResult {
     permanent,  ///< any other 4xx: never retried, the message is `rejected`
   };
   Kind kind = Kind::accepted;
-  int http_status = 0;                 ///< 0 when no HTTP response came back
-  std::string gateway_message_id;      ///< the provider's id, when it gave one
-  std::string reason;                  ///< for outcomes and logs: no personal data, no secrets
+  int http_status = 0;             ///< 0 when no HTTP response came back
+  std::string gateway_message_id;  ///< the provider's id, when it gave one
+  std::string reason;              ///< for outcomes and logs: no personal data, no secrets
   std::optional<std::chrono::milliseconds> retry_after;  ///< from Retry-After, when given
 };
 
+/// "accepted", "transient" or "permanent".
 std::string_view to_string(SendResult::Kind kind);
 
 /// Interface of every gateway type.
@@ -36,11 +38,19 @@ class Gateway {
   virtual std::string_view type() const = 0;
 };
 
-/// Classifies an HTTP status per section 6.
+/// Classifies an HTTP status per section 6: 2xx accepted; 408, 425, 429 and 5xx transient; any
+/// other 4xx permanent; anything else (1xx, 3xx: we follow no redirects) transient.
 SendResult::Kind classify_http_status(long status);
 
-/// Parses a Retry-After value (delta-seconds or an HTTP date relative to `now`).
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now);
+/// Parses a Retry-After value: delta-seconds, or an HTTP date (IMF-fixdate, RFC 850 or asctime
+/// form) taken relative to `now`. A date in the past gives 0; anything over a day is capped at a
+/// day. Nullopt when `value` is neither.
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now);
+
+/// The JSON body of CONTRACT.md section 6, which both the webhook and the file gateway write:
+/// `{"id","channel","to","subject","body","html","reference","event_id","status","language"}`
+/// with `subject` and `html` for email only, `reference` being the case reference.
+std::string message_json(const Message& message);
 
 }  // namespace herald

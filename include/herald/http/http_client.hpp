@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,39 +14,49 @@
 
 namespace herald {
 
+/// Header fields in order, as `{"Name", "value"}` pairs.
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+/// One request. GET and HEAD send no body; any other method sends `body` (possibly empty).
 struct HttpRequest {
   std::string method = "POST";
-  std::string url;
+  std::string url;      ///< http:// or https:// only
   HttpHeaders headers;  ///< "Name", "value"
   std::string body;
-  std::chrono::milliseconds timeout{10000};         ///< whole transfer
-  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds timeout{10000};  ///< whole transfer, including waiting for a connection
+  std::chrono::milliseconds connect_timeout{3000};  ///< TCP and TLS handshakes
 };
 
 /// What came back, or why nothing did. Errors are values, never exceptions.
 struct HttpResponse {
-  enum class Error { none, connect, timeout, other };
+  enum class Error {
+    none,     ///< a complete HTTP response arrived (whatever its status)
+    connect,  ///< could not resolve the host or connect to it
+    timeout,  ///< `timeout` or `connect_timeout` ran out
+    other,    ///< anything else: TLS, protocol, cancelled ("cancelled"), client destroyed
+  };
   Error error = Error::none;
   std::string error_message;  ///< curl's words when error != none (no URL credentials in it)
   long status = 0;            ///< HTTP status when error == none
   HttpHeaders headers;        ///< response headers, names lower-cased
   std::string body;
 
-  /// The value of header `name` (lower-case), or "".
+  /// The value of header `name` (compared case-insensitively), or "".
   std::string header(std::string_view name) const;
 };
 
+/// Settings of one client (one connection cache).
 struct HttpClientOptions {
-  std::size_t max_host_connections = 64;  ///< connections per host; more requests queue
-  std::size_t max_total_connections = 256;
-  std::string ca_file;                    ///< extra CA bundle; "" = system default
-  bool verify_tls = true;
+  std::size_t max_host_connections = 64;     ///< connections per host; more requests queue
+  std::size_t max_total_connections = 256;   ///< all hosts; also the idle connection cache size
+  std::string ca_file;                       ///< extra CA bundle; "" = system default
+  bool verify_tls = true;                    ///< false only for tests against self-signed servers
+  std::size_t max_response_bytes = 1 << 20;  ///< larger bodies fail the request (error other)
 };
 
-/// Many requests in flight at once over reused connections. Single-threaded: use from the
-/// executor's thread only.
+/// Many requests in flight at once over reused connections (HTTP/2 multiplexing where a TLS
+/// server offers it). Single-threaded: use from the executor's thread only. Destroying the client
+/// aborts every request in flight; their awaiting coroutines resume with error `other`.
 class HttpClient {
  public:
   HttpClient(boost::asio::any_io_executor executor, HttpClientOptions options = {});
@@ -54,11 +65,15 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// Performs `request`; completes when the response is complete, or with an error. Cancelling
-  /// the awaiting coroutine (its cancellation slot) aborts the transfer.
+  /// the awaiting coroutine (its cancellation slot) aborts the transfer: the response then has
+  /// error `other` and error_message "cancelled". Completes through the executor, never inline.
   boost::asio::awaitable<HttpResponse> perform(HttpRequest request);
 
   /// Requests currently in flight.
   std::size_t in_flight() const;
+
+  /// The executor everything runs on.
+  boost::asio::any_io_executor get_executor() const;
 
  private:
   class Impl;
