@@ -5,18 +5,24 @@
 
 namespace herald {
 
-/// Capitalises the first letter of each part of a name and lower-cases the rest, keeping
-/// Mc/Mac, O'/D' and hyphenated parts right: "KATIE MCNALLY" -> "Katie McNally",
-/// "sean o'brien" -> "Sean O'Brien", "ANNE-MARIE JONES" -> "Anne-Marie Jones". UTF-8 aware
-/// for Welsh letters ("ŴYN" -> "Ŵyn").
+/// Writes a name with the first letter of each part capitalised and the rest lower-case:
+/// "KATIE MCNALLY" -> "Katie McNally", "sean o'brien" -> "Sean O'Brien", "ANNE-MARIE JONES" ->
+/// "Anne-Marie Jones", "ŴYN AP DAFYDD" -> "Ŵyn ap Dafydd". Mc is always followed by a capital;
+/// Mac is not forced (Mack, Macey), but a part already written in mixed case ("MacDonald",
+/// "DeVito") keeps its casing, and so does a lower-case particle ("van", "de") in a mixed-case
+/// name. Welsh "ap"/"ab" inside a name stay lower-case. Whitespace is collapsed and trimmed.
+/// Case mapping covers ASCII, Latin-1, Latin Extended-A and the Welsh ẁ ẃ ẅ ỳ; other letters are
+/// kept as they are.
 std::string format_name(std::string_view name);
 
-/// The accepted title, normalised ("MRS" -> "Mrs", "dr" -> "Dr"), or "" when the title is not an
-/// accepted one (Mx, unverified or unknown titles are dropped).
+/// The accepted title, normalised ("MRS" -> "Mrs", "dr." -> "Dr"): Mr, Mrs, Miss, Ms, Dr, Prof,
+/// Sir, Dame, Lord, Lady, Rev, Revd. Any other title (Mx, unverified or unknown) gives "".
 std::string accepted_title(std::string_view title);
 
-/// "Ms McNally" (accepted title and surname) or "Jo Bloggs" (first name and surname) when there is
-/// no accepted title. The surname is the last part of the formatted name.
+/// How a letter greets the recipient: the accepted title and surname ("Ms McNally"), or the first
+/// name and surname ("Jo Bloggs") when the title is absent or not accepted; the name alone when it
+/// has one part; "" when the name is empty. Sir and Dame take the first name ("Sir Keir"), as is
+/// customary. The surname is the last part with any particles before it ("van Beethoven").
 std::string salutation(std::string_view title, std::string_view name);
 
 }  // namespace herald

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,17 @@
 
 namespace herald {
 
+/// The parsed Mustache of one TemplateText (defined and used inside the templating module).
+struct CompiledText;
+
 /// The text of one channel in one language, in Mustache syntax. SMS uses `body` only.
 struct TemplateText {
   std::string subject;
   std::string body;
   std::string html;  ///< optional HTML part of an email
+  /// Set when loaded through TemplateSet or parse_template; a text built by hand is compiled
+  /// when it is rendered.
+  std::shared_ptr<const CompiledText> compiled;
 };
 
 /// One template file, parsed.
@@ -35,7 +42,8 @@ class TemplateSet {
  public:
   /// Loads `<dir>/<name>.yaml` for every rule's template and checks that each has every channel
   /// the rule can use in every language in `languages` and that its Mustache parses. Every
-  /// problem is appended to `problems` (file, key path, line).
+  /// problem is appended to `problems` (file, key path, line); a template with problems is left
+  /// out of the set.
   static std::shared_ptr<const TemplateSet> load(const std::filesystem::path& dir,
                                                  const std::vector<Rule>& rules,
                                                  const std::vector<std::string>& languages,
@@ -47,6 +55,17 @@ class TemplateSet {
  private:
   std::map<std::string, Template> templates_;
 };
+
+/// Parses and compiles one template from its YAML text, with the checks `TemplateSet::load`
+/// makes: unknown keys, each of `channels` present in each of `languages`, email subject and
+/// body present, Mustache syntax, and names the renderer does not provide. Problems are appended
+/// to `problems` with `file`, key path ("email.cy.subject") and line; the template is returned
+/// only when there were none.
+std::optional<Template> parse_template(const std::string& name, const std::string& yaml,
+                                       const std::filesystem::path& file,
+                                       const std::vector<Channel>& channels,
+                                       const std::vector<std::string>& languages,
+                                       std::vector<ConfigProblem>& problems);
 
 /// The languages herald writes in.
 inline const std::vector<std::string> kLanguages = {"en", "cy"};

@@ -1,0 +1,309 @@
+#include "herald/templating/names.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace herald {
+namespace {
+
+// herald links no ICU (not worth a dependency for names), so the upper/lower pairs of the
+// scripts the service's customers write their names in are mapped by hand: ASCII, Latin-1
+// Supplement, Latin Extended-A (which holds Welsh ŵ and ŷ) and the Welsh ẁ ẃ ẅ ỳ of Latin
+// Extended Additional. Letters outside these ranges are left as they are.
+char32_t to_lower(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 0x20;
+  if (c < 0xC0) return c;
+  if (c <= 0xDE) return c == 0xD7 ? c : c + 0x20;  // U+00D7 is the multiplication sign
+  if (c == 0x130) return U'i';                     // İ
+  if (c >= 0x100 && c <= 0x137) return c % 2 == 0 ? c + 1 : c;
+  if (c >= 0x139 && c <= 0x148) return c % 2 == 1 ? c + 1 : c;
+  if (c >= 0x14A && c <= 0x177) return c % 2 == 0 ? c + 1 : c;
+  if (c == 0x178) return 0xFF;  // Ÿ
+  if (c >= 0x179 && c <= 0x17E) return c % 2 == 1 ? c + 1 : c;
+  if (c >= 0x1E80 && c <= 0x1E85) return c % 2 == 0 ? c + 1 : c;  // Ẁ Ẃ Ẅ
+  if (c == 0x1EF2) return 0x1EF3;                                 // Ỳ
+  return c;
+}
+
+char32_t to_upper(char32_t c) {
+  if (c >= U'a' && c <= U'z') return c - 0x20;
+  if (c < 0xE0) return c;
+  if (c <= 0xFE) return c == 0xF7 ? c : c - 0x20;  // U+00F7 is the division sign
+  if (c == 0xFF) return 0x178;                     // ÿ
+  if (c == 0x131) return U'I';                     // dotless ı
+  if (c >= 0x101 && c <= 0x137) return c % 2 == 1 ? c - 1 : c;
+  if (c >= 0x13A && c <= 0x148) return c % 2 == 0 ? c - 1 : c;
+  if (c >= 0x14B && c <= 0x177) return c % 2 == 1 ? c - 1 : c;
+  if (c >= 0x17A && c <= 0x17E) return c % 2 == 0 ? c - 1 : c;
+  if (c == 0x17F) return U'S';  // long s
+  if (c >= 0x1E81 && c <= 0x1E85) return c % 2 == 1 ? c - 1 : c;
+  if (c == 0x1EF3) return 0x1EF2;
+  return c;
+}
+
+bool is_upper(char32_t c) {
+  return to_lower(c) != c;
+}
+// ß, ĸ and ŉ are lower-case letters without a single upper-case form.
+bool is_lower(char32_t c) {
+  return to_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149;
+}
+bool is_letter(char32_t c) {
+  return is_upper(c) || is_lower(c);
+}
+
+// Bytes that are not valid UTF-8 travel through as lone surrogates (U+DC80..U+DCFF, which valid
+// UTF-8 never decodes to) and come out as the same bytes, so no input is ever mangled.
+constexpr char32_t kRawByte = 0xDC00;
+
+std::u32string decode(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto b = static_cast<unsigned char>(s[i]);
+    std::size_t len = b < 0x80           ? 1
+                      : (b >> 5) == 0x6  ? 2
+                      : (b >> 4) == 0xE  ? 3
+                      : (b >> 3) == 0x1E ? 4
+                                         : 0;
+    char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    bool ok = len != 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      auto cont = static_cast<unsigned char>(s[i + k]);
+      ok = (cont & 0xC0) == 0x80;
+      cp = (cp << 6) | (cont & 0x3F);
+    }
+    // Overlong forms, surrogates and out-of-range values are not characters either.
+    static constexpr std::array<char32_t, 5> kMinimum = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMinimum[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    if (!ok) {
+      out.push_back(kRawByte + b);
+      ++i;
+    } else {
+      out.push_back(cp);
+      i += len;
+    }
+  }
+  return out;
+}
+
+void encode(char32_t c, std::string& out) {
+  if (c >= kRawByte + 0x80 && c <= kRawByte + 0xFF) {
+    out.push_back(static_cast<char>(c - kRawByte));
+  } else if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+std::string encode(const std::u32string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char32_t c : s) encode(c, out);
+  return out;
+}
+
+bool is_space(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\v' || c == U'\f' ||
+         c == 0xA0;
+}
+
+bool is_apostrophe(char32_t c) {
+  return c == U'\'' || c == 0x2019;
+}
+
+std::vector<std::u32string> split_parts(std::string_view name) {
+  std::vector<std::u32string> parts;
+  std::u32string current;
+  for (char32_t c : decode(name)) {
+    if (is_space(c)) {
+      if (!current.empty()) parts.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
+  return parts;
+}
+
+std::u32string lower(std::u32string s) {
+  for (auto& c : s) c = to_lower(c);
+  return s;
+}
+
+// Particles that belong to the surname and are written in lower case inside a name.
+bool is_particle(const std::u32string& lowered) {
+  static const std::u32string kParticles[] = {U"ap", U"ab",  U"van",   U"von", U"der", U"den",
+                                              U"de", U"del", U"della", U"di",  U"da",  U"du",
+                                              U"la", U"le",  U"dos",   U"das"};
+  return std::find(std::begin(kParticles), std::end(kParticles), lowered) != std::end(kParticles);
+}
+
+// Welsh patronymics are always lower-case inside a name ("Dafydd ap Gwilym").
+bool is_welsh_patronymic(const std::u32string& lowered) {
+  return lowered == U"ap" || lowered == U"ab";
+}
+
+// A piece is one run between hyphens or dots: "Anne" and "Marie" in "Anne-Marie".
+bool is_piece_separator(char32_t c) {
+  return c == U'-' || c == U'.';
+}
+
+// Someone who wrote "MacDonald" or "DeVito" meant it. A piece counts as deliberately cased when
+// it starts with a capital, has lower-case letters, and never has two capitals in a row (which
+// is what shouting looks like: "McNALLY").
+bool is_deliberately_cased(const std::u32string& piece) {
+  bool first_letter_seen = false;
+  bool has_lower = false;
+  bool previous_upper = false;
+  for (char32_t c : piece) {
+    if (!is_letter(c)) {
+      previous_upper = false;
+      continue;
+    }
+    bool upper = is_upper(c);
+    if (!first_letter_seen && !upper) return false;
+    first_letter_seen = true;
+    if (upper && previous_upper) return false;
+    has_lower = has_lower || !upper;
+    previous_upper = upper;
+  }
+  return has_lower;
+}
+
+void capitalise_mc(std::u32string& piece) {
+  if (piece.size() >= 3 && piece[0] == U'M' && piece[1] == U'c' && is_letter(piece[2]))
+    piece[2] = to_upper(piece[2]);
+}
+
+std::u32string normalise_piece(const std::u32string& piece) {
+  if (is_deliberately_cased(piece)) {
+    std::u32string kept = piece;
+    capitalise_mc(kept);
+    return kept;
+  }
+  std::u32string out = lower(piece);
+  std::size_t first = 0;
+  while (first < out.size() && !is_letter(out[first])) ++first;
+  if (first == out.size()) return out;
+  out[first] = to_upper(out[first]);
+  capitalise_mc(out);
+  // O'Brien, D'Arcy: one letter and an apostrophe is a prefix; "Ng'ang'a" is not.
+  if (first + 2 < out.size() && is_apostrophe(out[first + 1]) && is_letter(out[first + 2]))
+    out[first + 2] = to_upper(out[first + 2]);
+  return out;
+}
+
+std::u32string normalise_part(const std::u32string& part) {
+  std::u32string out;
+  std::u32string piece;
+  for (char32_t c : part) {
+    if (is_piece_separator(c)) {
+      out += normalise_piece(piece);
+      out.push_back(c);
+      piece.clear();
+    } else {
+      piece.push_back(c);
+    }
+  }
+  out += normalise_piece(piece);
+  return out;
+}
+
+bool has_upper(const std::u32string& s) {
+  return std::any_of(s.begin(), s.end(), is_upper);
+}
+
+bool has_lower(const std::u32string& s) {
+  return std::any_of(s.begin(), s.end(), is_lower);
+}
+
+std::vector<std::u32string> formatted_parts(std::string_view name) {
+  auto parts = split_parts(name);
+  bool mixed_input = false;
+  {
+    bool upper = false;
+    bool lower_seen = false;
+    for (const auto& p : parts) {
+      upper = upper || has_upper(p);
+      lower_seen = lower_seen || has_lower(p);
+    }
+    mixed_input = upper && lower_seen;
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    auto lowered = lower(parts[i]);
+    bool inside = i > 0 && i + 1 < parts.size();
+    if (inside && is_welsh_patronymic(lowered)) {
+      parts[i] = lowered;
+    } else if (inside && mixed_input && lowered == parts[i] && is_particle(lowered)) {
+      // "Ludwig van Beethoven" as written; an all-caps or all-lower name gives no such hint.
+    } else {
+      parts[i] = normalise_part(parts[i]);
+    }
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::u32string>& parts, std::size_t from, std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to; ++i) {
+    if (!out.empty()) out.push_back(' ');
+    out += encode(parts[i]);
+  }
+  return out;
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 0x20) : c;
+}
+
+}  // namespace
+
+std::string format_name(std::string_view name) {
+  auto parts = formatted_parts(name);
+  return join(parts, 0, parts.size());
+}
+
+std::string accepted_title(std::string_view title) {
+  static constexpr std::string_view kTitles[] = {"Mr",  "Mrs",  "Miss", "Ms",   "Dr",  "Prof",
+                                                 "Sir", "Dame", "Lord", "Lady", "Rev", "Revd"};
+  while (!title.empty() && (title.front() == ' ' || title.front() == '\t')) title.remove_prefix(1);
+  while (!title.empty() && (title.back() == ' ' || title.back() == '\t')) title.remove_suffix(1);
+  if (!title.empty() && title.back() == '.') title.remove_suffix(1);
+  for (std::string_view accepted : kTitles) {
+    if (accepted.size() != title.size()) continue;
+    if (std::equal(accepted.begin(), accepted.end(), title.begin(),
+                   [](char a, char b) { return ascii_lower(a) == ascii_lower(b); }))
+      return std::string(accepted);
+  }
+  return "";
+}
+
+std::string salutation(std::string_view title, std::string_view name) {
+  auto parts = formatted_parts(name);
+  if (parts.empty()) return "";
+  std::size_t surname = parts.size() - 1;
+  while (surname > 1 && is_particle(lower(parts[surname - 1]))) --surname;
+  std::string accepted = accepted_title(title);
+  if (accepted.empty()) {
+    if (parts.size() == 1) return encode(parts[0]);
+    return encode(parts[0]) + " " + join(parts, surname, parts.size());
+  }
+  if (accepted == "Sir" || accepted == "Dame") return accepted + " " + encode(parts[0]);
+  return accepted + " " + join(parts, surname, parts.size());
+}
+
+}  // namespace herald

@@ -1,0 +1,124 @@
+#include "herald/templating/renderer.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "compiled_text.hpp"
+#include "herald/templating/names.hpp"
+
+namespace herald {
+namespace {
+
+// What a template sees (CONTRACT.md section 7): each name in kEventVariables and
+// kRecipientFields, and `data`. Something the event does not have is left out rather than set
+// to "", so that a template using it fails instead of printing a gap; the title is the one
+// exception, because "no accepted title" is a fact a template may test.
+boost::json::value variables_of(const Event& event) {
+  boost::json::value root(boost::json::object_kind);
+  auto& top = root.get_object();
+  top.reserve(6);
+  top.emplace("case_ref", event.case_ref);
+  top.emplace("status", event.status);
+  top.emplace("occurred_at", event.occurred_at_text);
+  const Recipient& r = event.recipient;
+  if (auto greeting = salutation(r.title, r.name); !greeting.empty())
+    top.emplace("salutation", std::move(greeting));
+
+  boost::json::object recipient;
+  recipient.reserve(6);
+  if (auto name = format_name(r.name); !name.empty()) recipient.emplace("name", std::move(name));
+  recipient.emplace("title", accepted_title(r.title));
+  if (r.email) recipient.emplace("email", *r.email);
+  if (r.phone) recipient.emplace("phone", *r.phone);
+  recipient.emplace("language", r.language);
+  if (!r.timezone_name.empty()) recipient.emplace("timezone", r.timezone_name);
+  top.emplace("recipient", std::move(recipient));
+  top.emplace("data", event.data);
+  return root;
+}
+
+// A subject is a mail header: a line break in it (from a value, or a YAML block scalar) could
+// start another header.
+void flatten_subject(std::string& subject) {
+  std::replace_if(
+      subject.begin(), subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  auto first = subject.find_first_not_of(" \t");
+  if (first == std::string::npos) {
+    subject.clear();
+    return;
+  }
+  subject.erase(subject.find_last_not_of(" \t") + 1);
+  subject.erase(0, first);
+}
+
+void trim_end(std::string& text) {
+  auto last = text.find_last_not_of(" \t\r\n");
+  text.erase(last == std::string::npos ? 0 : last + 1);
+}
+
+}  // namespace
+
+std::variant<Message, RenderError> render_message(const Template& tmpl, const Event& event,
+                                                  Channel channel) {
+  const std::string channel_name(to_string(channel));
+  const std::string& language = event.recipient.language;
+  // The event parser accepts only these; a hand-made event is told so without echoing its value.
+  if (std::find(kLanguages.begin(), kLanguages.end(), language) == kLanguages.end())
+    return RenderError{"the recipient's language is not one herald writes in"};
+  const TemplateText* text = tmpl.find(channel, language);
+  if (!text)
+    return RenderError{"template " + tmpl.name + " has no " + language + " text for " +
+                       channel_name};
+  const std::string where = "template " + tmpl.name + " (" + channel_name + ", " + language + ")";
+
+  const auto& address = channel == Channel::email ? event.recipient.email : event.recipient.phone;
+  if (!address)
+    return RenderError{channel == Channel::email ? "the recipient has no email address"
+                                                 : "the recipient has no phone number"};
+
+  std::shared_ptr<const CompiledText> compiled = text->compiled;
+  if (!compiled) {
+    std::vector<TextProblem> problems;
+    compiled = compile_text(*text, channel, problems);
+    if (!compiled)
+      return RenderError{where + " " + problems.front().part + ": " + problems.front().message};
+  }
+
+  const auto variables = variables_of(event);
+  auto render = [&](const MustacheProgram& program, const char* part, bool html,
+                    std::string& out) -> std::optional<RenderError> {
+    auto error = render_mustache(program, variables, compiled->optional, html, out);
+    if (!error) return std::nullopt;
+    std::string reason = where;
+    if (channel == Channel::email) (reason += ' ') += part;
+    if (error->kind == MustacheRenderError::Kind::missing)
+      reason += " uses " + error->name + ", which the event lacks";
+    else
+      reason += " prints " + error->name + ", which is a group of values, not text";
+    return RenderError{std::move(reason)};
+  };
+
+  Message message;
+  message.notification_id = notification_id(event.id, channel);
+  message.channel = channel;
+  message.to = *address;
+  message.language = language;
+  message.template_name = tmpl.name;
+  message.event_id = event.id;
+  message.case_ref = event.case_ref;
+  message.status = event.status;
+  if (channel == Channel::email) {
+    if (auto error = render(compiled->subject, "subject", false, message.subject)) return *error;
+    flatten_subject(message.subject);
+  }
+  if (auto error = render(compiled->body, "body", false, message.body)) return *error;
+  // A YAML block scalar ends in a line break, which an SMS would pay for.
+  if (channel == Channel::sms) trim_end(message.body);
+  if (channel == Channel::email && compiled->has_html) {
+    if (auto error = render(compiled->html, "html", true, message.html)) return *error;
+  }
+  return message;
+}
+
+}  // namespace herald

@@ -1,0 +1,167 @@
+#include "herald/templating/names.hpp"
+
+#include <gtest/gtest.h>
+
+namespace herald {
+namespace {
+
+TEST(FormatName, WritesCapitalsAsFirstLettersOnly) {
+  EXPECT_EQ(format_name("KATIE MCNALLY"), "Katie McNally");
+  EXPECT_EQ(format_name("JO BLOGGS"), "Jo Bloggs");
+}
+
+TEST(FormatName, CapitalisesAnAllLowerCaseName) {
+  EXPECT_EQ(format_name("katie mcnally"), "Katie McNally");
+  EXPECT_EQ(format_name("jo bloggs"), "Jo Bloggs");
+}
+
+TEST(FormatName, KeepsANameAlreadyWrittenWell) {
+  EXPECT_EQ(format_name("Katie McNally"), "Katie McNally");
+  EXPECT_EQ(format_name("Siân Lloyd"), "Siân Lloyd");
+}
+
+TEST(FormatName, AlwaysCapitalisesAfterMc) {
+  EXPECT_EQ(format_name("mcdonald"), "McDonald");
+  EXPECT_EQ(format_name("Mcdonald"), "McDonald");
+  EXPECT_EQ(format_name("MCDONALD"), "McDonald");
+}
+
+TEST(FormatName, DoesNotForceMacBecauseMackAndMaceyAreNamesToo) {
+  EXPECT_EQ(format_name("MACK"), "Mack");
+  EXPECT_EQ(format_name("macey smith"), "Macey Smith");
+  EXPECT_EQ(format_name("MARY MACDONALD"), "Mary Macdonald");
+}
+
+TEST(FormatName, KeepsMixedCasingTheCustomerChose) {
+  EXPECT_EQ(format_name("Mary MacDonald"), "Mary MacDonald");
+  EXPECT_EQ(format_name("Danny DeVito"), "Danny DeVito");
+}
+
+TEST(FormatName, NormalisesAPartShoutedInsideAMixedCaseName) {
+  EXPECT_EQ(format_name("Katie MCNALLY"), "Katie McNally");
+  EXPECT_EQ(format_name("Katie McNALLY"), "Katie McNally");
+  EXPECT_EQ(format_name("katie McNally"), "Katie McNally");
+}
+
+TEST(FormatName, CapitalisesAfterAnOApostrophe) {
+  EXPECT_EQ(format_name("sean o'brien"), "Sean O'Brien");
+  EXPECT_EQ(format_name("SEAN O'BRIEN"), "Sean O'Brien");
+  EXPECT_EQ(format_name("d'arcy"), "D'Arcy");
+  EXPECT_EQ(format_name("SEAN O\u2019BRIEN"), "Sean O\u2019Brien");
+}
+
+TEST(FormatName, DoesNotCapitaliseAfterAnApostropheInsideAName) {
+  EXPECT_EQ(format_name("NG'ANG'A"), "Ng'ang'a");
+}
+
+TEST(FormatName, CapitalisesEachPartOfAHyphenatedName) {
+  EXPECT_EQ(format_name("ANNE-MARIE JONES"), "Anne-Marie Jones");
+  EXPECT_EQ(format_name("jo smith-mcnally"), "Jo Smith-McNally");
+}
+
+TEST(FormatName, CapitalisesEachInitial) {
+  EXPECT_EQ(format_name("J.R.R. TOLKIEN"), "J.R.R. Tolkien");
+}
+
+TEST(FormatName, HandlesWelshLettersWithCircumflexes) {
+  EXPECT_EQ(format_name("ŴYN JONES"), "Ŵyn Jones");
+  EXPECT_EQ(format_name("ŵyn jones"), "Ŵyn Jones");
+  EXPECT_EQ(format_name("ELERI LLŶR"), "Eleri Llŷr");
+  EXPECT_EQ(format_name("SIÔN GRUFFÝDD"), "Siôn Gruffýdd");
+  EXPECT_EQ(format_name("ÂNEST ÊLIS"), "Ânest Êlis");
+  EXPECT_EQ(format_name("ÏOLO ÛNA"), "Ïolo Ûna");
+  EXPECT_EQ(format_name("ẀYN ỲR"), "Ẁyn Ỳr");
+}
+
+TEST(FormatName, HandlesOtherLatinLetters) {
+  EXPECT_EQ(format_name("ZOË ÅSTRÖM"), "Zoë Åström");
+  EXPECT_EQ(format_name("łukasz żółć"), "Łukasz Żółć");
+  EXPECT_EQ(format_name("STRAßE"), "Straße");
+}
+
+TEST(FormatName, WritesWelshApInLowerCase) {
+  EXPECT_EQ(format_name("DAFYDD AP GWILYM"), "Dafydd ap Gwilym");
+  EXPECT_EQ(format_name("rhys ab owen"), "Rhys ab Owen");
+}
+
+TEST(FormatName, KeepsALowerCaseParticleInAMixedCaseName) {
+  EXPECT_EQ(format_name("Ludwig van Beethoven"), "Ludwig van Beethoven");
+  EXPECT_EQ(format_name("LUDWIG VAN BEETHOVEN"), "Ludwig Van Beethoven");
+}
+
+TEST(FormatName, CollapsesAndTrimsWhitespace) {
+  EXPECT_EQ(format_name("  katie \t  mcnally  "), "Katie McNally");
+  EXPECT_EQ(format_name("katie\u00a0mcnally"), "Katie McNally");
+}
+
+TEST(FormatName, GivesNothingForAnEmptyName) {
+  EXPECT_EQ(format_name(""), "");
+  EXPECT_EQ(format_name("   "), "");
+}
+
+TEST(FormatName, LeavesLettersItCannotCaseAsTheyAre) {
+  EXPECT_EQ(format_name("ΑΛΈΞΑΝΔΡΟΣ 李"), "ΑΛΈΞΑΝΔΡΟΣ 李");
+}
+
+TEST(FormatName, PassesInvalidUtf8ThroughUnchanged) {
+  EXPECT_EQ(format_name("JO \xff\xfe BLOGGS"), "Jo \xff\xfe Bloggs");
+}
+
+TEST(AcceptedTitle, NormalisesTheCasingOfAnAcceptedTitle) {
+  EXPECT_EQ(accepted_title("MRS"), "Mrs");
+  EXPECT_EQ(accepted_title("dr"), "Dr");
+  EXPECT_EQ(accepted_title("Ms"), "Ms");
+  EXPECT_EQ(accepted_title("prof"), "Prof");
+  EXPECT_EQ(accepted_title("REVD"), "Revd");
+}
+
+TEST(AcceptedTitle, AcceptsATitleWithATrailingDot) {
+  EXPECT_EQ(accepted_title("Dr."), "Dr");
+  EXPECT_EQ(accepted_title(" mr. "), "Mr");
+}
+
+TEST(AcceptedTitle, DropsMxAndTitlesItDoesNotKnow) {
+  EXPECT_EQ(accepted_title("Mx"), "");
+  EXPECT_EQ(accepted_title("Captain"), "");
+  EXPECT_EQ(accepted_title("Mrs Dr"), "");
+  EXPECT_EQ(accepted_title("."), "");
+  EXPECT_EQ(accepted_title(""), "");
+}
+
+TEST(Salutation, UsesTheAcceptedTitleAndSurname) {
+  EXPECT_EQ(salutation("Ms", "KATIE MCNALLY"), "Ms McNally");
+  EXPECT_EQ(salutation("dr.", "anne-marie jones"), "Dr Jones");
+  EXPECT_EQ(salutation("Mr", "Sean Patrick O'Brien"), "Mr O'Brien");
+}
+
+TEST(Salutation, UsesFirstNameAndSurnameForMx) {
+  EXPECT_EQ(salutation("Mx", "JO BLOGGS"), "Jo Bloggs");
+}
+
+TEST(Salutation, UsesFirstNameAndSurnameWithoutATitle) {
+  EXPECT_EQ(salutation("", "jo bloggs"), "Jo Bloggs");
+  EXPECT_EQ(salutation("", "Jo Anne Bloggs"), "Jo Bloggs");
+}
+
+TEST(Salutation, KeepsParticlesWithTheSurname) {
+  EXPECT_EQ(salutation("Mr", "DAFYDD AP GWILYM"), "Mr ap Gwilym");
+  EXPECT_EQ(salutation("", "Ludwig van Beethoven"), "Ludwig van Beethoven");
+}
+
+TEST(Salutation, GreetsSirAndDameByFirstName) {
+  EXPECT_EQ(salutation("SIR", "keir starmer"), "Sir Keir");
+  EXPECT_EQ(salutation("Dame", "Judi Dench"), "Dame Judi");
+}
+
+TEST(Salutation, UsesTheNameAloneWhenItHasOnePart) {
+  EXPECT_EQ(salutation("", "CHER"), "Cher");
+  EXPECT_EQ(salutation("Ms", "CHER"), "Ms Cher");
+}
+
+TEST(Salutation, IsEmptyWithoutAName) {
+  EXPECT_EQ(salutation("Ms", ""), "");
+  EXPECT_EQ(salutation("", "  "), "");
+}
+
+}  // namespace
+}  // namespace herald

@@ -1,0 +1,395 @@
+#include "herald/templating/template_set.hpp"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private directory of template files, removed at the end of the test.
+class TemplateDir {
+ public:
+  TemplateDir() {
+    std::string pattern = (fs::temp_directory_path() / "herald-templates-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TemplateDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TemplateDir(const TemplateDir&) = delete;
+  TemplateDir& operator=(const TemplateDir&) = delete;
+
+  void write(const std::string& name, const std::string& yaml) const {
+    std::ofstream(path_ / (name + ".yaml"), std::ios::binary) << yaml;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string describe(const std::vector<ConfigProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems)
+    out += p.file.filename().string() + ":" + std::to_string(p.line) + ": " + p.key_path + ": " +
+           p.message + "\n";
+  return out;
+}
+
+// The problem reported at `key_path`, or nullptr.
+const ConfigProblem* at(const std::vector<ConfigProblem>& problems, const std::string& key_path) {
+  for (const auto& p : problems)
+    if (p.key_path == key_path) return &p;
+  return nullptr;
+}
+
+Rule rule(std::string status, std::string tmpl,
+          std::vector<Channel> channels = {Channel::email, Channel::sms}) {
+  return Rule{std::move(status), std::move(tmpl), std::move(channels), false};
+}
+
+const std::string kGood = R"(email:
+  en: { subject: "Your application {{case_ref}}", body: "Dear {{salutation}}" }
+  cy: { subject: "Eich cais {{case_ref}}", body: "Annwyl {{salutation}}" }
+sms:
+  en: "Application {{case_ref}} received"
+  cy: "Cais {{case_ref}} wedi dod i law"
+)";
+
+TEST(TemplateSet, LoadsTheTemplatesTheRulesName) {
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(fs::path(HERALD_TEST_DATA_DIR) / "templates",
+                               {rule("application_received", "application_received"),
+                                rule("documents_needed", "documents_needed"),
+                                rule("decision_dispatched", "decision_dispatched")},
+                               kLanguages, problems);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+  for (const char* name : {"application_received", "documents_needed", "decision_dispatched"}) {
+    const Template* tmpl = set->find(name);
+    ASSERT_NE(tmpl, nullptr) << name;
+    for (auto channel : kAllChannels)
+      for (const auto& language : kLanguages)
+        EXPECT_NE(tmpl->find(channel, language), nullptr) << name << " " << language;
+  }
+  EXPECT_EQ(set->find("case_update"), nullptr);
+}
+
+TEST(TemplateSet, ShipsExampleTemplatesThatLoadWithoutProblems) {
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(HERALD_PRODUCT_TEMPLATES_DIR,
+                               {rule("application_received", "application_received"),
+                                rule("documents_needed", "documents_needed"),
+                                rule("decision_dispatched", "decision_dispatched")},
+                               kLanguages, problems);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+  const Template* tmpl = set->find("decision_dispatched");
+  ASSERT_NE(tmpl, nullptr);
+  EXPECT_FALSE(tmpl->find(Channel::email, "cy")->html.empty());
+}
+
+TEST(TemplateSet, ReportsAMissingFileWithItsPath) {
+  TemplateDir dir;
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path(), {rule("decision_dispatched", "decision_dispatched")},
+                               kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].file, dir.path() / "decision_dispatched.yaml");
+  EXPECT_NE(problems[0].message.find("not found"), std::string::npos);
+  EXPECT_EQ(set->find("decision_dispatched"), nullptr);
+}
+
+TEST(TemplateSet, RefusesATemplateNameThatCouldLeaveTheDirectory) {
+  TemplateDir dir;
+  dir.write("secret", kGood);
+  fs::create_directory(dir.path() / "sub");
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path() / "sub",
+                               {rule("a", "../secret"), rule("b", "/etc/passwd"), rule("c", "")},
+                               kLanguages, problems);
+  ASSERT_EQ(problems.size(), 3u) << describe(problems);
+  for (const auto& p : problems)
+    EXPECT_NE(p.message.find("not a plain file name"), std::string::npos) << p.message;
+  EXPECT_EQ(set->find("../secret"), nullptr);
+}
+
+TEST(TemplateSet, LoadsATemplateSharedByTwoRulesOnce) {
+  TemplateDir dir;
+  dir.write("update", kGood);
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path(), {rule("a", "update"), rule("b", "update")}, kLanguages,
+                               problems);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+  EXPECT_NE(set->find("update"), nullptr);
+}
+
+TEST(TemplateSet, NeedsEveryChannelOfEveryRuleSharingATemplate) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "b" }
+  cy: { subject: "s", body: "b" }
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update", {Channel::email}), rule("b", "update")},
+                    kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].key_path, "sms");
+  EXPECT_NE(problems[0].message.find("missing"), std::string::npos);
+}
+
+TEST(TemplateSet, DoesNotNeedAChannelNoRuleSendsBy) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "b" }
+  cy: { subject: "s", body: "b" }
+)");
+  std::vector<ConfigProblem> problems;
+  auto set =
+      TemplateSet::load(dir.path(), {rule("a", "update", {Channel::email})}, kLanguages, problems);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+  EXPECT_NE(set->find("update"), nullptr);
+}
+
+TEST(TemplateSet, ReportsAMissingLanguageWhereTheChannelIs) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "b" }
+sms:
+  cy: "c"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  ASSERT_NE(at(problems, "email.cy"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.cy")->line, 2);
+  ASSERT_NE(at(problems, "sms.en"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "sms.en")->line, 4);
+}
+
+TEST(TemplateSet, ReportsUnknownKeysAndLanguagesWithTheirLines) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "b", footer: "f" }
+  cy: { subject: "s", body: "b" }
+  fr: { subject: "s", body: "b" }
+sms:
+  en: "e"
+  cy: "c"
+letter:
+  en: "l"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 3u) << describe(problems);
+  ASSERT_NE(at(problems, "email.en.footer"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.en.footer")->line, 2);
+  ASSERT_NE(at(problems, "email.fr"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.fr")->line, 4);
+  EXPECT_NE(at(problems, "email.fr")->message.find("unknown language"), std::string::npos);
+  ASSERT_NE(at(problems, "letter"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "letter")->line, 8);
+  EXPECT_NE(at(problems, "letter")->message.find("unknown key"), std::string::npos);
+}
+
+TEST(TemplateSet, ReportsAMissingSubjectOrBody) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { body: "b" }
+  cy: { subject: "s" }
+sms:
+  en: "e"
+  cy: "c"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  ASSERT_NE(at(problems, "email.en.subject"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.en.subject")->line, 2);
+  ASSERT_NE(at(problems, "email.cy.body"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.cy.body")->line, 3);
+}
+
+TEST(TemplateSet, ReportsValuesThatAreNotText) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: [a, b], body: "" }
+  cy: "just text"
+sms:
+  en: { body: "e" }
+  cy: ~
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  EXPECT_EQ(problems.size(), 5u) << describe(problems);
+  for (const char* path : {"email.en.subject", "email.en.body", "email.cy", "sms.en", "sms.cy"})
+    EXPECT_NE(at(problems, path), nullptr) << path << "\n" << describe(problems);
+}
+
+TEST(TemplateSet, ReportsRepeatedKeys) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "b" }
+  cy: { subject: "s", body: "b" }
+  en: { subject: "s", body: "b" }
+sms:
+  en: "e"
+  cy: "c"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].key_path, "email.en");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].message, "repeated key");
+}
+
+TEST(TemplateSet, ReportsMustacheSyntaxErrorsWithKeyPathAndLine) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en:
+    subject: "Your application {{case_ref"
+    body: |
+      Dear {{salutation}},
+
+      {{#data.vac_name}}Your documents are at {{data.vac_name}}.
+      Thank you.
+  cy: { subject: "Eich cais {{case_ref}}", body: "Annwyl {{salutation}}" }
+sms:
+  en: "Application {{/case_ref}}"
+  cy: "Cais {{case_ref}}"
+)");
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 3u) << describe(problems);
+  ASSERT_NE(at(problems, "email.en.subject"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.en.subject")->line, 3);
+  EXPECT_NE(at(problems, "email.en.subject")->message.find("Unclosed tag"), std::string::npos);
+  ASSERT_NE(at(problems, "email.en.body"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "email.en.body")->line, 7) << "the line of the unclosed section";
+  EXPECT_NE(at(problems, "email.en.body")->message.find("data.vac_name"), std::string::npos);
+  ASSERT_NE(at(problems, "sms.en"), nullptr) << describe(problems);
+  EXPECT_EQ(at(problems, "sms.en")->line, 11);
+  EXPECT_EQ(set->find("update"), nullptr);
+}
+
+TEST(TemplateSet, ReportsEveryProblemOfEveryFileAtOnce) {
+  TemplateDir dir;
+  dir.write("first", R"(email:
+  en: { subject: "{{#x}}", body: "b", extra: 1 }
+sms:
+  en: "e"
+  cy: "c"
+)");
+  dir.write("second", "email: [\n");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "first"), rule("b", "second"), rule("c", "third")},
+                    kLanguages, problems);
+  EXPECT_EQ(problems.size(), 5u) << describe(problems);
+  EXPECT_NE(at(problems, "email.en.extra"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.cy"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.en.subject"), nullptr) << describe(problems);
+  int second = 0, third = 0;
+  for (const auto& p : problems) {
+    if (p.file.filename() == "second.yaml") ++second;
+    if (p.file.filename() == "third.yaml") ++third;
+  }
+  EXPECT_EQ(second, 1) << "invalid YAML";
+  EXPECT_EQ(third, 1) << "missing file";
+}
+
+TEST(TemplateSet, ReportsInvalidYamlWithItsLine) {
+  TemplateDir dir;
+  dir.write("update", "email:\n  en: { subject: \"s\", body: \"b\"\nsms:\n  en: x\n");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_NE(problems[0].message.find("not valid YAML"), std::string::npos);
+  EXPECT_GT(problems[0].line, 1);
+}
+
+TEST(TemplateSet, ReportsAnEmptyFile) {
+  TemplateDir dir;
+  dir.write("update", "");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_NE(problems[0].message.find("empty"), std::string::npos);
+}
+
+TEST(TemplateSet, ReportsAVariableTheRendererDoesNotProvide) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "{{case_reference}}", body: "{{recipient.surname}} {{data}}" }
+  cy: { subject: "{{case_ref}}", body: "{{#data.items}}{{name}}{{/data.items}}" }
+sms:
+  en: "{{recipient.phone}} {{recipient.timezone}} {{occurred_at}} {{status}}"
+  cy: "{{#recipient}}{{title}}{{/recipient}}"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 3u) << describe(problems);
+  ASSERT_NE(at(problems, "email.en.subject"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.en.subject")->message.find("unknown variable 'case_reference'"),
+            std::string::npos);
+  int body = 0;
+  for (const auto& p : problems) body += p.key_path == "email.en.body";
+  EXPECT_EQ(body, 2) << describe(problems);
+}
+
+TEST(TemplateSet, RefusesUnescapedValuesInHtml) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "{{{case_ref}}}", body: "{{&case_ref}}", html: "<p>{{{data.note}}}</p>" }
+  cy: { subject: "s", body: "b", html: "<p>{{&data.note}}</p>" }
+sms:
+  en: "{{{case_ref}}}"
+  cy: "c"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  EXPECT_NE(at(problems, "email.en.html"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.cy.html"), nullptr) << describe(problems);
+}
+
+TEST(TemplateSet, RefusesPartials) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "s", body: "{{> footer}}" }
+  cy: { subject: "s", body: "b" }
+sms:
+  en: "e"
+  cy: "c"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].key_path, "email.en.body");
+  EXPECT_NE(problems[0].message.find("partials"), std::string::npos);
+}
+
+TEST(ParseTemplate, ReturnsATemplateOnlyWhenItHasNoProblems) {
+  std::vector<ConfigProblem> problems;
+  auto good = parse_template("update", kGood, "update.yaml", {Channel::email, Channel::sms},
+                             kLanguages, problems);
+  ASSERT_TRUE(good.has_value()) << describe(problems);
+  EXPECT_EQ(good->find(Channel::sms, "cy")->body, "Cais {{case_ref}} wedi dod i law");
+  EXPECT_EQ(good->find(Channel::email, "en")->subject, "Your application {{case_ref}}");
+  EXPECT_EQ(good->find(Channel::email, "fr"), nullptr);
+
+  auto bad =
+      parse_template("update", "sms: {}", "update.yaml", {Channel::email}, kLanguages, problems);
+  EXPECT_FALSE(bad.has_value());
+  EXPECT_EQ(problems.size(), 1u) << describe(problems);
+}
+
+}  // namespace
+}  // namespace herald
