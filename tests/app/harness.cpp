@@ -2,11 +2,11 @@
 
 #include <stdexcept>
 
+#include <date/date.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <date/date.h>
 
-namespace herald::testing {
+namespace herald::test {
 
 using namespace std::chrono;
 
@@ -17,16 +17,13 @@ Instant london(int hour, int minute, int day) {
 
 std::string event_json(const std::string& id, const std::string& status,
                        boost::json::object recipient, boost::json::object data) {
-  boost::json::object r{{"name", "KATIE MCNALLY"},         {"title", "Ms"},
-                        {"email", "katie@example.org"},    {"phone", "07700 900123"},
-                        {"timezone", "Europe/London"},     {"language", "en"}};
+  boost::json::object r{{"name", "KATIE MCNALLY"},      {"title", "Ms"},
+                        {"email", "katie@example.org"}, {"phone", "07700 900123"},
+                        {"timezone", "Europe/London"},  {"language", "en"}};
   for (auto& [k, v] : recipient) r[k] = v;
-  boost::json::object e{{"id", id},
-                        {"case_ref", "GWF012345678"},
-                        {"status", status},
-                        {"occurred_at", "2026-11-23T08:00:00Z"},
-                        {"recipient", r},
-                        {"data", data}};
+  boost::json::object e{{"id", id},         {"case_ref", "GWF012345678"},
+                        {"status", status}, {"occurred_at", "2026-11-23T08:00:00Z"},
+                        {"recipient", r},   {"data", data}};
   return boost::json::serialize(e);
 }
 
@@ -45,8 +42,12 @@ Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
           "  - { status: case_update, template: case_update, channels: [email, sms] }\n"
           "  - { status: case_closed, template: case_update, channels: [email], final: true }\n"
           "gateways:\n"
-          "  email: { type: webhook, url: \"" + http.url("/email") + "\", timeout_ms: 2000 }\n"
-          "  sms: { type: webhook, url: \"" + http.url("/sms") + "\", timeout_ms: 2000 }\n"
+          "  email: { type: webhook, url: \"" +
+          http.url("/email") +
+          "\", timeout_ms: 2000 }\n"
+          "  sms: { type: webhook, url: \"" +
+          http.url("/sms") +
+          "\", timeout_ms: 2000 }\n"
           "schedule:\n  poll_interval_ms: 50\n  lease_ms: 3000\n"
           "retry:\n  initial_ms: 50\n  max_ms: 200\n" +
           extra_yaml;
@@ -57,13 +58,16 @@ Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
     throw std::runtime_error("test config invalid:\n" + all);
   }
   std::vector<ConfigProblem> problems;
-  templates = TemplateSet::load(loaded.config->templates.dir, loaded.config->rules, kLanguages,
-                                problems);
-  if (!problems.empty()) throw std::runtime_error("test templates invalid: " + to_string(problems[0]));
+  templates =
+      TemplateSet::load(loaded.config->templates.dir, loaded.config->rules, kLanguages, problems);
+  if (!problems.empty())
+    throw std::runtime_error("test templates invalid: " + to_string(problems[0]));
   config = std::make_shared<const Config>(std::move(*loaded.config));
 }
 
-Harness::~Harness() { stop(); }
+Harness::~Harness() {
+  stop();
+}
 
 void Harness::start() {
   if (running()) return;
@@ -105,7 +109,8 @@ std::vector<std::vector<std::pair<std::string, std::string>>> Harness::dead_lett
   for (const auto& entry : reply.elements) {
     std::vector<std::pair<std::string, std::string>> fields;
     const auto& kv = entry.elements[1].elements;
-    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) fields.emplace_back(kv[i].str, kv[i + 1].str);
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
+      fields.emplace_back(kv[i].str, kv[i + 1].str);
     out.push_back(std::move(fields));
   }
   return out;
@@ -130,4 +135,4 @@ long long Harness::scheduled() {
   return redis.command({"ZCARD", config->redis.key_prefix + "schedule"}).integer;
 }
 
-}  // namespace herald::testing
+}  // namespace herald::test

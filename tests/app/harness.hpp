@@ -15,16 +15,15 @@
 #include "support/http/http_test_server.hpp"
 #include "support/redis/redis_server.hpp"
 
-namespace herald::testing {
-
-using test::HttpTestServer;
+namespace herald::test {
 
 /// 2026-11-23 (a Monday) at hh:mm UTC, which is London time in November.
 Instant london(int hour, int minute = 0, int day = 23);
 
 /// An event JSON for the test template, with overrides merged into the recipient.
 std::string event_json(const std::string& id, const std::string& status = "case_update",
-                       boost::json::object recipient = {}, boost::json::object data = {{"office", "London"}});
+                       boost::json::object recipient = {},
+                       boost::json::object data = {{"office", "London"}});
 
 class Harness {
  public:
@@ -47,7 +46,8 @@ class Harness {
   std::string publish(const std::string& event_json);  ///< XADD; returns the entry id
   std::vector<boost::json::object> outcomes();
   std::vector<std::vector<std::pair<std::string, std::string>>> dead_letters();
-  bool wait_for_outcomes(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool wait_for_outcomes(std::size_t n,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
   long long pending();    ///< entries delivered but not acknowledged
   long long scheduled();  ///< ZCARD of the schedule
 
@@ -58,4 +58,4 @@ class Harness {
   std::thread thread_;
 };
 
-}  // namespace herald::testing
+}  // namespace herald::test
