@@ -179,12 +179,15 @@ const NotificationStore::Script kDead{kDeadLua};
 }  // namespace
 
 asio::awaitable<result<NotificationStore::BeginResult>> NotificationStore::begin(
-    const NotificationRecord& r, Instant score, const std::optional<Outcome>& outcome) {
-  auto reply =
-      co_await eval(kBegin, redis_args(record_key(r.id), schedule_key_, config_.outcomes_stream),
-                    redis_args(r.id, r.entry, to_string(r.state), ms(score), r.event_json,
-                               to_string(r.channel), std::to_string(r.attempt), ms(r.first_try),
-                               outcome ? outcome_json(*outcome) : std::string()));
+    NotificationRecord r, Instant score, std::optional<Outcome> outcome) {
+  // Arguments are named locals: GCC 12 miscompiles a `?:` temporary inside a co_await
+  // expression (frees a pointer into the caller's frame).
+  std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();
+  auto keys = redis_args(record_key(r.id), schedule_key_, config_.outcomes_stream);
+  auto args =
+      redis_args(r.id, r.entry, to_string(r.state), ms(score), r.event_json, to_string(r.channel),
+                 std::to_string(r.attempt), ms(r.first_try), std::move(outcome_text));
+  auto reply = co_await eval(kBegin, std::move(keys), std::move(args));
   if (!reply) co_return reply.error();
   if (reply->str == "created") co_return BeginResult::created;
   if (reply->str == "redelivered") co_return BeginResult::redelivered;
@@ -192,28 +195,29 @@ asio::awaitable<result<NotificationStore::BeginResult>> NotificationStore::begin
   co_return make_error_code(asio::error::fault);
 }
 
-asio::awaitable<result<bool>> NotificationStore::finish(const std::string& id, Instant lease_until,
-                                                        NotificationState state,
-                                                        const Outcome& outcome) {
+asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant lease_until,
+                                                        NotificationState state, Outcome outcome) {
   auto reply =
       co_await eval(kFinish, redis_args(record_key(id), schedule_key_, config_.outcomes_stream),
                     redis_args(id, ms(lease_until), to_string(state), outcome_json(outcome),
                                outcome.gateway_message_id));
   if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
-  if (reply->type != RedisReply::Type::integer) co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
   co_return reply->integer == 1;
 }
 
-asio::awaitable<result<bool>> NotificationStore::reschedule(const std::string& id,
-                                                            Instant lease_until, Instant due,
-                                                            int attempt, int retries,
-                                                            const std::optional<Outcome>& outcome) {
-  auto reply = co_await eval(
-      kReschedule, redis_args(record_key(id), schedule_key_, config_.outcomes_stream),
-      redis_args(id, ms(lease_until), ms(due), std::to_string(attempt), std::to_string(retries),
-                 outcome ? outcome_json(*outcome) : std::string()));
+asio::awaitable<result<bool>> NotificationStore::reschedule(std::string id, Instant lease_until,
+                                                            Instant due, int attempt, int retries,
+                                                            std::optional<Outcome> outcome) {
+  std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();  // see begin()
+  auto keys = redis_args(record_key(id), schedule_key_, config_.outcomes_stream);
+  auto args = redis_args(id, ms(lease_until), ms(due), std::to_string(attempt),
+                         std::to_string(retries), std::move(outcome_text));
+  auto reply = co_await eval(kReschedule, std::move(keys), std::move(args));
   if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
-  if (reply->type != RedisReply::Type::integer) co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
   co_return reply->integer == 1;
 }
 
@@ -231,8 +235,7 @@ asio::awaitable<result<std::vector<std::string>>> NotificationStore::claim_due(I
   co_return ids;
 }
 
-asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::load(
-    const std::string& id) {
+asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::load(std::string id) {
   auto reply =
       co_await redis_.command(redis_args("HGETALL", record_key(id)), config_.command_timeout);
   if (!reply) co_return reply.error();
@@ -264,16 +267,14 @@ asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::lo
   co_return std::optional<NotificationRecord>{std::move(r)};
 }
 
-asio::awaitable<error_code> NotificationStore::unschedule(const std::string& id,
-                                                          Instant lease_until) {
+asio::awaitable<error_code> NotificationStore::unschedule(std::string id, Instant lease_until) {
   co_return as_error(
       co_await eval(kUnschedule, redis_args(schedule_key_), redis_args(id, ms(lease_until))));
 }
 
-asio::awaitable<error_code> NotificationStore::dead_letter(const std::string& entry_id,
-                                                           const StreamFields& fields,
-                                                           const std::string& reason,
-                                                           const Outcome& outcome) {
+asio::awaitable<error_code> NotificationStore::dead_letter(std::string entry_id,
+                                                           StreamFields fields, std::string reason,
+                                                           Outcome outcome) {
   auto args = redis_args(config_.group, entry_id, outcome_json(outcome), reason);
   std::size_t n = 0;
   for (const auto& [k, v] : fields) {
@@ -286,13 +287,13 @@ asio::awaitable<error_code> NotificationStore::dead_letter(const std::string& en
                     std::move(args)));
 }
 
-asio::awaitable<error_code> NotificationStore::publish(const Outcome& outcome) {
+asio::awaitable<error_code> NotificationStore::publish(Outcome outcome) {
   co_return as_error(co_await redis_.command(
       redis_args("XADD", config_.outcomes_stream, "*", "outcome", outcome_json(outcome)),
       config_.command_timeout));
 }
 
-asio::awaitable<error_code> NotificationStore::ack(const std::vector<std::string>& entry_ids) {
+asio::awaitable<error_code> NotificationStore::ack(std::vector<std::string> entry_ids) {
   if (entry_ids.empty()) co_return error_code{};
   auto argv = redis_args("XACK", config_.stream, config_.group);
   argv.insert(argv.end(), entry_ids.begin(), entry_ids.end());

@@ -61,21 +61,22 @@ class NotificationStore {
 
   /// Records a new notification, atomically with its schedule entry and (when given) its
   /// outcome. `score` is the lease expiry for state `sending`, the due time for `deferred`.
-  boost::asio::awaitable<boost::system::result<BeginResult>> begin(
-      const NotificationRecord& record, Instant score, const std::optional<Outcome>& outcome);
+  boost::asio::awaitable<boost::system::result<BeginResult>> begin(NotificationRecord record,
+                                                                   Instant score,
+                                                                   std::optional<Outcome> outcome);
 
   /// Finishes a leased notification in a final state with its outcome, forgetting the event (no
   /// personal data kept longer than needed). False when the lease was lost to another sender.
-  boost::asio::awaitable<boost::system::result<bool>> finish(const std::string& id,
-                                                             Instant lease_until,
+  boost::asio::awaitable<boost::system::result<bool>> finish(std::string id, Instant lease_until,
                                                              NotificationState state,
-                                                             const Outcome& outcome);
+                                                             Outcome outcome);
 
   /// Gives a leased notification a new due time (state `deferred`), with an optional outcome.
   /// False when the lease was lost.
-  boost::asio::awaitable<boost::system::result<bool>> reschedule(
-      const std::string& id, Instant lease_until, Instant due, int attempt, int retries,
-      const std::optional<Outcome>& outcome);
+  boost::asio::awaitable<boost::system::result<bool>> reschedule(std::string id,
+                                                                 Instant lease_until, Instant due,
+                                                                 int attempt, int retries,
+                                                                 std::optional<Outcome> outcome);
 
   /// Claims up to `limit` notifications due at `now`, leasing each until `lease_until`.
   boost::asio::awaitable<boost::system::result<std::vector<std::string>>> claim_due(
@@ -83,25 +84,24 @@ class NotificationStore {
 
   /// The record of `id`, or nullopt when there is none.
   boost::asio::awaitable<boost::system::result<std::optional<NotificationRecord>>> load(
-      const std::string& id);
+      std::string id);
 
   /// Removes `id` from the schedule if its lease is still `lease_until` (a finished record
   /// found in the schedule).
-  boost::asio::awaitable<boost::system::error_code> unschedule(const std::string& id,
-                                                               Instant lease_until);
+  boost::asio::awaitable<boost::system::error_code> unschedule(std::string id, Instant lease_until);
 
   /// Writes the dead letter (the entry's fields plus `reason`) and the `invalid` outcome and
   /// acknowledges the entry, atomically. An empty `entry_id` writes without acknowledging.
-  boost::asio::awaitable<boost::system::error_code> dead_letter(const std::string& entry_id,
-                                                                const StreamFields& fields,
-                                                                const std::string& reason,
-                                                                const Outcome& outcome);
+  boost::asio::awaitable<boost::system::error_code> dead_letter(std::string entry_id,
+                                                                StreamFields fields,
+                                                                std::string reason,
+                                                                Outcome outcome);
 
   /// Publishes an outcome on its own (a duplicate's `suppressed`).
-  boost::asio::awaitable<boost::system::error_code> publish(const Outcome& outcome);
+  boost::asio::awaitable<boost::system::error_code> publish(Outcome outcome);
 
   /// Acknowledges stream entries.
-  boost::asio::awaitable<boost::system::error_code> ack(const std::vector<std::string>& entry_ids);
+  boost::asio::awaitable<boost::system::error_code> ack(std::vector<std::string> entry_ids);
 
   /// Notifications in the schedule (deferred, retrying or leased).
   boost::asio::awaitable<boost::system::result<std::int64_t>> scheduled_count();
