@@ -1,3 +1,5 @@
 #include "herald/app/cli.hpp"
 
-int main(int argc, char** argv) { return herald::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return herald::run_cli(argc, argv);
+}

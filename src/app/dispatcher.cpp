@@ -91,10 +91,6 @@ void Dispatcher::count(Channel channel, OutcomeResult result) {
 
 asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant now,
                                                const PreparationError& error) {
-  ++counters_.invalid;
-  logger("dispatch")
-      ->warn("msg=\"invalid event dead-lettered\" entry={} event_id={} reason={}",
-             log_value(entry.id), log_value(error.event_id), log_value(error.reason));
   Outcome outcome{error.event_id,
                   error.case_ref,
                   error.status,
@@ -104,7 +100,15 @@ asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant
                   now,
                   error.reason,
                   {}};
-  co_return co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome);
+  auto ec = co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome);
+  if (ec) co_return ec;  // not written: the entry stays pending and is read again
+  ++counters_.invalid;
+  metrics_.event("invalid");
+  metrics_.dead_letter();
+  logger("dispatch")
+      ->warn("msg=\"invalid event dead-lettered\" entry={} event_id={} reason={}",
+             log_value(entry.id), log_value(error.event_id), log_value(error.reason));
+  co_return error_code{};
 }
 
 asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {

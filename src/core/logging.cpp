@@ -23,8 +23,8 @@ LogState& state() {
 
 std::unique_ptr<spdlog::formatter> make_formatter() {
   // logfmt: ts=... level=... module=... then the message's own key=value fields.
-  return std::make_unique<spdlog::pattern_formatter>("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l module=%n %v",
-                                                     spdlog::pattern_time_type::utc);
+  return std::make_unique<spdlog::pattern_formatter>(
+      "ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l module=%n %v", spdlog::pattern_time_type::utc);
 }
 
 void apply(spdlog::logger& log) {

@@ -60,7 +60,8 @@ std::optional<Instant> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  auto ymd = date::year{y} / date::month{static_cast<unsigned>(mo)} / date::day{static_cast<unsigned>(d)};
+  auto ymd =
+      date::year{y} / date::month{static_cast<unsigned>(mo)} / date::day{static_cast<unsigned>(d)};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   if (sec == 60) sec = 59;  // a leap second: the sys_time scale has none
   auto day = date::sys_days{ymd};

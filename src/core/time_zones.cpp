@@ -7,7 +7,9 @@
 
 namespace herald {
 
-TimeZones::TimeZones() { (void)date::get_tzdb(); }
+TimeZones::TimeZones() {
+  (void)date::get_tzdb();
+}
 
 const date::time_zone* TimeZones::find(std::string_view name) {
   if (auto it = cache_.find(name); it != cache_.end()) return it->second;

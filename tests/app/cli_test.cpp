@@ -83,9 +83,11 @@ TEST(Cli, CheckConfigListsEveryProblemAtOnceWithKeyAndLine) {
                                      "contact:\n"
                                      "  window: { start: \"21:00\", end: \"20:00\" }\n"
                                      "templates:\n"
-                                     "  dir: " HERALD_SOURCE_DIR "/config/templates\n"
+                                     "  dir: " HERALD_SOURCE_DIR
+                                     "/config/templates\n"
                                      "rules:\n"
-                                     "  - { status: application_received, template: application_received, channels: [email, fax] }\n"
+                                     "  - { status: application_received, template: "
+                                     "application_received, channels: [email, fax] }\n"
                                      "gateways:\n"
                                      "  email: { type: pigeon }\n";
   auto r = herald("check-config --config " + (dir / "bad.yaml").string());
@@ -154,9 +156,9 @@ TEST(Cli, PlansSendNowInsideTheWindowAndDeferOutsideIt) {
 }
 
 TEST(Cli, PlanTakesEarlierFailedAttemptsIntoAccount) {
-  auto r = herald("plan --config " + kDemo +
-                      " --now 2026-11-23T10:00:00Z --failed 2026-11-23T09:00:00Z -",
-                  event());
+  auto r = herald(
+      "plan --config " + kDemo + " --now 2026-11-23T10:00:00Z --failed 2026-11-23T09:00:00Z -",
+      event());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto decisions = boost::json::parse(r.out).as_object().at("decisions").as_array();
   EXPECT_EQ(decisions[0].at("action"), "defer");

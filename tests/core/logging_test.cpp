@@ -9,7 +9,9 @@
 namespace herald {
 namespace {
 
-TEST(LogValue, LeavesPlainValuesAlone) { EXPECT_EQ(log_value("evt-2026-000123:email"), "evt-2026-000123:email"); }
+TEST(LogValue, LeavesPlainValuesAlone) {
+  EXPECT_EQ(log_value("evt-2026-000123:email"), "evt-2026-000123:email");
+}
 
 TEST(LogValue, QuotesAndEscapesValuesThatCouldForgeFields) {
   EXPECT_EQ(log_value("a b"), "\"a b\"");

@@ -23,21 +23,21 @@ struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379/0";  ///< redis://[:password@]host[:port][/db]
   std::string stream = "herald:events";          ///< events in
   std::string group = "herald";                  ///< consumer group, created if missing
-  std::string consumer;             ///< consumer name; default: the host name (stable across restarts)
+  std::string consumer;  ///< consumer name; default: the host name (stable across restarts)
   std::string outcomes_stream = "herald:outcomes";
   std::string dead_stream = "herald:dead";
-  std::string key_prefix = "herald:";  ///< prefix of herald's own keys (records, schedule)
-  std::chrono::milliseconds block{1000};            ///< XREADGROUP BLOCK
+  std::string key_prefix = "herald:";     ///< prefix of herald's own keys (records, schedule)
+  std::chrono::milliseconds block{1000};  ///< XREADGROUP BLOCK
   std::chrono::milliseconds command_timeout{2000};  ///< deadline on every command
   std::size_t batch_size = 128;                     ///< entries per XREADGROUP / XAUTOCLAIM
   std::chrono::milliseconds claim_idle{60000};  ///< reclaim other consumers' entries idle this long
-  std::chrono::milliseconds reconnect_min{100};   ///< first reconnect delay, doubled up to max
+  std::chrono::milliseconds reconnect_min{100};  ///< first reconnect delay, doubled up to max
   std::chrono::milliseconds reconnect_max{5000};
 };
 
 struct ContactConfig {
-  std::string timezone = "Europe/London";  ///< for recipients without one
-  ContactWindow window;                    ///< default for every channel
+  std::string timezone = "Europe/London";            ///< for recipients without one
+  ContactWindow window;                              ///< default for every channel
   std::map<Channel, ContactWindow> channel_windows;  ///< per-channel override (contact.windows.sms)
   int max_attempts_per_day = 3;
   int max_days = 3;
@@ -55,20 +55,20 @@ struct TemplatesConfig {
 
 struct Rule {
   std::string status;
-  std::string template_name;       ///< YAML key `template`
-  std::vector<Channel> channels;   ///< default: [email, sms]
-  bool final = false;              ///< the case is finished: nothing more is sent for it
+  std::string template_name;      ///< YAML key `template`
+  std::vector<Channel> channels;  ///< default: [email, sms]
+  bool final = false;             ///< the case is finished: nothing more is sent for it
 };
 
 /// One gateway. Which keys apply depends on `type`.
 struct GatewayConfig {
-  std::string type;                       ///< "file" or "webhook"
-  std::string url;                        ///< webhook: http(s) URL
-  std::filesystem::path directory;        ///< file: outbox directory (relative to the config file)
+  std::string type;                 ///< "file" or "webhook"
+  std::string url;                  ///< webhook: http(s) URL
+  std::filesystem::path directory;  ///< file: outbox directory (relative to the config file)
   std::chrono::milliseconds timeout{10000};         ///< whole request, webhook
   std::chrono::milliseconds connect_timeout{3000};  ///< webhook
-  std::size_t max_in_flight = 64;         ///< concurrent requests to this gateway
-  std::map<std::string, std::string> headers;  ///< extra request headers (webhook)
+  std::size_t max_in_flight = 64;                   ///< concurrent requests to this gateway
+  std::map<std::string, std::string> headers;       ///< extra request headers (webhook)
 };
 
 struct RetryConfig {

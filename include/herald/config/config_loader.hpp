@@ -21,7 +21,7 @@ struct ConfigProblem {
 std::string to_string(const ConfigProblem& problem);
 
 struct ConfigLoadResult {
-  std::optional<Config> config;         ///< set only when `problems` is empty
+  std::optional<Config> config;  ///< set only when `problems` is empty
   std::vector<ConfigProblem> problems;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 /// A counting semaphore for coroutines on one single-threaded executor.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <deque>
 #include <memory>
 

@@ -18,13 +18,13 @@ struct EventError {
 };
 
 struct EventParserOptions {
-  std::size_t max_event_bytes = 64 * 1024;   ///< larger entries are invalid
+  std::size_t max_event_bytes = 64 * 1024;         ///< larger entries are invalid
   std::string default_timezone = "Europe/London";  ///< for recipients without one
-  std::string default_region = "GB";        ///< for national phone numbers
+  std::string default_region = "GB";               ///< for national phone numbers
 };
 
 /// Parses and validates one event. Never throws for bad input.
-std::variant<Event, EventError> parse_event(std::string_view json, const EventParserOptions& options,
-                                            TimeZones& zones);
+std::variant<Event, EventError> parse_event(std::string_view json,
+                                            const EventParserOptions& options, TimeZones& zones);
 
 }  // namespace herald

@@ -9,7 +9,7 @@ namespace herald {
 struct RedisReply {
   enum class Type { nil, string, integer, array, status, error };
   Type type = Type::nil;
-  std::string str;        ///< string, status and error replies
+  std::string str;  ///< string, status and error replies
   std::int64_t integer = 0;
   std::vector<RedisReply> elements;  ///< array replies
 
