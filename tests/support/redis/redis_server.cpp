@@ -2,7 +2,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +14,6 @@
 #include <thread>
 
 #include <hiredis/hiredis.h>
-
-extern char** environ;
 
 namespace herald::test {
 namespace {
@@ -113,12 +111,26 @@ void RedisServer::spawn() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid;
-  if (::posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0)
-    throw std::runtime_error("cannot start redis-server (is it installed?)");
+  // fork + exec rather than posix_spawn: the child asks to be killed when its parent dies, so a
+  // test killed by ctest's timeout leaves no redis-server behind.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot fork for redis-server");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
   pid_ = pid;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("redis-server exited at once (is it installed? see " + dir_ +
+                               "/redis.log)");
+    }
     timeval tv{0, 200000};
     redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
     if (c && !c->err) {
