@@ -217,6 +217,9 @@ int cmd_plan(int argc, char** argv) {
     o["reason"] = d.reason;
     decisions.push_back(std::move(o));
   }
+  for (const auto& [channel, reason] : p.left_out)
+    decisions.push_back(boost::json::object{
+        {"channel", to_string(channel)}, {"action", "suppress"}, {"reason", reason}});
   std::cout << boost::json::serialize(boost::json::object{{"decisions", decisions}}) << '\n';
   return kOk;
 }

@@ -43,10 +43,13 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       config_(config),
       clock_(clock),
       reader_(io.get_executor(), endpoint_of(*config), redis_options(*config, "herald-reader")),
+      receipts_reader_(io.get_executor(), endpoint_of(*config),
+                       redis_options(*config, "herald-receipts")),
       writer_(io.get_executor(), endpoint_of(*config), redis_options(*config, "herald-writer")),
       http_(io.get_executor()),
-      store_(writer_, config->redis),
-      source_(reader_, config->redis),
+      store_(writer_, config->redis, config->retention),
+      source_(reader_, config->redis, config->redis.stream),
+      receipts_source_(receipts_reader_, config->redis, config->redis.receipts_stream),
       in_flight_(io.get_executor(), config->limits.max_in_flight),
       wake_(io),
       systemd_(std::make_unique<SystemdNotifier>(io.get_executor())) {
@@ -54,12 +57,15 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
   dispatcher_ = std::make_unique<Dispatcher>(
       clock_, zones_, store_, metrics_,
       DispatchSettings{config, std::move(templates), std::move(gateways)});
-  reader_.on_reconnect([this] { metrics_.redis_reconnect(); });
-  writer_.on_reconnect([this] { metrics_.redis_reconnect(); });
+  for (auto* client : {&reader_, &receipts_reader_, &writer_})
+    client->on_reconnect([this] { metrics_.redis_reconnect(); });
   // Bound now, so that a port in use fails the start, not some later moment.
   if (!config->metrics.listen.empty())
     metrics_server_ = std::make_unique<MetricsServer>(io.get_executor(), config->metrics.listen,
                                                       metrics_, [this] { return healthy(); });
+  if (!config->callbacks.listen.empty())
+    receipts_ = std::make_unique<ReceiptEndpoint>(io.get_executor(), config->callbacks.listen,
+                                                  config->callbacks.token, *dispatcher_, metrics_);
 }
 
 Daemon::~Daemon() = default;
@@ -70,8 +76,10 @@ void Daemon::stop() {
   logger("app")->info("msg=\"stopping: no new work, finishing what is in flight\" in_flight={}",
                       busy_);
   systemd_->stopping();
-  reader_.close();  // aborts the blocking XREADGROUP at once
+  reader_.close();  // aborts the blocking XREADGROUPs at once
+  receipts_reader_.close();
   if (metrics_server_) metrics_server_->stop();
+  if (receipts_) receipts_->stop();
   wake_.expires_at(asio::steady_timer::time_point::min());  // wakes every sleeper, now and later
   in_flight_.cancel_all();
 }
@@ -106,6 +114,15 @@ asio::awaitable<bool> Daemon::connect_with_retry(RedisClient& client, const char
   co_return false;
 }
 
+asio::awaitable<bool> Daemon::ensure_group(StreamSource& source) {
+  for (auto delay = config_->redis.reconnect_min; !stopping_;) {
+    if (!co_await source.ensure_group()) co_return true;
+    co_await sleep(delay);
+    delay = std::min(delay * 2, config_->redis.reconnect_max);
+  }
+  co_return false;
+}
+
 asio::awaitable<int> Daemon::run() {
   auto log = logger("app");
   wake_.expires_at(asio::steady_timer::time_point::max());
@@ -115,15 +132,15 @@ asio::awaitable<int> Daemon::run() {
   }
   systemd_->status("connecting to Redis");
   if (!co_await connect_with_retry(writer_, "writer") ||
-      !co_await connect_with_retry(reader_, "reader"))
+      !co_await connect_with_retry(reader_, "reader") ||
+      !co_await connect_with_retry(receipts_reader_, "receipts"))
     co_return 0;
-  for (auto delay = config_->redis.reconnect_min; !stopping_;) {
-    auto ec = co_await source_.ensure_group();
-    if (!ec) break;
-    co_await sleep(delay);
-    delay = std::min(delay * 2, config_->redis.reconnect_max);
+  if (!co_await ensure_group(source_) || !co_await ensure_group(receipts_source_)) co_return 0;
+  if (receipts_) {
+    asio::co_spawn(io_, receipts_->run(), rethrow);
+    log->info("msg=\"accepting delivery receipts\" listen={}",
+              log_value(config_->callbacks.listen));
   }
-  if (stopping_) co_return 0;
 
   log->info("msg=started stream={} group={} consumer={}", log_value(config_->redis.stream),
             log_value(config_->redis.group), log_value(config_->redis.consumer));
@@ -132,10 +149,10 @@ asio::awaitable<int> Daemon::run() {
   notify_status();
 
   using namespace asio::experimental::awaitable_operators;
-  co_await (consume() && schedule());
+  co_await (consume() && schedule() && consume_receipts());
 
-  // Drain: what is in flight finishes and is acknowledged; what cannot finish in time stays
-  // unacknowledged (or leased) and is picked up again after a restart.
+  // Drain: what is in flight finishes and is recorded; what cannot finish in time stays leased
+  // and is picked up again after a restart, when the lease runs out.
   auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   while (busy_ > 0 && std::chrono::steady_clock::now() < deadline) {
     asio::steady_timer timer(io_, 20ms);
@@ -158,12 +175,23 @@ asio::awaitable<void> Daemon::consume() {
   while (!stopping_) {
     auto batch = co_await source_.next_batch();
     if (stopping_) break;
+    std::vector<ReadyToSend> ready;
+    boost::system::error_code ec;
     if (!batch) {
+      ec = batch.error();
+    } else if (!batch->empty()) {
+      auto accepted = co_await dispatcher_->accept(std::move(*batch));
+      if (accepted)
+        ready = std::move(*accepted);
+      else
+        ec = accepted.error();
+    }
+    if (ec) {
       if (!failing)
-        log->warn("msg=\"cannot read the stream, retrying\" error={}",
-                  log_value(batch.error().message()));
+        log->warn("msg=\"cannot take entries from the stream, retrying\" error={}",
+                  log_value(ec.message()));
       failing = true;
-      source_.replay_pending();
+      source_.replay_pending();  // what was read but not recorded is read again
       co_await sleep(delay);
       delay = std::min(delay * 2, config_->redis.reconnect_max);
       continue;
@@ -171,63 +199,112 @@ asio::awaitable<void> Daemon::consume() {
     if (failing) log->info("msg=\"reading the stream again\"");
     failing = false;
     delay = config_->redis.reconnect_min;
-    for (auto& entry : *batch) {
-      // Replaying our pending list can return entries we are still handling.
-      if (entries_in_hand_.contains(entry.id)) continue;
-      if (!co_await in_flight_.acquire()) break;
-      if (stopping_) {
-        in_flight_.release();
-        break;
-      }
-      entries_in_hand_.insert(entry.id);
+    // Each send holds a unit: reading the next batch waits until there is room, so a slow
+    // gateway slows the reading instead of piling up leases.
+    for (auto& r : ready) {
+      if (!co_await in_flight_.acquire()) break;  // stopping: the leases bring them back later
       ++busy_;
-      asio::co_spawn(io_, handle(std::move(entry)), rethrow);
+      asio::co_spawn(io_, send(std::move(r)), rethrow);
     }
   }
 }
 
-asio::awaitable<void> Daemon::handle(StreamEntry entry) {
+asio::awaitable<void> Daemon::send(ReadyToSend ready) {
   SemaphoreUnit unit(in_flight_);
-  auto ec = co_await dispatcher_->handle_entry(entry);
-  if (ec) {
+  const std::string id = ready.id;
+  if (auto ec = co_await dispatcher_->send(std::move(ready)))
     logger("dispatch")
-        ->warn("msg=\"entry left unacknowledged, will be read again\" entry={} error={}",
-               log_value(entry.id), log_value(ec.message()));
-    source_.replay_pending();
-  }
-  entries_in_hand_.erase(entry.id);
+        ->warn(
+            "msg=\"send not recorded; it is due again when its lease ends\" "
+            "notification_id={} error={}",
+            log_value(id), log_value(ec.message()));
   --busy_;
 }
 
-asio::awaitable<void> Daemon::schedule() {
-  auto log = logger("scheduler");
-  const auto& cfg = config_->schedule;
-  auto last_status = std::chrono::steady_clock::now();
+asio::awaitable<void> Daemon::consume_receipts() {
+  auto log = logger("receipts");
+  auto delay = config_->redis.reconnect_min;
   while (!stopping_) {
-    const Instant now = clock_.now();
-    auto ids = co_await store_.claim_due(now, now + cfg.lease, cfg.batch_size);
-    if (!ids) {
-      co_await sleep(cfg.poll_interval);
+    auto batch = co_await receipts_source_.next_batch();
+    if (stopping_) break;
+    bool failed = !batch;
+    std::vector<std::string> done;
+    if (batch) {
+      for (auto& entry : *batch) {
+        const std::string* json = entry.trimmed ? nullptr : entry.field("receipt");
+        if (!json) {
+          metrics_.receipt_refused("malformed");
+          log->warn("msg=\"receipt refused: entry has no 'receipt' field\" entry={}",
+                    log_value(entry.id));
+          done.push_back(entry.id);
+          continue;
+        }
+        auto parsed = parse_receipt(*json);
+        if (auto* error = std::get_if<ReceiptError>(&parsed)) {
+          metrics_.receipt_refused("malformed");
+          log->warn("msg=\"receipt refused: malformed\" entry={} reason={}", log_value(entry.id),
+                    log_value(error->reason));
+          done.push_back(entry.id);
+          continue;
+        }
+        auto result = co_await dispatcher_->receipt(std::get<Receipt>(std::move(parsed)));
+        if (!result) {
+          failed = true;  // Redis failed: this entry and the rest are read again
+          break;
+        }
+        if (*result == ReceiptResult::unknown) metrics_.receipt_refused("unknown");
+        if (*result == ReceiptResult::duplicate) metrics_.receipt_refused("duplicate");
+        done.push_back(entry.id);
+      }
+    }
+    if (!done.empty() && co_await store_.ack(config_->redis.receipts_stream, std::move(done)))
+      failed = true;
+    if (failed) {
+      receipts_source_.replay_pending();
+      co_await sleep(delay);
+      delay = std::min(delay * 2, config_->redis.reconnect_max);
       continue;
     }
-    for (auto& id : *ids) {
-      if (!co_await in_flight_.acquire()) break;
-      if (stopping_) {
-        in_flight_.release();
-        break;
-      }
+    delay = config_->redis.reconnect_min;
+  }
+}
+
+asio::awaitable<void> Daemon::schedule() {
+  const auto& cfg = config_->schedule;
+  auto last_status = std::chrono::steady_clock::now() - 1h;
+  while (!stopping_) {
+    const Instant now = clock_.now();
+    // Claim no more than there are free units: a claimed notification waiting for a unit would
+    // use up its lease doing nothing.
+    const std::size_t room = std::min(cfg.batch_size, in_flight_.available());
+    std::vector<std::string> ids;
+    if (room > 0) {
+      auto claimed = co_await store_.claim_due(now, now + cfg.lease, room);
+      if (claimed) ids = std::move(*claimed);
+    }
+    for (auto& id : ids) {
+      if (!co_await in_flight_.acquire()) break;  // stopping: the leases bring them back later
       ++busy_;
       asio::co_spawn(io_, deliver(std::move(id), now + cfg.lease), rethrow);
     }
     if (std::chrono::steady_clock::now() - last_status > 1s) {
-      if (auto count = co_await store_.scheduled_count())
-        metrics_.set_scheduled(static_cast<double>(*count));
-      metrics_.set_in_flight(static_cast<double>(busy_));
-      notify_status();
+      co_await publish_gauges();
       last_status = std::chrono::steady_clock::now();
     }
-    if (ids->size() < cfg.batch_size) co_await sleep(cfg.poll_interval);
+    if (ids.size() < cfg.batch_size || room == 0) co_await sleep(cfg.poll_interval);
   }
+}
+
+asio::awaitable<void> Daemon::publish_gauges() {
+  if (auto by_reason = co_await store_.scheduled_by_reason()) {
+    for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"}) {
+      auto it = by_reason->find(reason);
+      metrics_.set_scheduled(reason,
+                             it == by_reason->end() ? 0.0 : static_cast<double>(it->second));
+    }
+  }
+  metrics_.set_in_flight(static_cast<double>(busy_));
+  notify_status();
 }
 
 asio::awaitable<void> Daemon::deliver(std::string id, Instant lease_until) {
@@ -243,8 +320,9 @@ asio::awaitable<void> Daemon::deliver(std::string id, Instant lease_until) {
 
 void Daemon::notify_status() {
   const auto& c = counters();
-  systemd_->status(fmt::format("events {}, sent {}, deferred {}, invalid {}, in flight {}",
-                               c.events, c.sent, c.deferred, c.invalid, busy_));
+  systemd_->status(
+      fmt::format("events {}, sent {}, deferred {}, invalid {}, receipts {}, in flight {}",
+                  c.events, c.sent, c.deferred, c.invalid, c.receipts, busy_));
 }
 
 }  // namespace herald

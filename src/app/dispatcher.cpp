@@ -7,23 +7,29 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 
-#include "herald/app/prepared_event.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/core/time_format.hpp"
-#include "herald/redis/command.hpp"
 
 namespace herald {
 namespace {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
+using boost::system::result;
 using namespace std::chrono_literals;
 
 Outcome outcome_for(const Event& event, Channel channel, OutcomeResult result, Instant at,
                     std::string reason, int attempt = 0) {
   return Outcome{
       event.id, event.case_ref, event.status, channel, result, attempt, at, std::move(reason), {}};
+}
+
+Outcome outcome_for(const NotificationRecord& r, OutcomeResult result, Instant at,
+                    std::string reason, int attempt) {
+  return Outcome{r.event_id, r.case_ref, r.status,          r.channel, result,
+                 attempt,    at,         std::move(reason), {}};
 }
 
 // A finished send must be recorded even if Redis blinks: without the record the lease runs out
@@ -41,18 +47,15 @@ auto with_retries(Op op) -> decltype(op()) {
   }
 }
 
-bool is_final(NotificationState s) {
-  return s == NotificationState::sent || s == NotificationState::rejected ||
-         s == NotificationState::failed || s == NotificationState::invalid;
+std::string decision_log(const PlanDecision& d) {
+  return std::string(to_string(d.action)) + " at=" + (d.at ? format_rfc3339(*d.at) : "-") +
+         " reason=" + log_value(d.reason);
 }
 
 }  // namespace
 
-EventParserOptions parser_options(const Config& config) {
-  EventParserOptions options;
-  options.max_event_bytes = config.limits.max_event_bytes;
-  options.default_timezone = config.contact.timezone;
-  return options;
+std::string schedule_reason(const PlanDecision& decision) {
+  return std::string(to_string(decision.cause));
 }
 
 Dispatcher::Dispatcher(const Clock& clock, TimeZones& zones, NotificationStore& store,
@@ -85,12 +88,13 @@ void Dispatcher::count(Channel channel, OutcomeResult result) {
       ++counters_.invalid;
       break;
     case OutcomeResult::retry_scheduled:
+      ++counters_.retries_scheduled;
       break;
   }
 }
 
-asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant now,
-                                               const PreparationError& error) {
+asio::awaitable<error_code> Dispatcher::refuse(StreamEntry entry, Instant now,
+                                               PreparationError error) {
   Outcome outcome{error.event_id,
                   error.case_ref,
                   error.status,
@@ -100,7 +104,7 @@ asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant
                   now,
                   error.reason,
                   {}};
-  auto ec = co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome);
+  auto ec = co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome, now);
   if (ec) co_return ec;  // not written: the entry stays pending and is read again
   ++counters_.invalid;
   metrics_.event("invalid");
@@ -111,132 +115,176 @@ asio::awaitable<error_code> Dispatcher::refuse(const StreamEntry& entry, Instant
   co_return error_code{};
 }
 
-asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {
+asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
+    std::vector<StreamEntry> entries) {
   auto log = logger("dispatch");
   const auto settings = settings_;  // a reload mid-way must not change the rules under us
   const Config& config = *settings.config;
   const Instant now = clock_.now();
-  ++counters_.events;
 
-  const std::string* json = entry.trimmed ? nullptr : entry.field("event");
-  if (!json)
-    co_return co_await refuse(
-        entry, now,
-        PreparationError{entry.trimmed ? "entry was deleted from the stream before it was handled"
-                                       : "entry has no 'event' field"});
-
-  auto prepared = prepare_event(*json, config, *settings.templates, zones_);
-  if (auto* error = std::get_if<PreparationError>(&prepared))
-    co_return co_await refuse(entry, now, *error);
-  auto& [event, rule, messages] = std::get<PreparedEvent>(prepared);
-  metrics_.event("accepted");
-
-  for (const Message& message : messages) {
-    const auto policy = contact_policy(event, message.channel, config.contact);
-    const auto decision = plan_attempt(now, policy, {});
-    NotificationRecord record{message.notification_id,
-                              NotificationState::deferred,
-                              entry.id,
-                              *json,
-                              message.channel,
-                              1,
-                              0,
-                              now};
-    Instant score = now;
-    std::optional<Outcome> outcome;
-    switch (decision.action) {
-      case PlanAction::send:
-        record.state = NotificationState::sending;
-        score = now + config.schedule.lease;
-        break;
-      case PlanAction::defer:
-        score = *decision.at;
-        outcome = outcome_for(event, message.channel, OutcomeResult::deferred, *decision.at,
-                              decision.reason, 1);
-        break;
-      case PlanAction::give_up:
-      case PlanAction::suppress:
-        // Not reachable for a first attempt (no failures yet), but an answer is recorded anyway.
-        record.state = NotificationState::failed;
-        score = now;
-        break;
+  // What accept() records, and what each notification needs afterwards.
+  struct Pending {
+    std::shared_ptr<const PreparedEvent> prepared;
+    std::vector<PlanDecision> decisions;
+  };
+  std::vector<NewEvent> events;
+  std::vector<Pending> pending;
+  for (auto& entry : entries) {
+    ++counters_.events;
+    const std::string* json = entry.trimmed ? nullptr : entry.field("event");
+    if (!json) {
+      PreparationError error{entry.trimmed
+                                 ? "entry was deleted from the stream before it was handled"
+                                 : "entry has no 'event' field"};
+      if (auto ec = co_await refuse(entry, now, std::move(error))) co_return ec;
+      continue;
     }
-    log->debug("msg=decision event_id={} notification_id={} action={} at={} reason={}",
-               log_value(event.id), log_value(message.notification_id), to_string(decision.action),
-               decision.at ? format_rfc3339(*decision.at) : "-", log_value(decision.reason));
-    if (record.state == NotificationState::failed) {
-      // Record it as given up: a leased record finished at once.
-      record.state = NotificationState::sending;
-      score = now + config.schedule.lease;
+    auto prepared_or_error = prepare_event(*json, config, *settings.templates, zones_);
+    if (auto* error = std::get_if<PreparationError>(&prepared_or_error)) {
+      if (auto ec = co_await refuse(entry, now, *error)) co_return ec;
+      continue;
     }
+    auto prepared = std::make_shared<const PreparedEvent>(
+        std::move(std::get<PreparedEvent>(prepared_or_error)));
+    metrics_.event("accepted");
+    const Event& event = prepared->event;
 
-    auto begun = co_await store_.begin(record, score, outcome);
-    if (!begun) co_return begun.error();
-    switch (*begun) {
-      case NotificationStore::BeginResult::redelivered:
-        // Already in hand from an earlier delivery of this entry (a crash before XACK): the
-        // schedule owns it now, nothing to do here.
-        log->info(
-            "msg=\"redelivered entry, notification already recorded\" event_id={} "
-            "notification_id={}",
-            log_value(event.id), log_value(message.notification_id));
-        continue;
-      case NotificationStore::BeginResult::duplicate: {
-        count(message.channel, OutcomeResult::suppressed);
-        log->info("msg=\"duplicate event id, suppressed\" event_id={} notification_id={}",
-                  log_value(event.id), log_value(message.notification_id));
-        auto ec = co_await store_.publish(outcome_for(
-            event, message.channel, OutcomeResult::suppressed, now,
-            "duplicate: notification " + message.notification_id + " was already handled"));
-        if (ec) co_return ec;
-        continue;
+    NewEvent ne{
+        entry.id, event.id, event.case_ref, event.status, event.occurred_at, prepared->rule->final,
+        *json,    {}};
+    Pending p{prepared, {}};
+    for (const Message& message : prepared->messages) {
+      auto decision = plan_attempt(now, contact_policy(event, message.channel, config.contact), {});
+      log->debug("msg=decision event_id={} notification_id={} attempt=1 action={}",
+                 log_value(event.id), log_value(message.notification_id), decision_log(decision));
+      NewNotification n{message.notification_id, message.channel, false, now, "", std::nullopt};
+      if (decision.action == PlanAction::defer) {
+        n.score = *decision.at;
+        n.why = schedule_reason(decision);
+        n.outcome = outcome_for(event, message.channel, OutcomeResult::deferred, *decision.at,
+                                decision.reason, 1);
+      } else {
+        // Sent now; also a first attempt with no permitted instant at all (give_up), which is
+        // leased here and recorded as failed right after.
+        n.send_now = true;
+        n.score = now + config.schedule.lease;
+        n.why = "sending";
       }
-      case NotificationStore::BeginResult::created:
-        break;
+      ne.notifications.push_back(std::move(n));
+      p.decisions.push_back(std::move(decision));
     }
-    if (decision.action == PlanAction::defer) {
-      count(message.channel, OutcomeResult::deferred);
-      log->info("msg=deferred event_id={} notification_id={} due={}", log_value(event.id),
-                log_value(message.notification_id), format_rfc3339(*decision.at));
-      continue;
-    }
-    if (decision.action != PlanAction::send) {
-      count(message.channel, OutcomeResult::failed);
-      auto done = co_await store_.finish(
-          record.id, score, NotificationState::failed,
-          outcome_for(event, message.channel, OutcomeResult::failed, now, decision.reason));
-      if (!done) co_return done.error();
-      continue;
-    }
-    if (auto ec = co_await send_and_record(settings, message, event, record, score)) co_return ec;
+    events.push_back(std::move(ne));
+    pending.push_back(std::move(p));
   }
-  co_return co_await store_.ack(redis_args(entry.id));
+  if (events.empty()) co_return std::vector<ReadyToSend>{};
+
+  auto accepted = co_await store_.accept(events, now);
+  if (!accepted) co_return accepted.error();
+
+  std::vector<ReadyToSend> ready;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& prepared = pending[i].prepared;
+    const Event& event = prepared->event;
+    for (std::size_t j = 0; j < events[i].notifications.size(); ++j) {
+      const auto& n = events[i].notifications[j];
+      const auto& decision = pending[i].decisions[j];
+      switch ((*accepted)[i][j]) {
+        case AcceptResult::redelivered:
+          log->info(
+              "msg=\"redelivered entry, notification already recorded\" event_id={} "
+              "notification_id={}",
+              log_value(event.id), log_value(n.id));
+          break;
+        case AcceptResult::duplicate:
+        case AcceptResult::stale:
+        case AcceptResult::final_case:
+          count(n.channel, OutcomeResult::suppressed);
+          log->info("msg=suppressed event_id={} notification_id={} why={}", log_value(event.id),
+                    log_value(n.id), to_string((*accepted)[i][j]));
+          break;
+        case AcceptResult::created:
+          if (decision.action == PlanAction::defer) {
+            count(n.channel, OutcomeResult::deferred);
+            log->info("msg=deferred event_id={} notification_id={} due={} why={}",
+                      log_value(event.id), log_value(n.id), format_rfc3339(n.score), n.why);
+          } else if (decision.action == PlanAction::give_up) {
+            count(n.channel, OutcomeResult::failed);
+            if (auto ec = co_await finish(
+                    n.id, n.score, NotificationState::failed,
+                    outcome_for(event, n.channel, OutcomeResult::failed, now, decision.reason, 0)))
+              co_return ec;
+          } else {
+            ready.push_back(ReadyToSend{n.id, n.score, events[i].entry, events[i].event_json,
+                                        prepared->messages[j], prepared, settings});
+          }
+          break;
+      }
+    }
+  }
+  co_return ready;
 }
 
-asio::awaitable<error_code> Dispatcher::deliver_due(const std::string& id, Instant lease_until) {
+asio::awaitable<error_code> Dispatcher::send(ReadyToSend ready) {
+  const Instant now = clock_.now();
+  Instant lease = ready.lease_until;
+  // Waiting for a free slot may have used up much of the lease: renew it before the request, or
+  // it could run out mid-send and another sender take the notification.
+  const auto lease_length = ready.settings.config->schedule.lease;
+  if (now > lease - lease_length / 2) {
+    Instant renewed = now + lease_length;
+    auto started = co_await store_.start_send(ready.id, lease, renewed, false, now);
+    if (!started) co_return started.error();
+    if (started->kind != StartSend::Kind::ok) {
+      if (started->kind == StartSend::Kind::suppressed)
+        count(started->channel, OutcomeResult::suppressed);
+      co_return error_code{};
+    }
+    lease = renewed;
+  }
+  const Event& event = ready.prepared->event;
+  NotificationRecord record;
+  record.id = ready.id;
+  record.state = NotificationState::sending;
+  record.entry = std::move(ready.entry);
+  record.event_json = std::move(ready.event_json);
+  record.event_id = event.id;
+  record.case_ref = event.case_ref;
+  record.status = event.status;
+  record.channel = ready.message.channel;
+  record.first_try = now;
+  co_return co_await send_and_record(std::move(ready.settings), std::move(ready.message),
+                                     std::move(ready.prepared), std::move(record), lease);
+}
+
+asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant lease_until) {
   auto log = logger("scheduler");
   const auto settings = settings_;
   const Config& config = *settings.config;
   const Instant now = clock_.now();
+  const Instant lease = now + config.schedule.lease;
 
-  auto loaded = co_await store_.load(id);
-  if (!loaded) co_return loaded.error();
-  if (!*loaded || is_final((*loaded)->state) || (*loaded)->event_json.empty()) {
-    // Finished (or gone) while still in the schedule: tidy up.
-    co_return co_await store_.unschedule(id, lease_until);
+  // At the moment of sending: still leased by us, and the case has neither moved on nor
+  // finished (else it is suppressed right there, with its outcome).
+  auto started = co_await store_.start_send(id, lease_until, lease, true, now);
+  if (!started) co_return started.error();
+  switch (started->kind) {
+    case StartSend::Kind::lost:
+      log->debug("msg=\"lease lost to another sender\" notification_id={}", log_value(id));
+      co_return error_code{};
+    case StartSend::Kind::gone:
+      co_return error_code{};
+    case StartSend::Kind::suppressed:
+      log->info("msg=suppressed notification_id={} reason={}", log_value(id),
+                log_value(started->reason));
+      count(started->channel, OutcomeResult::suppressed);
+      co_return error_code{};
+    case StartSend::Kind::ok:
+      break;
   }
-  NotificationRecord record = std::move(**loaded);
+  NotificationRecord record = std::move(*started->record);
 
-  auto prepared = prepare_event(record.event_json, config, *settings.templates, zones_);
-  const Message* message = nullptr;
-  if (auto* p = std::get_if<PreparedEvent>(&prepared)) {
-    for (const auto& m : p->messages)
-      if (m.channel == record.channel) message = &m;
-    if (!message)
-      prepared = PreparationError{"channel " + std::string(to_string(record.channel)) +
-                                      " is no longer allowed by the rule or the recipient",
-                                  p->event.id, p->event.case_ref, p->event.status};
-  }
+  auto prepared =
+      prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
   if (auto* error = std::get_if<PreparationError>(&prepared)) {
     // Valid when it arrived, not any more (the config or templates changed since): it cannot be
     // sent. Dead-letter it so that it is followed up, not silently dropped.
@@ -244,44 +292,37 @@ asio::awaitable<error_code> Dispatcher::deliver_due(const std::string& id, Insta
     metrics_.dead_letter();
     log->warn("msg=\"due notification no longer valid\" notification_id={} reason={}",
               log_value(id), log_value(error->reason));
-    Outcome outcome{error->event_id,
-                    error->case_ref,
-                    error->status,
-                    record.channel,
-                    OutcomeResult::invalid,
-                    0,
-                    now,
-                    error->reason,
-                    {}};
+    Outcome outcome = outcome_for(record, OutcomeResult::invalid, now, error->reason, 0);
     StreamFields fields;
     fields.emplace_back("event", record.event_json);
     fields.emplace_back("notification_id", id);
-    if (auto ec = co_await store_.dead_letter("", fields, error->reason, outcome)) co_return ec;
-    auto done = co_await store_.finish(id, lease_until, NotificationState::invalid, outcome);
-    co_return done ? error_code{} : done.error();
+    if (auto ec = co_await store_.dead_letter("", fields, error->reason, outcome, now))
+      co_return ec;
+    co_return co_await finish(id, lease, NotificationState::invalid, outcome);
   }
-  const Event& event = std::get<PreparedEvent>(prepared).event;
+  auto shared = std::make_shared<const PreparedEvent>(std::move(std::get<PreparedEvent>(prepared)));
+  const Event& event = shared->event;
 
   const auto decision =
-      plan_attempt(now, contact_policy(event, record.channel, config.contact), {});
-  log->debug("msg=decision event_id={} notification_id={} action={} at={} reason={}",
-             log_value(event.id), log_value(id), to_string(decision.action),
-             decision.at ? format_rfc3339(*decision.at) : "-", log_value(decision.reason));
+      plan_attempt(now, contact_policy(event, record.channel, config.contact), record.failed);
+  log->debug("msg=decision event_id={} notification_id={} attempt={} action={}",
+             log_value(event.id), log_value(id), record.attempt, decision_log(decision));
   if (decision.action == PlanAction::defer) {
-    // Due, but the window has closed meanwhile (herald was down, or a backlog ran late): never
-    // out of hours; wait for the next window.
-    auto moved = co_await store_.reschedule(id, lease_until, *decision.at, record.attempt,
-                                            record.retries, std::nullopt);
+    // Due, but not permitted now (herald was down, a backlog ran late, the window closed):
+    // never out of hours; wait for the next permitted instant.
+    auto moved = co_await store_.reschedule(id, lease, *decision.at, schedule_reason(decision),
+                                            record.attempt, record.retries, std::nullopt, now);
     co_return moved ? error_code{} : moved.error();
   }
-  if (decision.action != PlanAction::send) {
+  if (decision.action == PlanAction::give_up) {
     count(record.channel, OutcomeResult::failed);
-    auto done = co_await store_.finish(id, lease_until, NotificationState::failed,
-                                       outcome_for(event, record.channel, OutcomeResult::failed,
-                                                   now, decision.reason, record.attempt));
-    co_return done ? error_code{} : done.error();
+    co_return co_await finish(id, lease, NotificationState::failed,
+                              outcome_for(event, record.channel, OutcomeResult::failed, now,
+                                          decision.reason, std::max(0, record.attempt - 1)));
   }
-  co_return co_await send_and_record(settings, *message, event, std::move(record), lease_until);
+  Message message = shared->messages.front();
+  co_return co_await send_and_record(settings, std::move(message), std::move(shared),
+                                     std::move(record), lease);
 }
 
 asio::awaitable<error_code> Dispatcher::finish(std::string id, Instant lease_until,
@@ -297,29 +338,29 @@ asio::awaitable<error_code> Dispatcher::finish(std::string id, Instant lease_unt
   co_return error_code{};
 }
 
-Instant Dispatcher::backoff(const RetryConfig& retry, int retries, const SendResult& result,
-                            Instant now) {
+Instant Dispatcher::backoff(const RetryConfig& retry, int retries,
+                            std::optional<std::chrono::milliseconds> retry_after, Instant now) {
   std::chrono::milliseconds delay;
-  if (result.retry_after) {
-    delay = *result.retry_after;
+  if (retry_after) {
+    delay = *retry_after;
   } else {
     double base = static_cast<double>(retry.initial.count()) *
                   std::pow(retry.multiplier, std::max(0, retries - 1));
     base = std::min(base, static_cast<double>(retry.max.count()));
-    // Full jitter between half and the whole delay: senders that failed together must not
-    // come back together.
+    // Jitter between half and the whole delay: senders that failed together must not come back
+    // together.
     std::uniform_real_distribution<double> spread(0.5, 1.0);
     delay = std::chrono::milliseconds{static_cast<std::int64_t>(base * spread(jitter_))};
   }
   return now + std::max(delay, std::chrono::milliseconds{1});
 }
 
-asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& settings,
-                                                        const Message& message, const Event& event,
-                                                        NotificationRecord record,
-                                                        Instant lease_until) {
+asio::awaitable<error_code> Dispatcher::send_and_record(
+    DispatchSettings settings, Message message, std::shared_ptr<const PreparedEvent> prepared,
+    NotificationRecord record, Instant lease_until) {
   auto log = logger("dispatch");
   const Config& config = *settings.config;
+  const Event& event = prepared->event;
   auto gateway_it = settings.gateways->find(message.channel);
   if (gateway_it == settings.gateways->end())
     co_return make_error_code(asio::error::operation_not_supported);
@@ -345,13 +386,16 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
                 log_value(event.id), log_value(record.id), gateway.type(), result.http_status,
                 record.attempt);
       co_return co_await record_final(NotificationState::sent, OutcomeResult::sent, "");
-    case SendResult::Kind::permanent:
+    case SendResult::Kind::permanent: {
       count(message.channel, OutcomeResult::rejected);
       log->warn("msg=rejected event_id={} notification_id={} gateway={} reason={}",
                 log_value(event.id), log_value(record.id), gateway.type(),
                 log_value(result.reason));
-      co_return co_await record_final(NotificationState::rejected, OutcomeResult::rejected,
-                                      result.reason);
+      if (auto ec = co_await record_final(NotificationState::rejected, OutcomeResult::rejected,
+                                          result.reason))
+        co_return ec;
+      co_return co_await fall_back(settings, prepared, record);
+    }
     case SendResult::Kind::transient:
       break;
   }
@@ -371,8 +415,8 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
                                         std::to_string(config.contact.max_days) +
                                         " days: " + result.reason);
   }
-  // Retry after the backoff, but only inside the contact window.
-  Instant candidate = backoff(config.retry, record.retries, result, now);
+  // Retry after the backoff, but only when contact is permitted.
+  Instant candidate = backoff(config.retry, record.retries, result.retry_after, now);
   auto decision =
       plan_attempt(candidate, contact_policy(event, message.channel, config.contact), {});
   Instant due = decision.at.value_or(candidate);
@@ -382,10 +426,179 @@ asio::awaitable<error_code> Dispatcher::send_and_record(const DispatchSettings& 
       log_value(event.id), log_value(record.id), gateway.type(), record.retries,
       format_rfc3339(due), log_value(result.reason));
   auto moved = co_await with_retries([&] {
-    return store_.reschedule(record.id, lease_until, due, record.attempt, record.retries,
-                             std::nullopt);
+    return store_.reschedule(record.id, lease_until, due, "retry", record.attempt, record.retries,
+                             std::nullopt, now);
   });
   co_return moved ? error_code{} : moved.error();
+}
+
+asio::awaitable<error_code> Dispatcher::fall_back(DispatchSettings settings,
+                                                  std::shared_ptr<const PreparedEvent> prepared,
+                                                  NotificationRecord refused) {
+  const Event& event = prepared->event;
+  auto channel = fallback_channel(event, *prepared->rule, refused.channel);
+  if (!channel) co_return error_code{};
+  const Config& config = *settings.config;
+  const Instant now = clock_.now();
+  auto fallback = prepare_event(refused.event_json, config, *settings.templates, zones_, *channel);
+  if (auto* error = std::get_if<PreparationError>(&fallback)) {
+    logger("dispatch")
+        ->warn("msg=\"cannot fall back to email\" notification_id={} reason={}",
+               log_value(refused.id), log_value(error->reason));
+    co_return error_code{};
+  }
+  auto fb = std::make_shared<const PreparedEvent>(std::move(std::get<PreparedEvent>(fallback)));
+  const Message& message = fb->messages.front();
+  const auto decision =
+      plan_attempt(now, contact_policy(event, message.channel, config.contact), {});
+  NewNotification n{
+      message.notification_id,     message.channel, decision.action != PlanAction::defer,
+      now + config.schedule.lease, "sending",       std::nullopt};
+  if (decision.action == PlanAction::defer) {
+    n.score = *decision.at;
+    n.why = schedule_reason(decision);
+    n.outcome = outcome_for(event, message.channel, OutcomeResult::deferred, *decision.at,
+                            "falling back to email: " + decision.reason, 1);
+  }
+  NewEvent ne{refused.entry,      event.id,
+              event.case_ref,     event.status,
+              event.occurred_at,  prepared->rule->final,
+              refused.event_json, {n}};
+  std::vector<NewEvent> batch{std::move(ne)};
+  auto accepted = co_await store_.accept(std::move(batch), now);
+  if (!accepted) co_return accepted.error();
+  const auto what = (*accepted)[0][0];
+  logger("dispatch")
+      ->info("msg=\"refused SMS falls back to email\" event_id={} notification_id={} result={}",
+             log_value(event.id), log_value(message.notification_id), to_string(what));
+  if (what != AcceptResult::created) co_return error_code{};
+  if (decision.action == PlanAction::defer) {
+    count(message.channel, OutcomeResult::deferred);
+    co_return error_code{};
+  }
+  // A named local: GCC 12 miscompiles a braced temporary passed to a coroutine (DEVELOPERS.md).
+  ReadyToSend ready{n.id, n.score, refused.entry, refused.event_json, message, fb, settings};
+  co_return co_await send(std::move(ready));
+}
+
+asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
+  auto log = logger("receipts");
+  const auto settings = settings_;
+  const Config& config = *settings.config;
+  const Instant now = clock_.now();
+  ++counters_.receipts;
+
+  auto found = co_await store_.receipt_lookup(receipt.id, now);
+  if (!found) co_return found.error();
+  if (!*found) {
+    log->warn("msg=\"receipt for an unknown notification\" id={} status={}", log_value(receipt.id),
+              to_string(receipt.status));
+    co_return ReceiptResult::unknown;
+  }
+  NotificationRecord record = std::move((*found)->record);
+  const int attempt = (*found)->attempt.value_or(record.attempt);
+  if (record.state != NotificationState::sent || attempt != record.attempt) {
+    log->info(
+        "msg=\"receipt already applied or for an earlier attempt\" notification_id={} "
+        "status={} state={} attempt={}",
+        log_value(record.id), to_string(receipt.status), to_string(record.state), attempt);
+    co_return ReceiptResult::duplicate;
+  }
+
+  ReceiptAction action;
+  action.attempt = record.attempt;
+  action.retries = record.retries;
+  action.failed = record.failed;
+  action.timeline_json =
+      boost::json::serialize(boost::json::object{{"notification_id", record.id},
+                                                 {"channel", to_string(record.channel)},
+                                                 {"receipt", to_string(receipt.status)},
+                                                 {"attempt", record.attempt},
+                                                 {"at", format_rfc3339(now)}});
+  std::optional<PreparedEvent> prepared;
+  switch (receipt.status) {
+    case ReceiptStatus::delivered:
+      action.kind = ReceiptAction::Kind::delivered;
+      break;
+    case ReceiptStatus::permanent_failure:
+      action.kind = ReceiptAction::Kind::rejected;
+      action.outcome = outcome_for(record, OutcomeResult::rejected, now,
+                                   "delivery receipt: permanent-failure", record.attempt);
+      break;
+    case ReceiptStatus::temporary_failure:
+    case ReceiptStatus::technical_failure: {
+      auto p =
+          prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
+      if (auto* error = std::get_if<PreparationError>(&p)) {
+        // The event can no longer be sent as configured: no later attempt is possible.
+        action.kind = ReceiptAction::Kind::failed;
+        action.outcome = outcome_for(record, OutcomeResult::failed, now,
+                                     "cannot try again: " + error->reason, record.attempt);
+        break;
+      }
+      prepared = std::move(std::get<PreparedEvent>(p));
+      const auto policy = contact_policy(prepared->event, record.channel, config.contact);
+      if (receipt.status == ReceiptStatus::technical_failure) {
+        // The provider failed, not the contact: send again, without using up an attempt.
+        action.kind = ReceiptAction::Kind::resend;
+        action.retries = record.retries + 1;
+        auto candidate = backoff(config.retry, action.retries, std::nullopt, now);
+        action.due = plan_attempt(candidate, policy, {}).at.value_or(candidate);
+        break;
+      }
+      // A failed contact attempt (section 5): the next one after the spacing, or give up.
+      action.failed.push_back(record.sent_at.value_or(now));
+      std::sort(action.failed.begin(), action.failed.end());
+      const auto decision = plan_attempt(now, policy, action.failed);
+      log->debug("msg=decision notification_id={} attempt={} action={}", log_value(record.id),
+                 record.attempt + 1, decision_log(decision));
+      if (decision.action == PlanAction::give_up) {
+        action.kind = ReceiptAction::Kind::failed;
+        action.outcome =
+            outcome_for(record, OutcomeResult::failed, now, decision.reason, record.attempt);
+      } else {
+        action.kind = ReceiptAction::Kind::next_attempt;
+        action.due = decision.at.value_or(now);
+        action.attempt = record.attempt + 1;
+        action.retries = 0;
+        action.outcome = outcome_for(record, OutcomeResult::retry_scheduled, action.due,
+                                     "attempt " + std::to_string(record.attempt) +
+                                         " failed (temporary-failure); next: " + decision.reason,
+                                     record.attempt);
+      }
+      break;
+    }
+  }
+
+  auto applied = co_await store_.apply_receipt(record.id, attempt, action, now);
+  if (!applied) co_return applied.error();
+  metrics_.receipt(to_string(receipt.status));
+  if (*applied == ReceiptApplied::unknown) co_return ReceiptResult::unknown;
+  if (*applied == ReceiptApplied::duplicate) co_return ReceiptResult::duplicate;
+  log->info("msg=\"receipt applied\" notification_id={} status={} attempt={}", log_value(record.id),
+            to_string(receipt.status), attempt);
+  switch (action.kind) {
+    case ReceiptAction::Kind::rejected:
+      count(record.channel, OutcomeResult::rejected);
+      break;
+    case ReceiptAction::Kind::failed:
+      count(record.channel, OutcomeResult::failed);
+      break;
+    case ReceiptAction::Kind::next_attempt:
+      count(record.channel, OutcomeResult::retry_scheduled);
+      break;
+    default:
+      break;
+  }
+  if (action.kind == ReceiptAction::Kind::rejected) {
+    // An SMS the network refused for good goes out as email, when there is one to send.
+    auto p = prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
+    if (auto* ok = std::get_if<PreparedEvent>(&p)) {
+      auto shared = std::make_shared<const PreparedEvent>(std::move(*ok));
+      if (auto ec = co_await fall_back(settings, shared, record)) co_return ec;
+    }
+  }
+  co_return ReceiptResult::applied;
 }
 
 }  // namespace herald

@@ -15,8 +15,10 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Histogram>& gateway_duration;
   prometheus::Counter& dead_letters;
   prometheus::Counter& redis_reconnects;
-  prometheus::Gauge& scheduled;
+  prometheus::Family<prometheus::Gauge>& scheduled;
   prometheus::Gauge& in_flight;
+  prometheus::Family<prometheus::Counter>& receipts;
+  prometheus::Family<prometheus::Counter>& receipts_refused;
 };
 
 namespace {
@@ -46,12 +48,18 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
              "Reconnections to Redis after a lost connection")
           .Add({}),
       family(prometheus::BuildGauge(), r, "herald_scheduled",
-             "Notifications waiting in the schedule (deferred, retrying or leased)")
-          .Add({}),
+             "Notifications in the schedule, by reason (window, unavailable, next_attempt, "
+             "retry, sending)"),
       family(prometheus::BuildGauge(), r, "herald_in_flight",
              "Events and due notifications being handled")
           .Add({}),
+      family(prometheus::BuildCounter(), r, "herald_receipts_total",
+             "Delivery receipts applied, by status"),
+      family(prometheus::BuildCounter(), r, "herald_receipts_refused_total",
+             "Delivery receipts refused, by why (unknown, duplicate, malformed, unauthorized)"),
   });
+  for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
+    families_->scheduled.Add({{"reason", reason}});
 }
 
 Metrics::~Metrics() = default;
@@ -81,8 +89,14 @@ void Metrics::dead_letter() {
 void Metrics::redis_reconnect() {
   families_->redis_reconnects.Increment();
 }
-void Metrics::set_scheduled(double count) {
-  families_->scheduled.Set(count);
+void Metrics::set_scheduled(std::string_view reason, double count) {
+  families_->scheduled.Add({{"reason", std::string(reason)}}).Set(count);
+}
+void Metrics::receipt(std::string_view status) {
+  families_->receipts.Add({{"status", std::string(status)}}).Increment();
+}
+void Metrics::receipt_refused(std::string_view why) {
+  families_->receipts_refused.Add({{"why", std::string(why)}}).Increment();
 }
 void Metrics::set_in_flight(double count) {
   families_->in_flight.Set(count);

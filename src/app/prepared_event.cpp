@@ -1,5 +1,7 @@
 #include "herald/app/prepared_event.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "herald/event/event_parser.hpp"
@@ -45,7 +47,8 @@ std::string channel_list(const std::vector<Channel>& channels) {
 std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view json,
                                                             const Config& config,
                                                             const TemplateSet& templates,
-                                                            TimeZones& zones) {
+                                                            TimeZones& zones,
+                                                            std::optional<Channel> channel) {
   EventParserOptions options;
   options.max_event_bytes = config.limits.max_event_bytes;
   options.default_timezone = config.contact.timezone;
@@ -65,22 +68,38 @@ std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view jso
   if (!prepared.rule) return fail("no rule for status '" + event.status + "'");
   const Rule& rule = *prepared.rule;
 
-  auto channels = select_channels(event, rule);
-  if (channels.empty()) {
-    std::vector<Channel> held;
-    if (event.recipient.email) held.push_back(Channel::email);
-    if (event.recipient.phone) held.push_back(Channel::sms);
-    return fail(
-        "no channel to send on: the rule allows " + channel_list(rule.channels) +
-        ", the recipient chose " +
-        channel_list(event.recipient.channels.empty() ? rule.channels : event.recipient.channels) +
-        " and has details for " + channel_list(held));
+  std::vector<Channel> channels;
+  if (channel) {
+    const bool allowed =
+        std::find(rule.channels.begin(), rule.channels.end(), *channel) != rule.channels.end();
+    const bool reachable = *channel == Channel::email ? event.recipient.email.has_value()
+                                                      : event.recipient.phone.has_value();
+    if (!allowed || !reachable)
+      return fail("channel " + std::string(to_string(*channel)) +
+                  (allowed ? " has no contact details in the event" : " is no longer in the rule"));
+    channels.push_back(*channel);
+  } else {
+    auto selection = select_channels(event, rule, config.sms);
+    channels = std::move(selection.channels);
+    prepared.left_out = std::move(selection.left_out);
+    if (channels.empty()) {
+      std::vector<Channel> held;
+      if (event.recipient.email) held.push_back(Channel::email);
+      if (event.recipient.phone) held.push_back(Channel::sms);
+      std::string why = "no channel to send on: the rule allows " + channel_list(rule.channels) +
+                        ", the recipient chose " +
+                        channel_list(event.recipient.channels.empty() ? rule.channels
+                                                                      : event.recipient.channels) +
+                        " and has details for " + channel_list(held);
+      for (const auto& [c, reason] : prepared.left_out) why += "; " + reason;
+      return fail(std::move(why));
+    }
   }
 
   const Template* tmpl = templates.find(rule.template_name);
   if (!tmpl) return fail("template '" + rule.template_name + "' is not loaded");
-  for (auto channel : channels) {
-    auto rendered = render_message(*tmpl, event, channel);
+  for (auto c : channels) {
+    auto rendered = render_message(*tmpl, event, c);
     if (auto* error = std::get_if<RenderError>(&rendered)) return fail(error->reason);
     prepared.messages.push_back(std::move(std::get<Message>(rendered)));
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -403,6 +404,7 @@ class Loader {
   void read_gateway(const YAML::Node& node, const std::string& path, GatewayConfig& gateway);
   void read_headers(const YAML::Node& node, const std::string& path,
                     std::map<std::string, std::string>& headers);
+  void read_callbacks(const YAML::Node& node, const std::string& path, CallbacksConfig& callbacks);
 
   std::filesystem::path file_;
   std::filesystem::path base_dir_;
@@ -452,9 +454,9 @@ void Loader::check_window(const WindowSpec& spec, ContactWindow& out,
 void Loader::read_redis(const YAML::Node& node, const std::string& path, RedisConfig& redis) {
   std::map<std::string, int> stream_lines;  // key -> line, for cross-key problems
   each_entry(node, path,
-             {"url", "stream", "group", "consumer", "outcomes_stream", "dead_stream", "key_prefix",
-              "block_ms", "command_timeout_ms", "batch_size", "claim_idle_ms", "reconnect_min_ms",
-              "reconnect_max_ms"},
+             {"url", "stream", "group", "consumer", "outcomes_stream", "dead_stream",
+              "receipts_stream", "key_prefix", "block_ms", "command_timeout_ms", "batch_size",
+              "claim_idle_ms", "reconnect_min_ms", "reconnect_max_ms"},
              [&](const std::string& name, const YAML::Node& value, const std::string& key_path) {
                if (name == "url") {
                  std::string url;
@@ -473,6 +475,9 @@ void Loader::read_redis(const YAML::Node& node, const std::string& path, RedisCo
                    stream_lines[name] = line_of(value);
                } else if (name == "dead_stream") {
                  if (read_string(value, key_path, redis.dead_stream))
+                   stream_lines[name] = line_of(value);
+               } else if (name == "receipts_stream") {
+                 if (read_string(value, key_path, redis.receipts_stream))
                    stream_lines[name] = line_of(value);
                } else if (name == "group") {
                  read_string(value, key_path, redis.group);
@@ -512,6 +517,12 @@ void Loader::read_redis(const YAML::Node& node, const std::string& path, RedisCo
   if (redis.dead_stream == redis.outcomes_stream)
     problem(line("dead_stream"), join(path, "dead_stream"),
             "must differ from redis.outcomes_stream");
+  for (const auto* other : {&redis.stream, &redis.outcomes_stream, &redis.dead_stream})
+    if (redis.receipts_stream == *other) {
+      problem(line("receipts_stream"), join(path, "receipts_stream"),
+              "must differ from the events, outcomes and dead-letter streams");
+      break;
+    }
 }
 
 void Loader::read_contact(const YAML::Node& node, const std::string& path, ContactConfig& contact) {
@@ -715,6 +726,70 @@ void Loader::read_gateways(const YAML::Node& node, const std::string& path,
              });
 }
 
+void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
+                            CallbacksConfig& callbacks) {
+  std::string token_env, token_file;
+  int token_line = line_of(node);
+  each_entry(node, path, {"listen", "token", "token_env", "token_file"},
+             [&](const std::string& name, const YAML::Node& v, const std::string& p) {
+               if (name == "listen") {
+                 std::string listen;
+                 if (!read_string(v, p, listen, false)) return;
+                 if (!listen.empty() && !is_listen_address(listen))
+                   problem(v, p,
+                           "expected host:port with an IP address as host (\"127.0.0.1:9465\"); "
+                           "names are not resolved");
+                 else
+                   callbacks.listen = listen;
+               } else if (name == "token") {
+                 // A secret written in the YAML ends up in backups, diffs and tickets.
+                 problem(v, p,
+                         "the token is never written in the config: use token_env or "
+                         "token_file");
+               } else if (name == "token_env") {
+                 if (read_string(v, p, token_env)) token_line = line_of(v);
+               } else if (name == "token_file") {
+                 if (read_string(v, p, token_file)) token_line = line_of(v);
+               }
+             });
+  if (callbacks.listen.empty()) return;
+  if (!token_env.empty() && !token_file.empty()) {
+    problem(token_line, join(path, "token_file"), "give token_env or token_file, not both");
+    return;
+  }
+  if (token_file.empty()) {
+    const std::string name = token_env.empty() ? "HERALD_CALLBACK_TOKEN" : token_env;
+    const char* value = std::getenv(name.c_str());
+    callbacks.token_source = "environment variable " + name;
+    if (!value || !*value)
+      problem(token_line, join(path, token_env.empty() ? "listen" : "token_env"),
+              "the receipts endpoint needs a bearer token: environment variable " + name +
+                  " is not set (or set token_file)");
+    else
+      callbacks.token = value;
+  } else {
+    std::filesystem::path file(token_file);
+    if (file.is_relative()) {
+      const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+      file = credentials && *credentials ? std::filesystem::path(credentials) / file
+                                         : resolve(token_file);
+    }
+    callbacks.token_source = "file " + file.string();
+    std::ifstream in(file, std::ios::binary);
+    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (!in.good() && !in.eof())
+      problem(token_line, join(path, "token_file"), "cannot read " + file.string());
+    else if (token.empty())
+      problem(token_line, join(path, "token_file"), file.string() + " is missing or empty");
+    else
+      callbacks.token = std::move(token);
+  }
+  if (!callbacks.token.empty() && callbacks.token.size() < 16)
+    problem(token_line, join(path, token_file.empty() ? "token_env" : "token_file"),
+            "the token must be at least 16 characters");
+}
+
 Config Loader::load(const YAML::Node& root) {
   Config config;
   config.source = file_;
@@ -726,7 +801,7 @@ Config Loader::load(const YAML::Node& root) {
   each_entry(
       root, "",
       {"redis", "contact", "templates", "rules", "gateways", "retry", "schedule", "limits", "log",
-       "metrics"},
+       "metrics", "callbacks", "sms", "retention"},
       [&](const std::string& name, const YAML::Node& value, const std::string& path) {
         if (name == "redis") {
           read_redis(value, path, config.redis);
@@ -791,6 +866,18 @@ Config Loader::load(const YAML::Node& root) {
                              "\"[::1]:9464\"); names are not resolved");
                        else
                          config.metrics.listen = listen;
+                     });
+        } else if (name == "callbacks") {
+          read_callbacks(value, path, config.callbacks);
+        } else if (name == "sms") {
+          each_entry(value, path, {"international"},
+                     [&](const std::string&, const YAML::Node& v, const std::string& p) {
+                       read_bool(v, p, config.sms.international);
+                     });
+        } else if (name == "retention") {
+          each_entry(value, path, {"days"},
+                     [&](const std::string&, const YAML::Node& v, const std::string& p) {
+                       read_int(v, p, config.retention.days, 1, 3650);
                      });
         }
       });

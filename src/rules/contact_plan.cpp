@@ -1,5 +1,7 @@
 #include "herald/rules/contact_plan.hpp"
 
+#include "herald/event/contact_details.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -65,6 +67,22 @@ class Calendar {
 
 }  // namespace
 
+std::string_view to_string(PlanCause cause) {
+  switch (cause) {
+    case PlanCause::open:
+      return "open";
+    case PlanCause::window:
+      return "window";
+    case PlanCause::unavailable:
+      return "unavailable";
+    case PlanCause::next_attempt:
+      return "next_attempt";
+    case PlanCause::gave_up:
+      return "gave_up";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(PlanAction action) {
   switch (action) {
     case PlanAction::send:
@@ -91,6 +109,7 @@ PlanDecision plan_attempt(Instant now, const ContactPolicy& policy,
   for (auto t : failed) ++per_day[cal.day_of(t)];
 
   std::string why;
+  PlanCause cause = failed.empty() ? PlanCause::window : PlanCause::next_attempt;
   Instant t = now;
   if (!failed.empty()) {
     const Instant last = failed.back();
@@ -130,6 +149,7 @@ PlanDecision plan_attempt(Instant now, const ContactPolicy& policy,
         t = period.to;
         moved = true;
         why = "recipient unavailable until " + cal.local_text(period.to) + " local";
+        cause = PlanCause::unavailable;
       }
     if (moved) continue;
     found = true;
@@ -142,24 +162,52 @@ PlanDecision plan_attempt(Instant now, const ContactPolicy& policy,
       (static_cast<int>(per_day.size()) >= max_days && !per_day.contains(cal.day_of(t)))) {
     return {PlanAction::give_up, std::nullopt,
             "gave up: " + std::to_string(failed.size()) + " failed attempts over " +
-                std::to_string(per_day.size()) + " local days"};
+                std::to_string(per_day.size()) + " local days",
+            PlanCause::gave_up};
   }
   if (why.empty()) why = "inside window " + cal.describe();
-  if (t == now) return {PlanAction::send, t, why};
-  return {PlanAction::defer, t, why + " (" + cal.local_text(t) + " local)"};
+  if (t == now) return {PlanAction::send, t, why, PlanCause::open};
+  return {PlanAction::defer, t, why + " (" + cal.local_text(t) + " local)", cause};
 }
 
-std::vector<Channel> select_channels(const Event& event, const Rule& rule) {
+ChannelSelection select_channels(const Event& event, const Rule& rule, const SmsConfig& sms) {
   const auto& chosen = event.recipient.channels.empty() ? rule.channels : event.recipient.channels;
-  std::vector<Channel> out;
+  auto has = [](const std::vector<Channel>& list, Channel c) {
+    return std::find(list.begin(), list.end(), c) != list.end();
+  };
+  ChannelSelection out;
+  bool email_instead = false;
   for (auto c : rule.channels) {
-    if (std::find(chosen.begin(), chosen.end(), c) == chosen.end()) continue;
-    if (std::find(out.begin(), out.end(), c) != out.end()) continue;
+    if (!has(chosen, c) || has(out.channels, c)) continue;
     if (c == Channel::email && !event.recipient.email) continue;
     if (c == Channel::sms && !event.recipient.phone) continue;
-    out.push_back(c);
+    if (c == Channel::sms && !sms.international && !is_uk_number(*event.recipient.phone)) {
+      out.left_out.emplace_back(
+          c, "SMS to numbers outside the UK is off (sms.international: false); email instead");
+      email_instead = true;
+      continue;
+    }
+    out.channels.push_back(c);
   }
+  if (email_instead && !has(out.channels, Channel::email) && has(rule.channels, Channel::email) &&
+      event.recipient.email) {
+    std::vector<Channel> ordered;  // keep rule order
+    for (auto c : rule.channels)
+      if (c == Channel::email || has(out.channels, c)) ordered.push_back(c);
+    out.channels = std::move(ordered);
+  }
+  if (email_instead && !has(out.channels, Channel::email))
+    out.left_out.back().second =
+        "SMS to numbers outside the UK is off (sms.international: false) and there is no email "
+        "to send instead";
   return out;
+}
+
+std::optional<Channel> fallback_channel(const Event& event, const Rule& rule, Channel failed) {
+  if (failed != Channel::sms || !event.recipient.email) return std::nullopt;
+  if (std::find(rule.channels.begin(), rule.channels.end(), Channel::email) == rule.channels.end())
+    return std::nullopt;
+  return Channel::email;
 }
 
 ContactPolicy contact_policy(const Event& event, Channel channel, const ContactConfig& contact) {

@@ -41,23 +41,22 @@ std::vector<StreamEntry> parse_stream_entries(const RedisReply& entries) {
   return out;
 }
 
-StreamSource::StreamSource(RedisClient& reader, const RedisConfig& config)
-    : reader_(reader), config_(config) {}
+StreamSource::StreamSource(RedisClient& reader, const RedisConfig& config, std::string stream)
+    : reader_(reader), config_(config), stream_(std::move(stream)) {}
 
 asio::awaitable<error_code> StreamSource::ensure_group() {
   auto reply = co_await reader_.command(
-      redis_args("XGROUP", "CREATE", config_.stream, config_.group, "0", "MKSTREAM"),
+      redis_args("XGROUP", "CREATE", stream_, config_.group, "0", "MKSTREAM"),
       config_.command_timeout);
   if (!reply) co_return reply.error();
   if (reply->is_error() && !reply->str.starts_with("BUSYGROUP")) {
     logger("source")->error("msg=\"cannot create consumer group\" stream={} group={} error={}",
-                            log_value(config_.stream), log_value(config_.group),
-                            log_value(reply->str));
+                            log_value(stream_), log_value(config_.group), log_value(reply->str));
     co_return make_error_code(asio::error::fault);
   }
   if (!reply->is_error())
-    logger("source")->info("msg=\"created consumer group\" stream={} group={}",
-                           log_value(config_.stream), log_value(config_.group));
+    logger("source")->info("msg=\"created consumer group\" stream={} group={}", log_value(stream_),
+                           log_value(config_.group));
   co_return error_code{};
 }
 
@@ -86,10 +85,9 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
 
   // 1. Our own pending entries, oldest first, until there are none left.
   if (pending_cursor_) {
-    auto batch =
-        co_await read(redis_args("XREADGROUP", "GROUP", config_.group, config_.consumer, "COUNT",
-                                 count, "STREAMS", config_.stream, *pending_cursor_),
-                      timeout);
+    auto batch = co_await read(redis_args("XREADGROUP", "GROUP", config_.group, config_.consumer,
+                                          "COUNT", count, "STREAMS", stream_, *pending_cursor_),
+                               timeout);
     if (!batch) co_return batch;
     if (!batch->empty()) {
       pending_cursor_ = batch->back().id;
@@ -102,7 +100,7 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
   auto now = std::chrono::steady_clock::now();
   if (now >= next_claim_) {
     auto reply = co_await reader_.command(
-        redis_args("XAUTOCLAIM", config_.stream, config_.group, config_.consumer,
+        redis_args("XAUTOCLAIM", stream_, config_.group, config_.consumer,
                    std::to_string(config_.claim_idle.count()), claim_cursor_, "COUNT", count),
         timeout);
     if (!reply) co_return reply.error();
@@ -123,7 +121,7 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
   // 3. New entries.
   co_return co_await read(
       redis_args("XREADGROUP", "GROUP", config_.group, config_.consumer, "COUNT", count, "BLOCK",
-                 std::to_string(config_.block.count()), "STREAMS", config_.stream, ">"),
+                 std::to_string(config_.block.count()), "STREAMS", stream_, ">"),
       config_.block + timeout);
 }
 

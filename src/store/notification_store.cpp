@@ -3,8 +3,11 @@
 #include <charconv>
 
 #include <boost/asio/error.hpp>
+#include <boost/json.hpp>
 
+#include "herald/core/time_format.hpp"
 #include "herald/redis/command.hpp"
+#include "store_scripts.hpp"
 
 namespace herald {
 namespace {
@@ -23,71 +26,39 @@ std::int64_t to_int(const std::string& s, std::int64_t fallback = 0) {
   return v;
 }
 
+std::string instants_csv(const std::vector<Instant>& list) {
+  std::string out;
+  for (auto t : list) {
+    if (!out.empty()) out += ',';
+    out += ms(t);
+  }
+  return out;
+}
+
+std::vector<Instant> parse_instants(const std::string& csv) {
+  std::vector<Instant> out;
+  std::size_t start = 0;
+  while (start < csv.size()) {
+    auto comma = csv.find(',', start);
+    if (comma == std::string::npos) comma = csv.size();
+    if (comma > start)
+      out.push_back(Instant{std::chrono::milliseconds{to_int(csv.substr(start, comma - start))}});
+    start = comma + 1;
+  }
+  return out;
+}
+
+error_code fault() {
+  return make_error_code(asio::error::fault);
+}
+
 // A reply that is an error, or a connection failure, as an error_code for callers that only need
 // to know whether the write happened.
 error_code as_error(const result<RedisReply>& r) {
   if (!r) return r.error();
-  if (r->is_error()) return asio::error::fault;
+  if (r->is_error()) return fault();
   return {};
 }
-
-// Lua keeps each multi-key change atomic: a crash (of herald or of the connection) between
-// "record the outcome" and "change the schedule" can then never lose or duplicate a notification.
-constexpr const char* kBeginLua = R"lua(
-local entry = redis.call('HGET', KEYS[1], 'entry')
-if entry then
-  if entry == ARGV[2] then return 'redelivered' end
-  return 'duplicate'
-end
-redis.call('HSET', KEYS[1], 'state', ARGV[3], 'entry', ARGV[2], 'event', ARGV[5],
-           'channel', ARGV[6], 'attempt', ARGV[7], 'retries', '0', 'first_try', ARGV[8])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-if ARGV[9] ~= '' then redis.call('XADD', KEYS[3], '*', 'outcome', ARGV[9]) end
-return 'created'
-)lua";
-
-constexpr const char* kFinishLua = R"lua(
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[3], 'gw_id', ARGV[5])
-redis.call('HDEL', KEYS[1], 'event')
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], '*', 'outcome', ARGV[4])
-return 1
-)lua";
-
-constexpr const char* kRescheduleLua = R"lua(
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'deferred', 'attempt', ARGV[4], 'retries', ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-if ARGV[6] ~= '' then redis.call('XADD', KEYS[3], '*', 'outcome', ARGV[6]) end
-return 1
-)lua";
-
-// Oldest first; a claimed notification's score becomes its lease expiry.
-constexpr const char* kClaimLua = R"lua(
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
-return ids
-)lua";
-
-constexpr const char* kUnscheduleLua = R"lua(
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
-return 1
-)lua";
-
-constexpr const char* kDeadLua = R"lua(
-local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-fields[#fields + 1] = 'reason'
-fields[#fields + 1] = ARGV[4]
-redis.call('XADD', KEYS[1], '*', unpack(fields))
-redis.call('XADD', KEYS[2], '*', 'outcome', ARGV[3])
-if ARGV[2] ~= '' then redis.call('XACK', KEYS[3], ARGV[1], ARGV[2]) end
-return 1
-)lua";
 
 // A hostile entry must not be able to make its own dead letter fail (Lua's unpack has a stack
 // limit; a multi-megabyte value would be copied whole): keep a bounded copy.
@@ -100,14 +71,25 @@ constexpr std::size_t kMaxDeadValueBytes = 256 * 1024;
 /// is empty after a restart.
 class NotificationStore::Script {
  public:
-  explicit Script(const char* lua) : lua_(lua) {}
-  const char* lua() const { return lua_; }
+  explicit Script(const std::string& (*lua)()) : lua_(lua) {}
+  const std::string& lua() const { return lua_(); }
   std::string& sha() const { return sha_; }
 
  private:
-  const char* lua_;
+  const std::string& (*lua_)();
   mutable std::string sha_;
 };
+
+namespace {
+const NotificationStore::Script kAccept{&store_scripts::accept};
+const NotificationStore::Script kClaim{&store_scripts::claim};
+const NotificationStore::Script kStartSend{&store_scripts::start_send};
+const NotificationStore::Script kFinish{&store_scripts::finish};
+const NotificationStore::Script kReschedule{&store_scripts::reschedule};
+const NotificationStore::Script kReceiptLookup{&store_scripts::receipt_lookup};
+const NotificationStore::Script kApplyReceipt{&store_scripts::apply_receipt};
+const NotificationStore::Script kDeadLetter{&store_scripts::dead_letter};
+}  // namespace
 
 std::string_view to_string(NotificationState state) {
   switch (state) {
@@ -117,10 +99,14 @@ std::string_view to_string(NotificationState state) {
       return "sending";
     case NotificationState::sent:
       return "sent";
+    case NotificationState::delivered:
+      return "delivered";
     case NotificationState::rejected:
       return "rejected";
     case NotificationState::failed:
       return "failed";
+    case NotificationState::suppressed:
+      return "suppressed";
     case NotificationState::invalid:
       return "invalid";
   }
@@ -130,13 +116,76 @@ std::string_view to_string(NotificationState state) {
 std::optional<NotificationState> notification_state_from_string(std::string_view text) {
   for (auto s :
        {NotificationState::deferred, NotificationState::sending, NotificationState::sent,
-        NotificationState::rejected, NotificationState::failed, NotificationState::invalid})
+        NotificationState::delivered, NotificationState::rejected, NotificationState::failed,
+        NotificationState::suppressed, NotificationState::invalid})
     if (to_string(s) == text) return s;
   return std::nullopt;
 }
 
-NotificationStore::NotificationStore(RedisClient& redis, const RedisConfig& config)
-    : redis_(redis), config_(config), schedule_key_(config.key_prefix + "schedule") {}
+std::string_view to_string(AcceptResult result) {
+  switch (result) {
+    case AcceptResult::created:
+      return "created";
+    case AcceptResult::redelivered:
+      return "redelivered";
+    case AcceptResult::duplicate:
+      return "duplicate";
+    case AcceptResult::stale:
+      return "stale";
+    case AcceptResult::final_case:
+      return "final";
+  }
+  return "unknown";
+}
+
+std::optional<NotificationRecord> parse_record(std::string id,
+                                               const std::vector<RedisReply>& fields,
+                                               std::size_t from) {
+  NotificationRecord r;
+  r.id = std::move(id);
+  bool state_ok = false, channel_ok = false;
+  for (std::size_t i = from; i + 1 < fields.size(); i += 2) {
+    const auto& k = fields[i].str;
+    const auto& v = fields[i + 1].str;
+    if (k == "state") {
+      if (auto s = notification_state_from_string(v)) r.state = *s, state_ok = true;
+    } else if (k == "channel") {
+      if (auto c = channel_from_string(v)) r.channel = *c, channel_ok = true;
+    } else if (k == "entry") {
+      r.entry = v;
+    } else if (k == "event_id") {
+      r.event_id = v;
+    } else if (k == "case") {
+      r.case_ref = v;
+    } else if (k == "status") {
+      r.status = v;
+    } else if (k == "event") {
+      r.event_json = v;
+    } else if (k == "attempt") {
+      r.attempt = static_cast<int>(to_int(v, 1));
+    } else if (k == "retries") {
+      r.retries = static_cast<int>(to_int(v));
+    } else if (k == "failed") {
+      r.failed = parse_instants(v);
+    } else if (k == "first_try") {
+      r.first_try = Instant{std::chrono::milliseconds{to_int(v)}};
+    } else if (k == "sent_at") {
+      r.sent_at = Instant{std::chrono::milliseconds{to_int(v)}};
+    } else if (k == "gw_id") {
+      r.gateway_message_id = v;
+    }
+  }
+  if (!state_ok || !channel_ok) return std::nullopt;
+  return r;
+}
+
+NotificationStore::NotificationStore(RedisClient& redis, const RedisConfig& redis_config,
+                                     const RetentionConfig& retention)
+    : redis_(redis),
+      config_(redis_config),
+      retention_(std::chrono::days{retention.days}),
+      schedule_key_(redis_config.key_prefix + "schedule"),
+      why_key_(redis_config.key_prefix + "schedule:why") {}
 
 std::string NotificationStore::record_key(std::string_view id) const {
   std::string key = config_.key_prefix;
@@ -147,164 +196,270 @@ std::string NotificationStore::record_key(std::string_view id) const {
 
 asio::awaitable<result<RedisReply>> NotificationStore::eval(const Script& script,
                                                             std::vector<std::string> keys,
-                                                            std::vector<std::string> args) {
+                                                            std::vector<std::string> args,
+                                                            Instant now) {
   const auto timeout = config_.command_timeout;
+  // The arguments every script starts with (store_scripts.hpp).
+  std::vector<std::string> argv{"EVALSHA",     "",       std::to_string(3 + keys.size()),
+                                schedule_key_, why_key_, config_.outcomes_stream};
+  for (auto& k : keys) argv.push_back(std::move(k));
+  argv.push_back(config_.key_prefix);
+  argv.push_back(format_rfc3339(now));
+  argv.push_back(ms(now));
+  argv.push_back(std::to_string(retention_.count()));
+  for (auto& a : args) argv.push_back(std::move(a));
   for (int round = 0; round < 2; ++round) {
     if (script.sha().empty()) {
-      auto loaded = co_await redis_.command(redis_args("SCRIPT", "LOAD", script.lua()), timeout);
+      auto load = redis_args("SCRIPT", "LOAD", script.lua());
+      auto loaded = co_await redis_.command(std::move(load), timeout);
       if (!loaded) co_return loaded.error();
-      if (loaded->type != RedisReply::Type::string) co_return make_error_code(asio::error::fault);
+      if (loaded->type != RedisReply::Type::string) co_return fault();
       script.sha() = loaded->str;
     }
-    auto argv = redis_args("EVALSHA", script.sha(), std::to_string(keys.size()));
-    for (auto& k : keys) argv.push_back(k);
-    for (auto& a : args) argv.push_back(a);
-    auto reply = co_await redis_.command(std::move(argv), timeout);
+    argv[1] = script.sha();
+    auto reply = co_await redis_.command(argv, timeout);
+    // Redis forgets scripts when it restarts: load it again, once.
     if (reply && reply->is_error() && reply->str.starts_with("NOSCRIPT")) {
       script.sha().clear();
       continue;
     }
     co_return reply;
   }
-  co_return make_error_code(asio::error::fault);
+  co_return fault();
 }
 
-namespace {
-const NotificationStore::Script kBegin{kBeginLua};
-const NotificationStore::Script kFinish{kFinishLua};
-const NotificationStore::Script kReschedule{kRescheduleLua};
-const NotificationStore::Script kClaim{kClaimLua};
-const NotificationStore::Script kUnschedule{kUnscheduleLua};
-const NotificationStore::Script kDead{kDeadLua};
-}  // namespace
+asio::awaitable<result<RedisReply>> NotificationStore::eval(const Script& script,
+                                                            std::vector<std::string> args,
+                                                            Instant now) {
+  std::vector<std::string> no_keys;
+  co_return co_await eval(script, std::move(no_keys), std::move(args), now);
+}
 
-asio::awaitable<result<NotificationStore::BeginResult>> NotificationStore::begin(
-    NotificationRecord r, Instant score, std::optional<Outcome> outcome) {
-  // Arguments are named locals: GCC 12 miscompiles a `?:` temporary inside a co_await
-  // expression (frees a pointer into the caller's frame).
-  std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();
-  auto keys = redis_args(record_key(r.id), schedule_key_, config_.outcomes_stream);
-  auto args =
-      redis_args(r.id, r.entry, to_string(r.state), ms(score), r.event_json, to_string(r.channel),
-                 std::to_string(r.attempt), ms(r.first_try), std::move(outcome_text));
-  auto reply = co_await eval(kBegin, std::move(keys), std::move(args));
+asio::awaitable<result<std::vector<std::vector<AcceptResult>>>> NotificationStore::accept(
+    std::vector<NewEvent> events, Instant now) {
+  using Results = std::vector<std::vector<AcceptResult>>;
+  if (events.empty()) co_return Results{};
+  boost::json::array batch;
+  batch.reserve(events.size());
+  for (const auto& e : events) {
+    boost::json::array notifications;
+    for (const auto& n : e.notifications) {
+      std::string out = n.outcome ? outcome_json(*n.outcome) : std::string();
+      notifications.push_back(boost::json::object{{"nid", n.id},
+                                                  {"ch", to_string(n.channel)},
+                                                  {"st", n.send_now ? "sending" : "deferred"},
+                                                  {"score", ms(n.score)},
+                                                  {"why", n.why},
+                                                  {"out", std::move(out)}});
+    }
+    batch.push_back(boost::json::object{{"entry", e.entry},
+                                        {"id", e.event_id},
+                                        {"case", e.case_ref},
+                                        {"status", e.status},
+                                        {"occ", ms(e.occurred_at)},
+                                        {"final", e.final ? "1" : "0"},
+                                        {"event", e.event_json},
+                                        {"n", std::move(notifications)}});
+  }
+  auto keys = redis_args(config_.stream);
+  auto args = redis_args(config_.group, boost::json::serialize(batch));
+  auto reply = co_await eval(kAccept, std::move(keys), std::move(args), now);
   if (!reply) co_return reply.error();
-  if (reply->str == "created") co_return BeginResult::created;
-  if (reply->str == "redelivered") co_return BeginResult::redelivered;
-  if (reply->str == "duplicate") co_return BeginResult::duplicate;
-  co_return make_error_code(asio::error::fault);
-}
-
-asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant lease_until,
-                                                        NotificationState state, Outcome outcome) {
-  auto reply =
-      co_await eval(kFinish, redis_args(record_key(id), schedule_key_, config_.outcomes_stream),
-                    redis_args(id, ms(lease_until), to_string(state), outcome_json(outcome),
-                               outcome.gateway_message_id));
-  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
-  if (reply->type != RedisReply::Type::integer)
-    co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
-  co_return reply->integer == 1;
-}
-
-asio::awaitable<result<bool>> NotificationStore::reschedule(std::string id, Instant lease_until,
-                                                            Instant due, int attempt, int retries,
-                                                            std::optional<Outcome> outcome) {
-  std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();  // see begin()
-  auto keys = redis_args(record_key(id), schedule_key_, config_.outcomes_stream);
-  auto args = redis_args(id, ms(lease_until), ms(due), std::to_string(attempt),
-                         std::to_string(retries), std::move(outcome_text));
-  auto reply = co_await eval(kReschedule, std::move(keys), std::move(args));
-  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
-  if (reply->type != RedisReply::Type::integer)
-    co_return result<bool>(boost::system::in_place_error, make_error_code(asio::error::fault));
-  co_return reply->integer == 1;
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != events.size())
+    co_return fault();
+  Results out(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& per_event = reply->elements[i];
+    // Lua turns an empty table into an empty array and a table with holes into a short one:
+    // every notification has a result, so anything else is a fault.
+    if (per_event.elements.size() != events[i].notifications.size()) co_return fault();
+    for (const auto& r : per_event.elements) {
+      const auto& s = r.str;
+      AcceptResult a;
+      if (s == "created")
+        a = AcceptResult::created;
+      else if (s == "redelivered")
+        a = AcceptResult::redelivered;
+      else if (s == "duplicate")
+        a = AcceptResult::duplicate;
+      else if (s == "stale")
+        a = AcceptResult::stale;
+      else if (s == "final")
+        a = AcceptResult::final_case;
+      else
+        co_return fault();
+      out[i].push_back(a);
+    }
+  }
+  co_return out;
 }
 
 asio::awaitable<result<std::vector<std::string>>> NotificationStore::claim_due(Instant now,
                                                                                Instant lease_until,
                                                                                std::size_t limit) {
-  auto reply = co_await eval(kClaim, redis_args(schedule_key_),
-                             redis_args(ms(now), ms(lease_until), std::to_string(limit)));
+  auto args = redis_args(ms(lease_until), std::to_string(limit));
+  auto reply = co_await eval(kClaim, std::move(args), now);
   if (!reply) co_return reply.error();
   std::vector<std::string> ids;
   if (reply->type == RedisReply::Type::array)
     for (auto& e : reply->elements) ids.push_back(std::move(e.str));
   else if (!reply->is_nil())
-    co_return make_error_code(asio::error::fault);
+    co_return fault();
   co_return ids;
+}
+
+asio::awaitable<result<StartSend>> NotificationStore::start_send(std::string id,
+                                                                 Instant lease_until,
+                                                                 Instant new_lease,
+                                                                 bool want_record, Instant now) {
+  auto args = redis_args(id, ms(lease_until), ms(new_lease), want_record ? "1" : "0");
+  auto reply = co_await eval(kStartSend, std::move(args), now);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array || reply->elements.empty()) co_return fault();
+  const auto& kind = reply->elements[0].str;
+  StartSend out;
+  if (kind == "lost") {
+    out.kind = StartSend::Kind::lost;
+  } else if (kind == "gone") {
+    out.kind = StartSend::Kind::gone;
+  } else if (kind == "suppressed") {
+    out.kind = StartSend::Kind::suppressed;
+    if (reply->elements.size() > 2) {
+      out.reason = reply->elements[1].str;
+      out.channel = channel_from_string(reply->elements[2].str).value_or(Channel::email);
+    }
+  } else if (kind == "ok") {
+    if (want_record) {
+      out.record = parse_record(std::move(id), reply->elements, 1);
+      if (!out.record) co_return fault();
+    }
+  } else {
+    co_return fault();
+  }
+  co_return out;
+}
+
+asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant lease_until,
+                                                        NotificationState state, Outcome outcome) {
+  auto args = redis_args(id, ms(lease_until), to_string(state), outcome_json(outcome),
+                         outcome.gateway_message_id);
+  auto reply = co_await eval(kFinish, std::move(args), outcome.at);
+  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, fault());
+  co_return reply->integer == 1;
+}
+
+asio::awaitable<result<bool>> NotificationStore::reschedule(std::string id, Instant lease_until,
+                                                            Instant due, std::string why,
+                                                            int attempt, int retries,
+                                                            std::optional<Outcome> outcome,
+                                                            Instant now) {
+  // Arguments are named locals: GCC 12 miscompiles a `?:` temporary inside a co_await
+  // expression (it frees a pointer into the caller's frame).
+  std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();
+  auto args = redis_args(id, ms(lease_until), ms(due), std::move(why), std::to_string(attempt),
+                         std::to_string(retries), std::move(outcome_text));
+  auto reply = co_await eval(kReschedule, std::move(args), now);
+  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, fault());
+  co_return reply->integer == 1;
+}
+
+asio::awaitable<result<std::optional<NotificationStore::Lookup>>> NotificationStore::receipt_lookup(
+    std::string id, Instant now) {
+  auto args = redis_args(std::move(id));
+  auto reply = co_await eval(kReceiptLookup, std::move(args), now);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array) co_return fault();
+  if (reply->elements.size() < 2) co_return std::optional<Lookup>{};
+  auto record = parse_record(reply->elements[0].str, reply->elements, 2);
+  if (!record) co_return std::optional<Lookup>{};
+  Lookup lookup{std::move(*record), std::nullopt};
+  if (!reply->elements[1].str.empty())
+    lookup.attempt = static_cast<int>(to_int(reply->elements[1].str, 0));
+  co_return std::optional<Lookup>{std::move(lookup)};
+}
+
+asio::awaitable<result<ReceiptApplied>> NotificationStore::apply_receipt(std::string id,
+                                                                         int attempt,
+                                                                         ReceiptAction action,
+                                                                         Instant now) {
+  std::string kind;
+  switch (action.kind) {
+    case ReceiptAction::Kind::delivered:
+      kind = "delivered";
+      break;
+    case ReceiptAction::Kind::rejected:
+      kind = "rejected";
+      break;
+    case ReceiptAction::Kind::failed:
+      kind = "failed";
+      break;
+    case ReceiptAction::Kind::next_attempt:
+      kind = "next";
+      break;
+    case ReceiptAction::Kind::resend:
+      kind = "resend";
+      break;
+  }
+  std::string outcome_text = action.outcome ? outcome_json(*action.outcome) : std::string();
+  auto args = redis_args(std::move(id), std::to_string(attempt), std::move(kind), ms(action.due),
+                         std::to_string(action.attempt), std::to_string(action.retries),
+                         instants_csv(action.failed), std::move(outcome_text),
+                         std::move(action.timeline_json));
+  auto reply = co_await eval(kApplyReceipt, std::move(args), now);
+  if (!reply) co_return reply.error();
+  if (reply->str == "applied") co_return ReceiptApplied::applied;
+  if (reply->str == "unknown") co_return ReceiptApplied::unknown;
+  if (reply->str == "duplicate") co_return ReceiptApplied::duplicate;
+  co_return fault();
+}
+
+asio::awaitable<error_code> NotificationStore::dead_letter(std::string entry_id,
+                                                           StreamFields fields, std::string reason,
+                                                           Outcome outcome, Instant now) {
+  auto args = redis_args(config_.group, std::move(entry_id), outcome_json(outcome),
+                         std::move(reason), outcome.case_ref);
+  std::size_t n = 0;
+  for (auto& [k, v] : fields) {
+    if (++n > kMaxDeadFields || k == "reason") continue;
+    args.push_back(k.substr(0, 256));
+    args.push_back(v.size() > kMaxDeadValueBytes ? v.substr(0, kMaxDeadValueBytes) : std::move(v));
+  }
+  auto keys = redis_args(config_.dead_stream, config_.stream);
+  co_return as_error(co_await eval(kDeadLetter, std::move(keys), std::move(args), now));
+}
+
+asio::awaitable<error_code> NotificationStore::ack(std::string stream,
+                                                   std::vector<std::string> entry_ids) {
+  if (entry_ids.empty()) co_return error_code{};
+  auto argv = redis_args("XACK", std::move(stream), config_.group);
+  for (auto& id : entry_ids) argv.push_back(std::move(id));
+  co_return as_error(co_await redis_.command(std::move(argv), config_.command_timeout));
 }
 
 asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::load(std::string id) {
   auto reply =
       co_await redis_.command(redis_args("HGETALL", record_key(id)), config_.command_timeout);
   if (!reply) co_return reply.error();
-  if (reply->type != RedisReply::Type::array) co_return make_error_code(asio::error::fault);
+  if (reply->type != RedisReply::Type::array) co_return fault();
   if (reply->elements.empty()) co_return std::optional<NotificationRecord>{};
-  NotificationRecord r;
-  r.id = id;
-  bool state_ok = false, channel_ok = false;
-  for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    const auto& k = reply->elements[i].str;
-    auto& v = reply->elements[i + 1].str;
-    if (k == "state") {
-      if (auto s = notification_state_from_string(v)) r.state = *s, state_ok = true;
-    } else if (k == "entry") {
-      r.entry = std::move(v);
-    } else if (k == "event") {
-      r.event_json = std::move(v);
-    } else if (k == "channel") {
-      if (auto c = channel_from_string(v)) r.channel = *c, channel_ok = true;
-    } else if (k == "attempt") {
-      r.attempt = static_cast<int>(to_int(v, 1));
-    } else if (k == "retries") {
-      r.retries = static_cast<int>(to_int(v));
-    } else if (k == "first_try") {
-      r.first_try = Instant{std::chrono::milliseconds{to_int(v)}};
-    }
-  }
-  if (!state_ok || !channel_ok) co_return make_error_code(asio::error::fault);
-  co_return std::optional<NotificationRecord>{std::move(r)};
+  auto record = parse_record(std::move(id), reply->elements);
+  if (!record) co_return fault();
+  co_return record;
 }
 
-asio::awaitable<error_code> NotificationStore::unschedule(std::string id, Instant lease_until) {
-  co_return as_error(
-      co_await eval(kUnschedule, redis_args(schedule_key_), redis_args(id, ms(lease_until))));
-}
-
-asio::awaitable<error_code> NotificationStore::dead_letter(std::string entry_id,
-                                                           StreamFields fields, std::string reason,
-                                                           Outcome outcome) {
-  auto args = redis_args(config_.group, entry_id, outcome_json(outcome), reason);
-  std::size_t n = 0;
-  for (const auto& [k, v] : fields) {
-    if (++n > kMaxDeadFields || k == "reason") continue;
-    args.push_back(k.substr(0, 256));
-    args.push_back(v.size() > kMaxDeadValueBytes ? v.substr(0, kMaxDeadValueBytes) : v);
-  }
-  co_return as_error(
-      co_await eval(kDead, redis_args(config_.dead_stream, config_.outcomes_stream, config_.stream),
-                    std::move(args)));
-}
-
-asio::awaitable<error_code> NotificationStore::publish(Outcome outcome) {
-  co_return as_error(co_await redis_.command(
-      redis_args("XADD", config_.outcomes_stream, "*", "outcome", outcome_json(outcome)),
-      config_.command_timeout));
-}
-
-asio::awaitable<error_code> NotificationStore::ack(std::vector<std::string> entry_ids) {
-  if (entry_ids.empty()) co_return error_code{};
-  auto argv = redis_args("XACK", config_.stream, config_.group);
-  argv.insert(argv.end(), entry_ids.begin(), entry_ids.end());
-  co_return as_error(co_await redis_.command(std::move(argv), config_.command_timeout));
-}
-
-asio::awaitable<result<std::int64_t>> NotificationStore::scheduled_count() {
-  auto reply = co_await redis_.command(redis_args("ZCARD", schedule_key_), config_.command_timeout);
+asio::awaitable<result<std::map<std::string, std::int64_t>>>
+NotificationStore::scheduled_by_reason() {
+  auto reply = co_await redis_.command(redis_args("HGETALL", why_key_), config_.command_timeout);
   if (!reply) co_return reply.error();
-  if (reply->type != RedisReply::Type::integer) co_return make_error_code(asio::error::fault);
-  co_return reply->integer;
+  if (reply->type != RedisReply::Type::array) co_return fault();
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    out[reply->elements[i].str] = to_int(reply->elements[i + 1].str);
+  co_return out;
 }
 
 }  // namespace herald

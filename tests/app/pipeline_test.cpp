@@ -239,9 +239,21 @@ TEST(Pipeline, ACrashBetweenRecordAndSendIsSentOnceWhenTheLeaseRunsOut) {
   h.redis.command({"XREADGROUP", "GROUP", h.config->redis.group, h.config->redis.consumer, "COUNT",
                    "10", "STREAMS", h.config->redis.stream, ">"});
   auto lease = std::to_string((h.clock.now() - 1s).time_since_epoch().count());
-  h.redis.command({"HSET", h.config->redis.key_prefix + "n:evt-midsend:email", "state", "sending",
-                   "entry", entry, "event", json, "channel", "email", "attempt", "1", "retries",
-                   "0", "first_try", lease});
+  h.redis.command({"HSET",      h.config->redis.key_prefix + "n:evt-midsend:email",
+                   "state",     "sending",
+                   "entry",     entry,
+                   "event_id",  "evt-midsend",
+                   "event",     json,
+                   "case",      "GWF012345678",
+                   "status",    "case_update",
+                   "occ",       "1795420800000",
+                   "channel",   "email",
+                   "attempt",   "1",
+                   "retries",   "0",
+                   "first_try", lease,
+                   "failed",    "",
+                   "why",       "sending"});
+  h.redis.command({"HINCRBY", h.config->redis.key_prefix + "schedule:why", "sending", "1"});
   h.redis.command({"ZADD", h.config->redis.key_prefix + "schedule", lease, "evt-midsend:email"});
   h.start();
   ASSERT_TRUE(h.http.wait_for_requests(1, 5s));
@@ -285,15 +297,38 @@ TEST(Pipeline, APermanentRefusalIsRejectedAndNeverRetried) {
     return r;
   });
   h.start();
-  h.publish(event_json("evt-refused", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  // SMS only, and no email address: nothing to fall back to.
+  h.publish(event_json("evt-refused", "case_update",
+                       {{"channels", boost::json::array{"sms"}}, {"email", nullptr}}));
   ASSERT_TRUE(h.wait_for_outcomes(1));
   std::this_thread::sleep_for(300ms);
   h.stop();
   EXPECT_EQ(h.http.requests().size(), 1u);
+  ASSERT_EQ(h.outcomes().size(), 1u);
   auto o = h.outcomes().at(0);
   EXPECT_EQ(o.at("result"), "rejected");
   EXPECT_NE(std::string(o.at("reason").as_string()).find("400"), std::string::npos);
   EXPECT_EQ(h.scheduled(), 0);
+}
+
+TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
+  Harness h;
+  h.http.set_handler([](const HttpTestServer::Request& request) {
+    HttpTestServer::Response r;
+    r.status = request.target == "/sms" ? 400 : 202;
+    return r;
+  });
+  h.start();
+  // The recipient chose SMS only, but has an email address and the rule sends email.
+  h.publish(event_json("evt-fallback", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+  std::this_thread::sleep_for(200ms);
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>{"rejected:sms", "sent:email"}));
+  std::vector<std::string> targets;
+  for (const auto& r : h.http.requests()) targets.push_back(r.target);
+  EXPECT_EQ(targets, (std::vector<std::string>{"/sms", "/email"}));
 }
 
 TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,8 @@ TEST(ConfigLoader, FillsEveryDefaultForAMinimalConfig) {
   EXPECT_EQ(c.redis.group, "herald");
   EXPECT_EQ(c.redis.outcomes_stream, "herald:outcomes");
   EXPECT_EQ(c.redis.dead_stream, "herald:dead");
-  EXPECT_EQ(c.redis.key_prefix, "herald:");
+  EXPECT_EQ(c.redis.key_prefix, "{herald}:");
+  EXPECT_EQ(c.redis.receipts_stream, "herald:receipts");
   EXPECT_EQ(c.redis.block, milliseconds{1000});
   EXPECT_EQ(c.redis.batch_size, 128u);
   EXPECT_EQ(c.contact.timezone, "Europe/London");
@@ -87,6 +90,9 @@ TEST(ConfigLoader, FillsEveryDefaultForAMinimalConfig) {
   EXPECT_EQ(c.limits.max_event_bytes, 65536u);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.metrics.listen, "");
+  EXPECT_EQ(c.callbacks.listen, "");
+  EXPECT_FALSE(c.sms.international);
+  EXPECT_EQ(c.retention.days, 30);
 }
 
 TEST(ConfigLoader, DefaultsTheConsumerNameToTheHostName) {
@@ -314,6 +320,10 @@ const BadCase kBadCases[] = {
   {"metrics:\n  listen: \"9464\"\n", "metrics.listen", 2, "host:port"},
   {"metrics:\n  listen: \"localhost:0\"\n", "metrics.listen", 2, "host:port"},
   {"templates:\n  dir: \"\"\n", "templates.dir", 2, "must not be empty"},
+  {"callbacks:\n  listen: \"localhost:9465\"\n", "callbacks.listen", 2, "host:port"},
+  {"sms:\n  international: maybe\n", "sms.international", 2, "expected true or false"},
+  {"retention:\n  days: 0\n", "retention.days", 2, "between 1 and 3650"},
+  {"redis:\n  receipts_stream: herald:events\n", "redis.receipts_stream", 2, "must differ"},
   // rules
   {"rules: []\ngateways: {}\n", "rules", 1, "at least one rule"},
   {"gateways:\n  email: { type: file, directory: o }\n  sms: { type: file, directory: o }\n", "rules", 0, "at least one rule"},
@@ -381,6 +391,46 @@ TEST(ConfigLoader, NeverEchoesTheRedisPassword) {
   auto result = load("redis:\n  url: \"redis://:hunter2@host:70000\"\n");
   ASSERT_EQ(result.problems.size(), 1u) << describe(result.problems);
   EXPECT_EQ(to_string(result.problems[0]).find("hunter2"), std::string::npos);
+}
+
+TEST(ConfigLoader, ReadsTheReceiptTokenFromTheEnvironmentNeverFromTheYaml) {
+  ::setenv("HERALD_TEST_RECEIPT_TOKEN", "s3cret-token-of-enough-length", 1);
+  auto ok = load(
+      "callbacks:\n  listen: 127.0.0.1:9465\n  token_env: HERALD_TEST_RECEIPT_TOKEN\n"
+      "sms:\n  international: true\nretention:\n  days: 7\n");
+  ASSERT_TRUE(ok.config) << describe(ok.problems);
+  EXPECT_EQ(ok.config->callbacks.listen, "127.0.0.1:9465");
+  EXPECT_EQ(ok.config->callbacks.token, "s3cret-token-of-enough-length");
+  EXPECT_TRUE(ok.config->sms.international);
+  EXPECT_EQ(ok.config->retention.days, 7);
+
+  auto in_yaml = load("callbacks:\n  listen: 127.0.0.1:9465\n  token: hunter2hunter2hunter2\n");
+  ASSERT_FALSE(in_yaml.config);
+  auto* p = find(in_yaml.problems, "callbacks.token");
+  ASSERT_NE(p, nullptr) << describe(in_yaml.problems);
+  EXPECT_NE(p->message.find("never written in the config"), std::string::npos);
+  EXPECT_EQ(describe(in_yaml.problems).find("hunter2"), std::string::npos);
+
+  ::unsetenv("HERALD_CALLBACK_TOKEN");
+  auto missing = load("callbacks:\n  listen: 127.0.0.1:9465\n");
+  ASSERT_FALSE(missing.config);
+  ASSERT_NE(find(missing.problems, "callbacks.listen"), nullptr) << describe(missing.problems);
+  EXPECT_NE(describe(missing.problems).find("HERALD_CALLBACK_TOKEN is not set"), std::string::npos);
+  ::unsetenv("HERALD_TEST_RECEIPT_TOKEN");
+}
+
+TEST(ConfigLoader, ReadsTheReceiptTokenFromACredentialsFile) {
+  auto dir = std::filesystem::temp_directory_path() / "herald-config-test-credentials";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "receipt-token") << "token-from-a-credential-file\n"; }
+  ::setenv("CREDENTIALS_DIRECTORY", dir.c_str(), 1);
+  auto ok = load("callbacks:\n  listen: 127.0.0.1:9465\n  token_file: receipt-token\n");
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  ASSERT_TRUE(ok.config) << describe(ok.problems);
+  EXPECT_EQ(ok.config->callbacks.token, "token-from-a-credential-file");
+  auto missing = load("callbacks:\n  listen: 127.0.0.1:9465\n  token_file: /nonexistent/token\n");
+  ASSERT_NE(find(missing.problems, "callbacks.token_file"), nullptr) << describe(missing.problems);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConfigProblem, FormatsAsFileLineKeyAndMessage) {

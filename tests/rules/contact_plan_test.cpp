@@ -506,28 +506,83 @@ Event event_with(std::optional<std::string> email, std::optional<std::string> ph
   return e;
 }
 
+std::vector<Channel> channels(const Event& e, const Rule& rule, bool international = false) {
+  return select_channels(e, rule, SmsConfig{international}).channels;
+}
+
 TEST(Channels, RuleChannelsWithTheDetailsPresent) {
   Rule rule{"s", "t", {Channel::email, Channel::sms}, false};
   using V = std::vector<Channel>;
-  EXPECT_EQ(select_channels(event_with("a@example.org", "+447700900123"), rule),
+  EXPECT_EQ(channels(event_with("a@example.org", "+447700900123"), rule),
             (V{Channel::email, Channel::sms}));
-  EXPECT_EQ(select_channels(event_with("a@example.org", std::nullopt), rule), V{Channel::email});
-  EXPECT_EQ(select_channels(event_with(std::nullopt, "+447700900123"), rule), V{Channel::sms});
-  EXPECT_EQ(select_channels(event_with(std::nullopt, std::nullopt), rule), V{});
+  EXPECT_EQ(channels(event_with("a@example.org", std::nullopt), rule), V{Channel::email});
+  EXPECT_EQ(channels(event_with(std::nullopt, "+447700900123"), rule), V{Channel::sms});
+  EXPECT_EQ(channels(event_with(std::nullopt, std::nullopt), rule), V{});
 }
 
 TEST(Channels, RecipientChoiceNarrowsButNeverWidens) {
   using V = std::vector<Channel>;
   Rule both{"s", "t", {Channel::email, Channel::sms}, false};
   Rule email_only{"s", "t", {Channel::email}, false};
-  EXPECT_EQ(select_channels(event_with("a@example.org", "+447700900123", {Channel::sms}), both),
+  EXPECT_EQ(channels(event_with("a@example.org", "+447700900123", {Channel::sms}), both),
             V{Channel::sms});
+  EXPECT_EQ(channels(event_with("a@example.org", "+447700900123", {Channel::sms}), email_only),
+            V{});
   EXPECT_EQ(
-      select_channels(event_with("a@example.org", "+447700900123", {Channel::sms}), email_only),
-      V{});
-  EXPECT_EQ(select_channels(
-                event_with("a@example.org", "+447700900123", {Channel::sms, Channel::email}), both),
-            (V{Channel::email, Channel::sms}));
+      channels(event_with("a@example.org", "+447700900123", {Channel::sms, Channel::email}), both),
+      (V{Channel::email, Channel::sms}));
+}
+
+TEST(Channels, OverseasNumbersGetEmailInsteadOfSmsByDefault) {
+  using V = std::vector<Channel>;
+  Rule both{"s", "t", {Channel::email, Channel::sms}, false};
+  // A French mobile, a recipient who chose SMS only: email instead, with the reason kept.
+  auto overseas = event_with("a@example.org", "+33612345678", {Channel::sms});
+  auto selection = select_channels(overseas, both, SmsConfig{false});
+  EXPECT_EQ(selection.channels, V{Channel::email});
+  ASSERT_EQ(selection.left_out.size(), 1u);
+  EXPECT_EQ(selection.left_out[0].first, Channel::sms);
+  EXPECT_NE(selection.left_out[0].second.find("outside the UK"), std::string::npos);
+  // Allowed by config: SMS as chosen.
+  EXPECT_EQ(channels(overseas, both, true), V{Channel::sms});
+  // UK numbers, Crown Dependencies included, are not overseas.
+  EXPECT_EQ(channels(event_with(std::nullopt, "+447797900123"), both), V{Channel::sms});
+  // No email address or a rule without email: nothing to send instead, and the reason says so.
+  auto no_email = select_channels(event_with(std::nullopt, "+33612345678"), both, SmsConfig{});
+  EXPECT_EQ(no_email.channels, V{});
+  EXPECT_NE(no_email.left_out[0].second.find("no email"), std::string::npos);
+  Rule sms_only{"s", "t", {Channel::sms}, false};
+  EXPECT_EQ(channels(overseas, sms_only), V{});
+}
+
+TEST(Channels, ARefusedSmsFallsBackToEmailOnlyWhereTheRuleAndRecipientAllowIt) {
+  Rule both{"s", "t", {Channel::email, Channel::sms}, false};
+  Rule sms_only{"s", "t", {Channel::sms}, false};
+  auto with_email = event_with("a@example.org", "+447700900123", {Channel::sms});
+  EXPECT_EQ(fallback_channel(with_email, both, Channel::sms), Channel::email);
+  EXPECT_EQ(fallback_channel(with_email, sms_only, Channel::sms), std::nullopt);
+  EXPECT_EQ(fallback_channel(event_with(std::nullopt, "+447700900123"), both, Channel::sms),
+            std::nullopt);
+  EXPECT_EQ(fallback_channel(with_email, both, Channel::email), std::nullopt)
+      << "email has nothing to fall back to";
+}
+
+TEST(PlanCauses, SayWhyADecisionWaits) {
+  ContactPolicy p;
+  p.timezone = date::locate_zone("Europe/London");
+  EXPECT_EQ(plan_attempt(utc("2026-11-23T12:00"), p, {}).cause, PlanCause::open);
+  EXPECT_EQ(plan_attempt(utc("2026-11-23T21:00"), p, {}).cause, PlanCause::window);
+  std::vector<UnavailablePeriod> away{{utc("2026-11-23T10:00"), utc("2026-11-23T15:00")}};
+  p.unavailable = away;
+  EXPECT_EQ(plan_attempt(utc("2026-11-23T12:00"), p, {}).cause, PlanCause::unavailable);
+  p.unavailable = {};
+  std::vector<Instant> failed{utc("2026-11-23T09:00")};
+  EXPECT_EQ(plan_attempt(utc("2026-11-23T10:00"), p, failed).cause, PlanCause::next_attempt);
+  std::vector<Instant> many;
+  for (int d = 23; d <= 25; ++d)
+    for (const char* t : {"T09:00", "T12:40", "T16:20"})
+      many.push_back(utc("2026-11-" + std::to_string(d) + t));
+  EXPECT_EQ(plan_attempt(utc("2026-11-25T17:00"), p, many).cause, PlanCause::gave_up);
 }
 
 TEST(Policy, TakesTheChannelWindowAndTheRecipient) {

@@ -1,9 +1,9 @@
 #pragma once
-/// `herald run`: the consumer loop, the schedule loop and their shutdown, on one io_context.
+/// `herald run`: the consumer loop, the schedule loop, the receipts loop and their shutdown, on
+/// one io_context.
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_set>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +12,7 @@
 #include "herald/app/dispatcher.hpp"
 #include "herald/app/metrics.hpp"
 #include "herald/app/metrics_server.hpp"
+#include "herald/app/receipt_endpoint.hpp"
 #include "herald/core/async_semaphore.hpp"
 #include "herald/http/http_client.hpp"
 #include "herald/redis/redis_client.hpp"
@@ -37,21 +38,26 @@ class Daemon {
 
   /// The metrics (also served on metrics.listen when set).
   const Metrics& metrics() const { return metrics_; }
-  /// True while Redis answers on both connections: what /healthz reports.
+  /// True while Redis answers on the connections: what /healthz reports.
   bool healthy() const { return reader_.connected() && writer_.connected(); }
   /// The port /metrics is served on, or 0 when metrics.listen is empty.
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  /// The port /receipts is served on, or 0 when callbacks.listen is empty.
+  unsigned short receipts_port() const { return receipts_ ? receipts_->port() : 0; }
 
   /// How long stop() waits for work in flight.
   std::chrono::milliseconds drain_timeout{10000};
 
  private:
   boost::asio::awaitable<void> consume();
+  boost::asio::awaitable<void> consume_receipts();
   boost::asio::awaitable<void> schedule();
-  boost::asio::awaitable<void> handle(StreamEntry entry);
+  boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(std::string id, Instant lease_until);
   boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
+  boost::asio::awaitable<bool> ensure_group(StreamSource& source);
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  boost::asio::awaitable<void> publish_gauges();
   void notify_status();
 
   boost::asio::io_context& io_;
@@ -60,18 +66,20 @@ class Daemon {
   TimeZones zones_;
   Metrics metrics_;
   RedisClient reader_;
+  RedisClient receipts_reader_;
   RedisClient writer_;
   HttpClient http_;
   NotificationStore store_;
   StreamSource source_;
+  StreamSource receipts_source_;
   std::unique_ptr<Dispatcher> dispatcher_;
   AsyncSemaphore in_flight_;
   std::size_t busy_ = 0;
-  std::unordered_set<std::string> entries_in_hand_;
   bool stopping_ = false;
   boost::asio::steady_timer wake_;
   std::unique_ptr<class SystemdNotifier> systemd_;
   std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<ReceiptEndpoint> receipts_;
 };
 
 }  // namespace herald

@@ -1,12 +1,15 @@
 #pragma once
-/// The decisions of herald, performed: an event in, its notifications sent, deferred or refused,
-/// every decision recorded as an outcome before its entry is acknowledged.
+/// The decisions of herald, performed: events in, their notifications sent, deferred or refused;
+/// due notifications sent when their time comes; delivery receipts applied. Every decision is
+/// recorded as an outcome, atomically with the state change it makes.
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
 
 #include "herald/app/gateways.hpp"
 #include "herald/app/metrics.hpp"
@@ -14,7 +17,7 @@
 #include "herald/config/config.hpp"
 #include "herald/core/clock.hpp"
 #include "herald/core/time_zones.hpp"
-#include "herald/event/event_parser.hpp"
+#include "herald/event/receipt.hpp"
 #include "herald/rules/contact_plan.hpp"
 #include "herald/source/stream_source.hpp"
 #include "herald/store/notification_store.hpp"
@@ -38,7 +41,27 @@ struct DispatchCounters {
   std::uint64_t rejected = 0;
   std::uint64_t failed = 0;
   std::uint64_t suppressed = 0;
+  std::uint64_t retries_scheduled = 0;
   std::uint64_t transient_failures = 0;
+  std::uint64_t receipts = 0;
+};
+
+/// A notification accepted for sending now, leased until `lease_until`.
+struct ReadyToSend {
+  std::string id;
+  Instant lease_until;
+  std::string entry;       ///< the stream entry it came from
+  std::string event_json;  ///< the event as received (for a fallback to email)
+  Message message;
+  std::shared_ptr<const PreparedEvent> prepared;
+  DispatchSettings settings;  ///< the settings it was accepted under
+};
+
+/// How a receipt was taken: what the callback endpoint answers.
+enum class ReceiptResult {
+  applied,    ///< the notification's state changed
+  unknown,    ///< no notification has that id
+  duplicate,  ///< applied before, or for an earlier attempt: nothing changed
 };
 
 class Dispatcher {
@@ -46,14 +69,23 @@ class Dispatcher {
   Dispatcher(const Clock& clock, TimeZones& zones, NotificationStore& store, Metrics& metrics,
              DispatchSettings settings);
 
-  /// Handles one stream entry: an invalid one becomes a dead letter, a valid one's notifications
-  /// are sent now or deferred; then the entry is acknowledged. Returns an error (and leaves the
-  /// entry unacknowledged, to be read again) only when Redis failed.
-  boost::asio::awaitable<boost::system::error_code> handle_entry(const StreamEntry& entry);
+  /// Takes a batch of stream entries: invalid ones become dead letters; the notifications of
+  /// valid ones are recorded (deferred, or leased to be sent now) and every entry acknowledged,
+  /// in one round trip. Returns what to send now. An error (Redis failed) leaves the entries
+  /// unacknowledged, to be read again.
+  boost::asio::awaitable<boost::system::result<std::vector<ReadyToSend>>> accept(
+      std::vector<StreamEntry> entries);
+
+  /// Sends a notification `accept` leased for sending now, and records the result.
+  boost::asio::awaitable<boost::system::error_code> send(ReadyToSend ready);
 
   /// Delivers a notification the schedule says is due, leased until `lease_until`.
-  boost::asio::awaitable<boost::system::error_code> deliver_due(const std::string& id,
+  boost::asio::awaitable<boost::system::error_code> deliver_due(std::string id,
                                                                 Instant lease_until);
+
+  /// Applies a delivery receipt (CONTRACT.md section 6: a receipt decides whether a contact
+  /// attempt failed). An error means Redis failed and nothing changed.
+  boost::asio::awaitable<boost::system::result<ReceiptResult>> receipt(Receipt receipt);
 
   /// Swaps config, templates and gateways (reload). Work in progress finishes with the old ones.
   void update(DispatchSettings settings) { settings_ = std::move(settings); }
@@ -61,17 +93,22 @@ class Dispatcher {
   const DispatchCounters& counters() const { return counters_; }
 
  private:
-  boost::asio::awaitable<boost::system::error_code> refuse(const StreamEntry& entry, Instant now,
-                                                           const PreparationError& error);
+  boost::asio::awaitable<boost::system::error_code> refuse(StreamEntry entry, Instant now,
+                                                           PreparationError error);
   /// Counts a decision in the counters and the metrics.
   void count(Channel channel, OutcomeResult result);
   boost::asio::awaitable<boost::system::error_code> finish(std::string id, Instant lease_until,
                                                            NotificationState state,
                                                            Outcome outcome);
   boost::asio::awaitable<boost::system::error_code> send_and_record(
-      const DispatchSettings& settings, const Message& message, const Event& event,
+      DispatchSettings settings, Message message, std::shared_ptr<const PreparedEvent> prepared,
       NotificationRecord record, Instant lease_until);
-  Instant backoff(const RetryConfig& retry, int retries, const SendResult& result, Instant now);
+  /// A refused SMS goes out as email instead, when the rule and the recipient allow it.
+  boost::asio::awaitable<boost::system::error_code> fall_back(
+      DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
+      NotificationRecord refused);
+  Instant backoff(const RetryConfig& retry, int retries,
+                  std::optional<std::chrono::milliseconds> retry_after, Instant now);
 
   const Clock& clock_;
   TimeZones& zones_;
@@ -82,7 +119,7 @@ class Dispatcher {
   std::minstd_rand jitter_{std::random_device{}()};
 };
 
-/// Parser options from the config.
-EventParserOptions parser_options(const Config& config);
+/// The schedule reason (herald_scheduled{reason}) of a plan decision that waits.
+std::string schedule_reason(const PlanDecision& decision);
 
 }  // namespace herald

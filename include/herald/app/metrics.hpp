@@ -30,7 +30,13 @@ class Metrics {
   void gateway_request(std::string_view gateway, std::string_view code, double seconds);
   void dead_letter();
   void redis_reconnect();
-  void set_scheduled(double count);
+  /// Notifications in the schedule for `reason` (window, unavailable, next_attempt, retry,
+  /// sending).
+  void set_scheduled(std::string_view reason, double count);
+  /// A delivery receipt applied, by its status.
+  void receipt(std::string_view status);
+  /// A receipt refused: `why` is unknown, duplicate, malformed or unauthorized.
+  void receipt_refused(std::string_view why);
   void set_in_flight(double count);
 
   /// The Prometheus text exposition format (version 0.0.4).

@@ -1,38 +1,36 @@
 #pragma once
-/// `GET /metrics` and `GET /healthz` on the event loop (Boost.Beast).
+/// `GET /metrics` and `GET /healthz` on the event loop.
 #include <functional>
 #include <memory>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
+
+#include "herald/app/http_server.hpp"
 
 namespace herald {
 
 class Metrics;
 
-class MetricsServer {
+class MetricsServer : public HttpHandler {
  public:
   /// Binds `listen` ("127.0.0.1:9464", "[::1]:9464"); throws std::runtime_error when it cannot.
   /// `healthy` answers /healthz: 200 when true, 503 otherwise.
   MetricsServer(boost::asio::any_io_executor executor, const std::string& listen,
                 const Metrics& metrics, std::function<bool()> healthy);
-  ~MetricsServer();
 
   /// Accepts and serves connections until stop().
-  boost::asio::awaitable<void> run();
-  void stop();
+  boost::asio::awaitable<void> run() { return server_.run(); }
+  void stop() { server_.stop(); }
   /// The port actually bound (useful with port 0).
-  unsigned short port() const;
+  unsigned short port() const { return server_.port(); }
+
+  boost::asio::awaitable<ServerResponse> handle(ServerRequest request) override;
 
  private:
-  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
-  boost::asio::ip::tcp::acceptor acceptor_;
   const Metrics& metrics_;
   std::function<bool()> healthy_;
+  HttpServer server_;
 };
-
-/// Splits "host:port" / "[v6]:port"; false when malformed.
-bool split_host_port(const std::string& listen, std::string& host, unsigned short& port);
 
 }  // namespace herald

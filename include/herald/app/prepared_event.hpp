@@ -2,6 +2,7 @@
 /// From event JSON to the messages it asks for: parse, find the rule, choose the channels, render
 /// every message. Pure: shared by the daemon and the `render` and `plan` commands, so that what
 /// they print is what the daemon does.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -20,6 +21,8 @@ struct PreparedEvent {
   Event event;
   const Rule* rule = nullptr;     ///< points into the Config it was prepared with
   std::vector<Message> messages;  ///< in rule channel order
+  /// Channels chosen but left out, with why (SMS to an overseas number): for `plan`.
+  std::vector<std::pair<Channel, std::string>> left_out;
 };
 
 /// Why an event cannot be delivered (the dead-letter reason), with what could be read of it
@@ -32,9 +35,11 @@ struct PreparationError {
 };
 
 /// Parses `json` and renders its messages; every message or none (no half-filled message).
-std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view json,
-                                                            const Config& config,
-                                                            const TemplateSet& templates,
-                                                            TimeZones& zones);
+/// Without `channel`, the messages of every channel the event goes out on (select_channels);
+/// with it, that channel's message only, as long as the rule still sends on it and the recipient
+/// has the details (a due notification, or an email falling back for a refused SMS).
+std::variant<PreparedEvent, PreparationError> prepare_event(
+    std::string_view json, const Config& config, const TemplateSet& templates, TimeZones& zones,
+    std::optional<Channel> channel = std::nullopt);
 
 }  // namespace herald

@@ -26,8 +26,12 @@ struct RedisConfig {
   std::string consumer;  ///< consumer name; default: the host name (stable across restarts)
   std::string outcomes_stream = "herald:outcomes";
   std::string dead_stream = "herald:dead";
-  std::string key_prefix = "herald:";     ///< prefix of herald's own keys (records, schedule)
-  std::chrono::milliseconds block{1000};  ///< XREADGROUP BLOCK
+  std::string receipts_stream =
+      "herald:receipts";  ///< delivery receipts in (same JSON as callbacks)
+  /// Prefix of herald's own keys (records, schedule, cases). The `{herald}` hash tag keeps them in
+  /// one slot, so that one deployment's data can live on one node of a Redis Cluster.
+  std::string key_prefix = "{herald}:";
+  std::chrono::milliseconds block{1000};            ///< XREADGROUP BLOCK
   std::chrono::milliseconds command_timeout{2000};  ///< deadline on every command
   std::size_t batch_size = 128;                     ///< entries per XREADGROUP / XAUTOCLAIM
   std::chrono::milliseconds claim_idle{60000};  ///< reclaim other consumers' entries idle this long
@@ -88,6 +92,25 @@ struct LimitsConfig {
   std::size_t max_in_flight = 256;  ///< events being processed at once
 };
 
+/// Delivery receipts over HTTP (CONTRACT.md section 6: a receipt decides whether an attempt
+/// failed).
+struct CallbacksConfig {
+  std::string listen;  ///< IP:port for `POST /receipts`; empty disables the endpoint
+  /// The bearer token callers must present. Read at start from the environment variable named by
+  /// `token_env` or from `token_file` (relative names resolve against $CREDENTIALS_DIRECTORY, then
+  /// the config file's directory); never written in the YAML itself.
+  std::string token;
+  std::string token_source;  ///< where the token came from, for messages ("env HERALD_...")
+};
+
+struct SmsConfig {
+  bool international = false;  ///< SMS to numbers outside the UK (+44); when false they get email
+};
+
+struct RetentionConfig {
+  int days = 30;  ///< finished notification records, case timelines and outcomes are kept this long
+};
+
 struct LogConfig {
   std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
 };
@@ -108,6 +131,9 @@ struct Config {
   LimitsConfig limits;
   LogConfig log;
   MetricsConfig metrics;
+  CallbacksConfig callbacks;
+  SmsConfig sms;
+  RetentionConfig retention;
 
   /// The rule for `status`, or nullptr.
   const Rule* rule_for(std::string_view status) const {

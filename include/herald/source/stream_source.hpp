@@ -31,8 +31,11 @@ struct StreamEntry {
 /// `claim_idle` (XAUTOCLAIM), then new entries (`>`, blocking up to `block`).
 class StreamSource {
  public:
-  /// `reader` is dedicated to this source: XREADGROUP ... BLOCK holds its connection.
-  StreamSource(RedisClient& reader, const RedisConfig& config);
+  /// Reads `stream` (events, or receipts) through `config.group`. `reader` is dedicated to this
+  /// source: XREADGROUP ... BLOCK holds its connection.
+  StreamSource(RedisClient& reader, const RedisConfig& config, std::string stream);
+
+  const std::string& stream() const { return stream_; }
 
   /// Creates the consumer group (and the stream) if missing, reading from the stream's start
   /// so that nothing published before herald's first start is lost.
@@ -54,6 +57,7 @@ class StreamSource {
 
   RedisClient& reader_;
   RedisConfig config_;
+  std::string stream_;
   std::optional<std::string> pending_cursor_ = "0-0";  ///< set while replaying own pending
   std::string claim_cursor_ = "0-0";
   std::chrono::steady_clock::time_point next_claim_{};

@@ -1,17 +1,24 @@
 #pragma once
-/// herald's durable state in Redis: one record per notification, the schedule of notifications
-/// that are due later (or leased to a sender right now), outcomes, dead letters, and
-/// acknowledgements of stream entries.
+/// herald's durable state in Redis: notification records, the schedule, cases, outcomes, dead
+/// letters and acknowledgements, changed atomically by Lua scripts (src/store/store_scripts.cpp).
 ///
-/// Keys (P = redis.key_prefix, default "herald:"):
-///   P n:<notification id>  hash: state, entry, event, channel, attempt, retries, first_try, gw_id
-///   P schedule             sorted set: notification id -> due time, or lease expiry while leased
+/// Keys (P = redis.key_prefix, default "{herald}:", whose hash tag keeps them in one slot):
+///   P n:<notification id>   hash: state, event (JSON, kept while it may still be sent), entry,
+///                           event_id, case, status, occ, channel, attempt, retries, failed,
+///                           first_try, sent_at, gw_id, why
+///   P schedule              zset: notification id -> due time, or lease expiry while leased
+///   P schedule:why          hash: reason -> notifications in the schedule for it
+///   P case:<case_ref>       hash: occ, entry, event, status of the latest event; final
+///   P case:<case_ref>:n     set: the case's notifications not finished yet
+///   P case:<case_ref>:log   list: the case's timeline (outcomes and receipts, JSON)
+///   P gw:<gateway msg id>   string: "<notification id> <attempt>", to match receipts
 /// A notification in the schedule with a score in the past is due; claiming it moves its score to
 /// `now + lease`, so a sender that dies while holding it loses nothing: the lease runs out and the
 /// notification is due again. The lease expiry doubles as the lease's token: only the holder of
 /// the current lease may finish or reschedule the notification.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,7 +36,16 @@
 namespace herald {
 
 /// Where a notification stands.
-enum class NotificationState { deferred, sending, sent, rejected, failed, invalid };
+enum class NotificationState {
+  deferred,    ///< in the schedule, waiting for its time
+  sending,     ///< leased by a sender
+  sent,        ///< accepted by the gateway; a receipt may still say the attempt failed
+  delivered,   ///< a receipt said so
+  rejected,    ///< refused for good (gateway or receipt)
+  failed,      ///< given up after the permitted attempts
+  suppressed,  ///< superseded, case final, or duplicate
+  invalid,     ///< could no longer be rendered or sent as configured
+};
 std::string_view to_string(NotificationState state);
 std::optional<NotificationState> notification_state_from_string(std::string_view text);
 
@@ -37,74 +53,142 @@ std::optional<NotificationState> notification_state_from_string(std::string_view
 struct NotificationRecord {
   std::string id;  ///< `<event id>:<channel>`
   NotificationState state = NotificationState::deferred;
-  std::string entry;       ///< stream entry id the notification came from
+  std::string entry;  ///< stream entry id the notification came from
+  std::string event_id;
+  std::string case_ref;
+  std::string status;
   std::string event_json;  ///< the event, kept until the notification is finished
   Channel channel = Channel::email;
-  int attempt = 1;    ///< contact attempt under way (1-based)
-  int retries = 0;    ///< transient gateway failures of this attempt
-  Instant first_try;  ///< when the notification was first handled
+  int attempt = 1;                 ///< contact attempt under way (1-based)
+  int retries = 0;                 ///< transient gateway failures of this attempt
+  std::vector<Instant> failed;     ///< when earlier contact attempts were made that failed
+  Instant first_try;               ///< when the notification was first handled
+  std::optional<Instant> sent_at;  ///< when the current attempt was accepted by the gateway
+  std::string gateway_message_id;
 };
 
 /// The fields of one stream entry.
 using StreamFields = std::vector<std::pair<std::string, std::string>>;
 
+/// One new notification of an event being accepted.
+struct NewNotification {
+  std::string id;
+  Channel channel = Channel::email;
+  bool send_now = false;           ///< leased at once (state sending) rather than deferred
+  Instant score;                   ///< lease expiry when sending now, else the due time
+  std::string why;                 ///< schedule reason: "sending", "window", "unavailable"
+  std::optional<Outcome> outcome;  ///< the `deferred` outcome, when deferred
+};
+
+/// A valid event and the notifications it asks for.
+struct NewEvent {
+  std::string entry;  ///< stream entry id
+  std::string event_id;
+  std::string case_ref;
+  std::string status;
+  Instant occurred_at;
+  bool final = false;  ///< the rule says the case is finished
+  std::string event_json;
+  std::vector<NewNotification> notifications;
+};
+
+/// What became of one notification of an accepted event.
+enum class AcceptResult {
+  created,      ///< recorded: leased to the caller (send_now) or scheduled
+  redelivered,  ///< recorded before from this same entry: its fate is already in hand
+  duplicate,    ///< the event id was published before: suppressed, never sent twice
+  stale,        ///< a newer status of the case came in first: suppressed
+  final_case,   ///< the case had already reached a final status: suppressed
+};
+std::string_view to_string(AcceptResult result);
+
+/// What start_send found.
+struct StartSend {
+  enum class Kind { ok, lost, gone, suppressed } kind = Kind::ok;
+  std::optional<NotificationRecord> record;  ///< when ok and asked for
+  std::string reason;                        ///< when suppressed
+  Channel channel = Channel::email;          ///< when suppressed
+};
+
+/// How a receipt was applied.
+enum class ReceiptApplied { applied, unknown, duplicate };
+
+/// What a receipt does to the notification it is for (decided by the caller from the receipt
+/// and the contact rules; applied only if the notification is still the sent attempt it names).
+struct ReceiptAction {
+  enum class Kind { delivered, rejected, failed, next_attempt, resend } kind = Kind::delivered;
+  Instant due;      ///< next_attempt, resend
+  int attempt = 1;  ///< the attempt number from now on
+  int retries = 0;
+  std::vector<Instant> failed;  ///< failed attempts, this one included for next_attempt/failed
+  std::optional<Outcome> outcome;
+  std::string timeline_json;  ///< the receipt as the case timeline shows it
+};
+
 class NotificationStore {
  public:
-  /// How `begin` found the notification.
-  enum class BeginResult {
-    created,      ///< new: the caller now owns it (sending) or it is scheduled (deferred)
-    redelivered,  ///< already recorded from this same stream entry: its fate is in hand
-    duplicate,    ///< already recorded from another entry: a re-published event id
-  };
+  NotificationStore(RedisClient& redis, const RedisConfig& redis_config,
+                    const RetentionConfig& retention);
 
-  NotificationStore(RedisClient& redis, const RedisConfig& config);
+  /// Records the notifications of a batch of events and acknowledges their entries, in one
+  /// round trip. Per event, per notification, what became of it.
+  boost::asio::awaitable<boost::system::result<std::vector<std::vector<AcceptResult>>>> accept(
+      std::vector<NewEvent> events, Instant now);
 
-  /// Records a new notification, atomically with its schedule entry and (when given) its
-  /// outcome. `score` is the lease expiry for state `sending`, the due time for `deferred`.
-  boost::asio::awaitable<boost::system::result<BeginResult>> begin(NotificationRecord record,
-                                                                   Instant score,
-                                                                   std::optional<Outcome> outcome);
+  /// Claims up to `limit` notifications due at `now`, leasing each until `lease_until`.
+  boost::asio::awaitable<boost::system::result<std::vector<std::string>>> claim_due(
+      Instant now, Instant lease_until, std::size_t limit);
 
-  /// Finishes a leased notification in a final state with its outcome, forgetting the event (no
-  /// personal data kept longer than needed). False when the lease was lost to another sender.
+  /// Right before a send: checks the lease and that the case has not moved on (else the
+  /// notification is suppressed here, with its outcome), and renews the lease to `new_lease`.
+  boost::asio::awaitable<boost::system::result<StartSend>> start_send(
+      std::string id, Instant lease_until, Instant new_lease, bool want_record, Instant now);
+
+  /// Ends a leased notification with its outcome: `sent` keeps the event for receipts, the other
+  /// states drop it. False when the lease was lost to another sender.
   boost::asio::awaitable<boost::system::result<bool>> finish(std::string id, Instant lease_until,
                                                              NotificationState state,
                                                              Outcome outcome);
 
   /// Gives a leased notification a new due time (state `deferred`), with an optional outcome.
   /// False when the lease was lost.
-  boost::asio::awaitable<boost::system::result<bool>> reschedule(std::string id,
-                                                                 Instant lease_until, Instant due,
-                                                                 int attempt, int retries,
-                                                                 std::optional<Outcome> outcome);
+  boost::asio::awaitable<boost::system::result<bool>> reschedule(
+      std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
+      std::optional<Outcome> outcome, Instant now);
 
-  /// Claims up to `limit` notifications due at `now`, leasing each until `lease_until`.
-  boost::asio::awaitable<boost::system::result<std::vector<std::string>>> claim_due(
-      Instant now, Instant lease_until, std::size_t limit);
+  /// The notification a receipt's id names (a notification id or a gateway message id), with
+  /// the attempt a gateway message id was given for; nullopt when there is none.
+  struct Lookup {
+    NotificationRecord record;
+    std::optional<int> attempt;
+  };
+  boost::asio::awaitable<boost::system::result<std::optional<Lookup>>> receipt_lookup(
+      std::string id, Instant now);
 
-  /// The record of `id`, or nullopt when there is none.
-  boost::asio::awaitable<boost::system::result<std::optional<NotificationRecord>>> load(
-      std::string id);
-
-  /// Removes `id` from the schedule if its lease is still `lease_until` (a finished record
-  /// found in the schedule).
-  boost::asio::awaitable<boost::system::error_code> unschedule(std::string id, Instant lease_until);
+  /// Applies `action` to notification `id` if it is still sent for attempt `attempt`.
+  boost::asio::awaitable<boost::system::result<ReceiptApplied>> apply_receipt(std::string id,
+                                                                              int attempt,
+                                                                              ReceiptAction action,
+                                                                              Instant now);
 
   /// Writes the dead letter (the entry's fields plus `reason`) and the `invalid` outcome and
   /// acknowledges the entry, atomically. An empty `entry_id` writes without acknowledging.
   boost::asio::awaitable<boost::system::error_code> dead_letter(std::string entry_id,
                                                                 StreamFields fields,
-                                                                std::string reason,
-                                                                Outcome outcome);
+                                                                std::string reason, Outcome outcome,
+                                                                Instant now);
 
-  /// Publishes an outcome on its own (a duplicate's `suppressed`).
-  boost::asio::awaitable<boost::system::error_code> publish(Outcome outcome);
+  /// Acknowledges entries of `stream` (the receipts stream; events are acknowledged by accept).
+  boost::asio::awaitable<boost::system::error_code> ack(std::string stream,
+                                                        std::vector<std::string> entry_ids);
 
-  /// Acknowledges stream entries.
-  boost::asio::awaitable<boost::system::error_code> ack(std::vector<std::string> entry_ids);
+  /// The record of `id`, or nullopt when there is none.
+  boost::asio::awaitable<boost::system::result<std::optional<NotificationRecord>>> load(
+      std::string id);
 
-  /// Notifications in the schedule (deferred, retrying or leased).
-  boost::asio::awaitable<boost::system::result<std::int64_t>> scheduled_count();
+  /// Notifications in the schedule, by reason (window, unavailable, next_attempt, retry, sending).
+  boost::asio::awaitable<boost::system::result<std::map<std::string, std::int64_t>>>
+  scheduled_by_reason();
 
   /// The key of the record of `id`.
   std::string record_key(std::string_view id) const;
@@ -116,11 +200,23 @@ class NotificationStore {
  private:
   boost::asio::awaitable<boost::system::result<RedisReply>> eval(const Script& script,
                                                                  std::vector<std::string> keys,
-                                                                 std::vector<std::string> args);
+                                                                 std::vector<std::string> args,
+                                                                 Instant now);
+  /// A script that takes only the common keys.
+  boost::asio::awaitable<boost::system::result<RedisReply>> eval(const Script& script,
+                                                                 std::vector<std::string> args,
+                                                                 Instant now);
 
   RedisClient& redis_;
   RedisConfig config_;
+  std::chrono::milliseconds retention_;
   std::string schedule_key_;
+  std::string why_key_;
 };
+
+/// Parses HGETALL fields of a record; nullopt when state or channel is missing or unknown.
+std::optional<NotificationRecord> parse_record(std::string id,
+                                               const std::vector<RedisReply>& fields,
+                                               std::size_t from = 0);
 
 }  // namespace herald

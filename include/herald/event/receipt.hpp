@@ -1,0 +1,38 @@
+#pragma once
+/// Delivery receipts in: `{"id": <notification id or gateway message id>, "status": ...}`, from the
+/// callback endpoint or the receipts stream. Other fields are ignored (GOV.UK Notify's callbacks
+/// send this shape with more fields, some of them personal data: never read, never logged).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace herald {
+
+enum class ReceiptStatus {
+  delivered,          ///< the message reached the recipient
+  temporary_failure,  ///< not for now (phone off, inbox full): a failed contact attempt
+  permanent_failure,  ///< never (no such number or address): the notification is rejected
+  technical_failure,  ///< the provider failed, not the contact: sent again, not an attempt
+};
+
+/// "delivered", "temporary-failure", "permanent-failure", "technical-failure".
+std::string_view to_string(ReceiptStatus status);
+
+struct Receipt {
+  std::string id;
+  ReceiptStatus status = ReceiptStatus::delivered;
+};
+
+/// Why a receipt is malformed, fit for a response body and the log (no personal data).
+struct ReceiptError {
+  std::string reason;
+};
+
+/// Largest receipt accepted, in bytes.
+inline constexpr std::size_t kMaxReceiptBytes = 16 * 1024;
+
+/// Parses and validates one receipt. Never throws for bad input.
+std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json);
+
+}  // namespace herald

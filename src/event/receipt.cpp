@@ -1,0 +1,56 @@
+#include "herald/event/receipt.hpp"
+
+#include <boost/json.hpp>
+
+namespace herald {
+
+std::string_view to_string(ReceiptStatus status) {
+  switch (status) {
+    case ReceiptStatus::delivered:
+      return "delivered";
+    case ReceiptStatus::temporary_failure:
+      return "temporary-failure";
+    case ReceiptStatus::permanent_failure:
+      return "permanent-failure";
+    case ReceiptStatus::technical_failure:
+      return "technical-failure";
+  }
+  return "unknown";
+}
+
+std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
+  if (json.size() > kMaxReceiptBytes)
+    return ReceiptError{"receipt larger than " + std::to_string(kMaxReceiptBytes) + " bytes"};
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 8;
+  auto value = boost::json::parse(json, ec, {}, options);
+  if (ec) return ReceiptError{"receipt is not valid JSON"};
+  if (!value.is_object()) return ReceiptError{"receipt is not a JSON object"};
+  const auto& object = value.as_object();
+
+  Receipt receipt;
+  const auto* id = object.if_contains("id");
+  if (!id) return ReceiptError{"id: required"};
+  if (!id->is_string()) return ReceiptError{"id: expected a string"};
+  receipt.id = std::string(id->as_string());
+  if (receipt.id.empty() || receipt.id.size() > 256)
+    return ReceiptError{"id: expected 1 to 256 characters"};
+  for (unsigned char c : receipt.id)
+    if (c < 0x20 || c == 0x7f) return ReceiptError{"id: control characters are not allowed"};
+
+  const auto* status = object.if_contains("status");
+  if (!status) return ReceiptError{"status: required"};
+  if (!status->is_string()) return ReceiptError{"status: expected a string"};
+  const auto text = std::string_view(status->as_string());
+  bool known = false;
+  for (auto s : {ReceiptStatus::delivered, ReceiptStatus::temporary_failure,
+                 ReceiptStatus::permanent_failure, ReceiptStatus::technical_failure})
+    if (to_string(s) == text) receipt.status = s, known = true;
+  if (!known)
+    return ReceiptError{
+        "status: expected delivered, temporary-failure, permanent-failure or technical-failure"};
+  return receipt;
+}
+
+}  // namespace herald

@@ -1,0 +1,351 @@
+#include "store_scripts.hpp"
+
+#include <string>
+
+namespace herald::store_scripts {
+
+// Shared by every script (see the header for KEYS and ARGV). Records live at `<prefix>n:<id>`
+// (hash); a case at `<prefix>case:<case_ref>` (hash: the latest event's order and status, the
+// final event), its open notifications at `...:n` (set) and its timeline at `...:log` (list).
+// A record's `why` is the reason it is in the schedule ('' when it is not): every change of
+// schedule membership goes through sched() and unsched(), which keep the count per reason.
+constexpr const char* kPrelude = R"lua(
+local PREFIX, AT, NOW, RETENTION = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local SCHEDULE, WHY, OUTCOMES = KEYS[1], KEYS[2], KEYS[3]
+
+local function rec_key(nid) return PREFIX .. 'n:' .. nid end
+local function case_key(ref) return PREFIX .. 'case:' .. ref end
+
+local function sched(nid, score, why)
+  local rk = rec_key(nid)
+  local old = redis.call('HGET', rk, 'why')
+  if old and old ~= '' then redis.call('HINCRBY', WHY, old, -1) end
+  redis.call('ZADD', SCHEDULE, score, nid)
+  redis.call('HSET', rk, 'why', why)
+  redis.call('HINCRBY', WHY, why, 1)
+  redis.call('PERSIST', rk)
+end
+
+local function unsched(nid)
+  local rk = rec_key(nid)
+  local old = redis.call('HGET', rk, 'why')
+  if old and old ~= '' then
+    redis.call('HINCRBY', WHY, old, -1)
+    redis.call('HSET', rk, 'why', '')
+  end
+  redis.call('ZREM', SCHEDULE, nid)
+end
+
+-- An outcome goes to the outcomes stream and to the case's timeline.
+local function publish(json, case_ref)
+  redis.call('XADD', OUTCOMES, '*', 'outcome', json)
+  if case_ref and case_ref ~= '' then
+    local log = case_key(case_ref) .. ':log'
+    redis.call('RPUSH', log, json)
+    redis.call('PEXPIRE', log, RETENTION)
+  end
+end
+
+local function text_or_null(s)
+  if s and s ~= '' then return s end
+  return cjson.null
+end
+
+-- CONTRACT.md section 4, for the decisions taken inside a script (suppressions); the same
+-- fields as outcome_json() in C++.
+local function outcome(event_id, case_ref, status, channel, result, attempt, reason)
+  return cjson.encode({event_id = text_or_null(event_id), case_ref = text_or_null(case_ref),
+    status = text_or_null(status), channel = text_or_null(channel), result = result,
+    attempt = tonumber(attempt) or 0, at = AT, reason = text_or_null(reason),
+    gateway_message_id = cjson.null})
+end
+
+-- Event order: occurred_at (ms), then stream entry id ("ms-seq"). True when a is older than b.
+local function entry_parts(id)
+  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
+  return tonumber(ms) or 0, tonumber(seq) or 0
+end
+local function older(a_occ, a_entry, b_occ, b_entry)
+  a_occ, b_occ = tonumber(a_occ) or 0, tonumber(b_occ) or 0
+  if a_occ ~= b_occ then return a_occ < b_occ end
+  local am, as = entry_parts(a_entry)
+  local bm, bs = entry_parts(b_entry)
+  if am ~= bm then return am < bm end
+  return as < bs
+end
+
+-- Ends a notification for good: the event (personal data) is dropped, the record leaves the
+-- schedule and the case's open set, and expires after the retention period.
+local function close(nid, state, case_ref, json)
+  local rk = rec_key(nid)
+  unsched(nid)
+  redis.call('HSET', rk, 'state', state)
+  redis.call('HDEL', rk, 'event')
+  redis.call('PEXPIRE', rk, RETENTION)
+  if case_ref and case_ref ~= '' then redis.call('SREM', case_key(case_ref) .. ':n', nid) end
+  if json then publish(json, case_ref) end
+end
+
+-- Why notifications of this event must not go out (the case finished, or a newer status came
+-- in), and 'final' or 'stale'; nil when they may.
+local function moved_on(case_ref, event_id, occ, entry)
+  if not case_ref or case_ref == '' then return nil end
+  local c = redis.call('HMGET', case_key(case_ref), 'occ', 'entry', 'final', 'status')
+  if c[3] and c[3] ~= '' and c[3] ~= event_id then
+    return 'case reached a final status (' .. (c[4] or '') .. ')', 'final'
+  end
+  if c[1] and older(occ, entry, c[1], c[2]) then
+    return 'superseded by a newer status (' .. (c[4] or '') .. ')', 'stale'
+  end
+  return nil
+end
+
+-- The case moved on: its notifications still waiting for their time will not go out. Those
+-- being sent right now finish; those sent and awaiting a receipt are checked again if a receipt
+-- ever schedules them.
+local function cancel_waiting(case_ref, except_event, reason)
+  local set = case_key(case_ref) .. ':n'
+  for _, nid in ipairs(redis.call('SMEMBERS', set)) do
+    local r = redis.call('HMGET', rec_key(nid), 'state', 'event_id', 'status', 'channel', 'attempt')
+    if not r[1] then
+      redis.call('SREM', set, nid)
+    elseif r[1] == 'deferred' and r[2] ~= except_event then
+      close(nid, 'suppressed', case_ref,
+            outcome(r[2], case_ref, r[3], r[4], 'suppressed', r[5], reason))
+    end
+  end
+end
+)lua";
+
+const std::string& accept() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- KEYS[4] events stream; ARGV[5] consumer group; ARGV[6] a JSON array of events:
+--   {entry, id, case, status, occ, final ("1"/"0"), event (the JSON text),
+--    n: [{nid, ch, st ("sending"/"deferred"), score, why, out (outcome JSON or "")}]}
+-- Returns, per event, one result per notification: created, redelivered, duplicate, stale, final.
+local STREAM, GROUP = KEYS[4], ARGV[5]
+local events = cjson.decode(ARGV[6])
+local results, acks = {}, {}
+for i, e in ipairs(events) do
+  local res, fresh = {}, {}
+  for j, n in ipairs(e.n) do
+    local entry = redis.call('HGET', rec_key(n.nid), 'entry')
+    if not entry then
+      fresh[#fresh + 1] = j
+    elseif entry == e.entry then
+      res[j] = 'redelivered'  -- read again after a crash: its fate is already in hand
+    else
+      res[j] = 'duplicate'    -- the same event id published again: never sent twice
+      publish(outcome(e.id, e.case, e.status, n.ch, 'suppressed', 0,
+                      'duplicate: notification ' .. n.nid .. ' was already handled'), e.case)
+    end
+  end
+  if #fresh > 0 then
+    local why_not, kind = moved_on(e.case, e.id, e.occ, e.entry)
+    if why_not then
+      for _, j in ipairs(fresh) do
+        res[j] = kind
+        publish(outcome(e.id, e.case, e.status, e.n[j].ch, 'suppressed', 0, why_not), e.case)
+      end
+    else
+      local ck = case_key(e.case)
+      redis.call('HSET', ck, 'occ', e.occ, 'entry', e.entry, 'event', e.id, 'status', e.status)
+      if e.final == '1' then redis.call('HSET', ck, 'final', e.id) end
+      redis.call('PEXPIRE', ck, RETENTION)
+      if e.final == '1' then
+        cancel_waiting(e.case, e.id, 'case reached a final status (' .. e.status .. ')')
+      else
+        cancel_waiting(e.case, e.id, 'superseded by a newer status (' .. e.status .. ')')
+      end
+      for _, j in ipairs(fresh) do
+        local n = e.n[j]
+        redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
+                   'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
+                   'channel', n.ch, 'attempt', '1', 'retries', '0', 'first_try', NOW,
+                   'failed', '')
+        sched(n.nid, n.score, n.why)
+        redis.call('SADD', ck .. ':n', n.nid)
+        redis.call('PEXPIRE', ck .. ':n', RETENTION)
+        if n.out ~= '' then publish(n.out, e.case) end
+        res[j] = 'created'
+      end
+    end
+  end
+  results[i] = res
+  acks[#acks + 1] = e.entry
+end
+if #acks > 0 then redis.call('XACK', STREAM, GROUP, unpack(acks)) end
+return results
+)lua";
+  return text;
+}
+
+const std::string& claim() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] lease expiry (ms), ARGV[6] how many. Earliest due first.
+local ids = redis.call('ZRANGEBYSCORE', SCHEDULE, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[6]))
+local claimed = {}
+for _, nid in ipairs(ids) do
+  if redis.call('EXISTS', rec_key(nid)) == 1 then
+    sched(nid, ARGV[5], 'sending')
+    claimed[#claimed + 1] = nid
+  else
+    redis.call('ZREM', SCHEDULE, nid)
+  end
+end
+return claimed
+)lua";
+  return text;
+}
+
+const std::string& start_send() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] the new lease, ARGV[8] "1" to return
+-- the record. Returns {'ok', field, value, ...}, {'lost'}, {'gone'} or
+-- {'suppressed', reason, channel}.
+local nid = ARGV[5]
+local score = redis.call('ZSCORE', SCHEDULE, nid)
+if not score or tonumber(score) ~= tonumber(ARGV[6]) then return {'lost'} end
+local rk = rec_key(nid)
+local r = redis.call('HMGET', rk, 'state', 'event_id', 'case', 'status', 'channel', 'attempt',
+                     'occ', 'entry')
+if r[1] ~= 'deferred' and r[1] ~= 'sending' then
+  unsched(nid)
+  return {'gone'}
+end
+local why_not = moved_on(r[3], r[2], r[7], r[8])
+if why_not then
+  close(nid, 'suppressed', r[3], outcome(r[2], r[3], r[4], r[5], 'suppressed', r[6], why_not))
+  return {'suppressed', why_not, r[5]}
+end
+sched(nid, ARGV[7], 'sending')
+redis.call('HSET', rk, 'state', 'sending')
+local out = {'ok'}
+if ARGV[8] == '1' then
+  for _, v in ipairs(redis.call('HGETALL', rk)) do out[#out + 1] = v end
+end
+return out
+)lua";
+  return text;
+}
+
+const std::string& finish() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] state (sent, rejected, failed,
+-- suppressed, invalid), ARGV[8] outcome JSON, ARGV[9] gateway message id.
+-- Returns 1, or 0 when the lease was lost to another sender.
+local nid = ARGV[5]
+local score = redis.call('ZSCORE', SCHEDULE, nid)
+if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local rk = rec_key(nid)
+local case_ref = redis.call('HGET', rk, 'case')
+if ARGV[7] == 'sent' then
+  -- The event stays until a receipt says delivered (or the record expires): a receipt saying the
+  -- attempt failed needs it to try again.
+  unsched(nid)
+  redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9])
+  redis.call('PEXPIRE', rk, RETENTION)
+  if ARGV[9] ~= '' then
+    redis.call('SET', PREFIX .. 'gw:' .. ARGV[9],
+               nid .. ' ' .. (redis.call('HGET', rk, 'attempt') or '1'), 'PX', RETENTION)
+  end
+  publish(ARGV[8], case_ref)
+else
+  close(nid, ARGV[7], case_ref, ARGV[8])
+end
+return 1
+)lua";
+  return text;
+}
+
+const std::string& reschedule() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] due (ms), ARGV[8] why, ARGV[9]
+-- attempt, ARGV[10] retries, ARGV[11] outcome JSON or "". Returns 1, or 0 when the lease was lost.
+local nid = ARGV[5]
+local score = redis.call('ZSCORE', SCHEDULE, nid)
+if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local rk = rec_key(nid)
+sched(nid, ARGV[7], ARGV[8])
+redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10])
+if ARGV[11] ~= '' then publish(ARGV[11], redis.call('HGET', rk, 'case')) end
+return 1
+)lua";
+  return text;
+}
+
+const std::string& receipt_lookup() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] the id a receipt names: a notification id, or a gateway message id.
+-- Returns {notification id, attempt the gateway id was given for ("" for a notification id),
+-- field, value, ...}, or {} when there is no such notification.
+local id = ARGV[5]
+local nid, attempt = id, ''
+if redis.call('EXISTS', rec_key(id)) == 0 then
+  local hit = redis.call('GET', PREFIX .. 'gw:' .. id)
+  if not hit then return {} end
+  nid, attempt = string.match(hit, '^(.*) (%d+)$')
+  if not nid then return {} end
+end
+local out = {nid, attempt}
+for _, v in ipairs(redis.call('HGETALL', rec_key(nid))) do out[#out + 1] = v end
+if #out == 2 then return {} end
+return out
+)lua";
+  return text;
+}
+
+const std::string& apply_receipt() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] notification id, ARGV[6] the attempt the receipt is for, ARGV[7] action:
+--   delivered | rejected | failed (given up) | next (the attempt failed: the next one is due at
+--   ARGV[8]) | resend (the provider failed, not the contact: due at ARGV[8], same attempt)
+-- ARGV[8] due (ms), ARGV[9] attempt from now on, ARGV[10] retries, ARGV[11] failed attempts
+-- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "".
+-- Returns 'applied', 'unknown', or 'duplicate' (applied already, or for an earlier attempt).
+local nid = ARGV[5]
+local rk = rec_key(nid)
+local r = redis.call('HMGET', rk, 'state', 'attempt', 'case')
+if not r[1] then return 'unknown' end
+if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
+local action, case_ref = ARGV[7], r[3]
+if action == 'delivered' then
+  close(nid, 'delivered', case_ref, nil)
+elseif action == 'rejected' or action == 'failed' then
+  close(nid, action, case_ref, ARGV[12])
+elseif action == 'next' or action == 'resend' then
+  if action == 'next' then sched(nid, ARGV[8], 'next_attempt') else sched(nid, ARGV[8], 'retry') end
+  redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10],
+             'failed', ARGV[11])
+  if ARGV[12] ~= '' then publish(ARGV[12], case_ref) end
+else
+  return redis.error_reply('unknown receipt action ' .. action)
+end
+if ARGV[13] ~= '' and case_ref then
+  local log = case_key(case_ref) .. ':log'
+  redis.call('RPUSH', log, ARGV[13])
+  redis.call('PEXPIRE', log, RETENTION)
+end
+return 'applied'
+)lua";
+  return text;
+}
+
+const std::string& dead_letter() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- KEYS[4] dead-letter stream, KEYS[5] events stream; ARGV[5] consumer group, ARGV[6] entry id
+-- ("" to write without acknowledging), ARGV[7] outcome JSON, ARGV[8] reason, ARGV[9] case
+-- reference read from the entry ("" when none), ARGV[10...] the entry's fields.
+local fields = {}
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
+fields[#fields + 1] = 'reason'
+fields[#fields + 1] = ARGV[8]
+redis.call('XADD', KEYS[4], '*', unpack(fields))
+publish(ARGV[7], ARGV[9])
+if ARGV[6] ~= '' then redis.call('XACK', KEYS[5], ARGV[5], ARGV[6]) end
+return 1
+)lua";
+  return text;
+}
+
+}  // namespace herald::store_scripts

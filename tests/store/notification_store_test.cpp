@@ -1,0 +1,310 @@
+// The store's scripts against a real redis-server: what each decision does to records, the
+// schedule, cases, outcomes and acknowledgements, including the races they exist to settle.
+#include "herald/store/notification_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include "support/redis/redis_server.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+Instant at(std::int64_t ms) {
+  return Instant{std::chrono::milliseconds{ms}};
+}
+constexpr std::int64_t kNow = 1795435200000;  // 2026-11-23T12:00:00Z
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest()
+      : client_(io_.get_executor(), redis_.endpoint()),
+        store_(client_, redis_config(), RetentionConfig{}) {
+    redis_.command({"XGROUP", "CREATE", "herald:events", "herald", "0", "MKSTREAM"});
+  }
+
+  static RedisConfig redis_config() {
+    RedisConfig c;
+    c.consumer = "test";
+    return c;
+  }
+
+  // Runs one store operation to completion on the test's io_context.
+  // (The connection keeps a read armed, so the loop never runs out of work by itself.)
+  template <class T>
+  T run(boost::asio::awaitable<T> op) {
+    std::optional<T> out;
+    std::exception_ptr error;
+    boost::asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T value) {
+      error = e;
+      out.emplace(std::move(value));
+      io_.stop();
+    });
+    io_.restart();
+    io_.run();
+    if (error) std::rethrow_exception(error);
+    return std::move(*out);
+  }
+
+  // An entry read by the consumer group (pending until acknowledged).
+  std::string read_entry(const std::string& event_id) {
+    auto id =
+        redis_.command({"XADD", "herald:events", "*", "event", "{\"id\":\"" + event_id + "\"}"})
+            .str;
+    redis_.command(
+        {"XREADGROUP", "GROUP", "herald", "test", "COUNT", "100", "STREAMS", "herald:events", ">"});
+    return id;
+  }
+
+  NewEvent event(const std::string& id, const std::string& entry, std::int64_t occurred_ms,
+                 bool send_now, bool final = false, std::string case_ref = "CASE1") {
+    NewEvent e{entry,           id,    std::move(case_ref),       final ? "closed" : "update",
+               at(occurred_ms), final, R"({"id":")" + id + "\"}", {}};
+    NewNotification n{id + ":email",
+                      Channel::email,
+                      send_now,
+                      send_now ? at(kNow + 60000) : at(kNow + 3600000),
+                      send_now ? "sending" : "window",
+                      std::nullopt};
+    if (!send_now)
+      n.outcome = Outcome{id,
+                          e.case_ref,
+                          e.status,
+                          Channel::email,
+                          OutcomeResult::deferred,
+                          1,
+                          at(kNow + 3600000),
+                          "outside window",
+                          {}};
+    e.notifications.push_back(std::move(n));
+    return e;
+  }
+
+  AcceptResult accept_one(NewEvent e) {
+    std::vector<NewEvent> batch{std::move(e)};
+    auto r = run(store_.accept(std::move(batch), at(kNow)));
+    EXPECT_TRUE(r) << r.error().message();
+    return (*r)[0][0];
+  }
+
+  std::vector<boost::json::object> outcomes() {
+    std::vector<boost::json::object> out;
+    for (const auto& e : redis_.command({"XRANGE", "herald:outcomes", "-", "+"}).elements)
+      out.push_back(boost::json::parse(e.elements[1].elements[1].str).as_object());
+    return out;
+  }
+
+  std::string state(const std::string& nid) {
+    return redis_.command({"HGET", "{herald}:n:" + nid, "state"}).str;
+  }
+  long long zcard() { return redis_.command({"ZCARD", "{herald}:schedule"}).integer; }
+  long long pending() {
+    auto r = redis_.command({"XPENDING", "herald:events", "herald"});
+    return r.elements.empty() ? 0 : r.elements[0].integer;
+  }
+  // The per-reason counts add up to the schedule's size: no drift.
+  void expect_reasons_add_up() {
+    long long sum = 0;
+    auto kv = redis_.command({"HGETALL", "{herald}:schedule:why"}).elements;
+    for (std::size_t i = 1; i < kv.size(); i += 2) sum += std::stoll(kv[i].str);
+    EXPECT_EQ(sum, zcard());
+  }
+
+  RedisServer redis_;
+  boost::asio::io_context io_;
+  RedisClient client_;
+  NotificationStore store_;
+};
+
+TEST_F(StoreTest, AcceptRecordsTheNotificationSchedulesItAndAcknowledgesTheEntry) {
+  auto entry = read_entry("e1");
+  ASSERT_EQ(pending(), 1);
+  EXPECT_EQ(accept_one(event("e1", entry, kNow - 1000, /*send_now=*/false)), AcceptResult::created);
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(state("e1:email"), "deferred");
+  EXPECT_EQ(zcard(), 1);
+  ASSERT_EQ(outcomes().size(), 1u);
+  EXPECT_EQ(outcomes()[0].at("result"), "deferred");
+  // The case's timeline has it too, and every key carries the deployment's hash tag.
+  EXPECT_EQ(redis_.command({"LLEN", "{herald}:case:CASE1:log"}).integer, 1);
+  for (const auto& key : redis_.command({"KEYS", "*"}).elements) {
+    if (!key.str.starts_with("herald:")) {  // the streams, named in the config
+      EXPECT_TRUE(key.str.starts_with("{herald}:")) << key.str;
+    }
+  }
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, ARedeliveredEntryChangesNothingAndARepublishedIdIsSuppressed) {
+  auto entry = read_entry("e1");
+  accept_one(event("e1", entry, kNow - 1000, false));
+  EXPECT_EQ(accept_one(event("e1", entry, kNow - 1000, false)), AcceptResult::redelivered);
+  EXPECT_EQ(outcomes().size(), 1u) << "a redelivery publishes nothing";
+  auto again = read_entry("e1");
+  EXPECT_EQ(accept_one(event("e1", again, kNow - 1000, false)), AcceptResult::duplicate);
+  ASSERT_EQ(outcomes().size(), 2u);
+  EXPECT_EQ(outcomes()[1].at("result"), "suppressed");
+  EXPECT_NE(std::string(outcomes()[1].at("reason").as_string()).find("duplicate"),
+            std::string::npos);
+  EXPECT_EQ(zcard(), 1);
+}
+
+TEST_F(StoreTest, ANewerStatusSupersedesWhatWaitsAndAnOlderOneArrivingLateIsStale) {
+  auto first = read_entry("e1");
+  accept_one(event("e1", first, kNow - 5000, false));
+  auto second = read_entry("e2");
+  EXPECT_EQ(accept_one(event("e2", second, kNow - 1000, false)), AcceptResult::created);
+  EXPECT_EQ(state("e1:email"), "suppressed") << "the newer status cancels the waiting one";
+  EXPECT_EQ(redis_.command({"HEXISTS", "{herald}:n:e1:email", "event"}).integer, 0)
+      << "no personal data kept for a finished notification";
+  // An event that happened before e2, arriving after it: stale, never sent.
+  auto late = read_entry("e0");
+  EXPECT_EQ(accept_one(event("e0", late, kNow - 9000, false)), AcceptResult::stale);
+  auto out = outcomes();
+  ASSERT_EQ(out.size(), 4u);  // deferred e1, suppressed e1, deferred e2, suppressed e0
+  EXPECT_EQ(out[1].at("event_id"), "e1");
+  EXPECT_NE(std::string(out[1].at("reason").as_string()).find("superseded"), std::string::npos);
+  EXPECT_EQ(out[3].at("event_id"), "e0");
+  EXPECT_EQ(zcard(), 1);
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, AFinalStatusCancelsWhatWaitsAndNothingMoreIsSentForTheCase) {
+  accept_one(event("e1", read_entry("e1"), kNow - 5000, false));
+  accept_one(event("e2", read_entry("e2"), kNow - 1000, /*send_now=*/true, /*final=*/true));
+  EXPECT_EQ(state("e1:email"), "suppressed");
+  EXPECT_EQ(state("e2:email"), "sending") << "the final status's own message goes out";
+  // Anything later for the case, even newer, is suppressed; other cases are not affected.
+  EXPECT_EQ(accept_one(event("e3", read_entry("e3"), kNow, false)), AcceptResult::final_case);
+  EXPECT_EQ(accept_one(event("x1", read_entry("x1"), kNow, false, false, "CASE2")),
+            AcceptResult::created);
+  auto reason = std::string(outcomes()[1].at("reason").as_string());
+  EXPECT_EQ(reason, "case reached a final status (closed)");
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, TheMomentOfSendingChecksTheCaseAgain) {
+  // e1 is being sent when the final status comes in (so it is not cancelled then); its sender
+  // dies; when the lease has run out and it is claimed again, the check at the moment of
+  // sending suppresses it.
+  accept_one(event("e1", read_entry("e1"), kNow - 5000, true));
+  accept_one(event("e2", read_entry("e2"), kNow - 1000, false, /*final=*/true));
+  EXPECT_EQ(state("e1:email"), "sending");
+  const Instant later = at(kNow + 120000);  // past e1's lease (kNow + 60 s)
+  auto claimed = run(store_.claim_due(later, later + 60s, 10));
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(*claimed, std::vector<std::string>{"e1:email"}) << "e2 is not due yet";
+  auto started = run(store_.start_send("e1:email", later + 60s, later + 120s, true, later));
+  ASSERT_TRUE(started);
+  EXPECT_EQ(started->kind, StartSend::Kind::suppressed);
+  EXPECT_EQ(started->reason, "case reached a final status (closed)");
+  EXPECT_EQ(state("e1:email"), "suppressed");
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  const Instant first_lease = at(kNow + 60000);
+  // The lease runs out; another sender claims it.
+  const Instant later = at(kNow + 61000);
+  auto claimed = run(store_.claim_due(later, later + 60s, 10));
+  ASSERT_EQ(claimed->size(), 1u);
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, later, "", "gw-9"};
+  auto stale_finish = run(store_.finish("e1:email", first_lease, NotificationState::sent, sent));
+  ASSERT_TRUE(stale_finish);
+  EXPECT_FALSE(*stale_finish) << "the first sender lost its lease";
+  auto finished = run(store_.finish("e1:email", later + 60s, NotificationState::sent, sent));
+  EXPECT_TRUE(*finished);
+  EXPECT_EQ(state("e1:email"), "sent");
+  EXPECT_EQ(zcard(), 0);
+  EXPECT_EQ(redis_.command({"GET", "{herald}:gw:gw-9"}).str, "e1:email 1");
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  Outcome sent{"e1", "CASE1",  "update", Channel::email, OutcomeResult::sent,
+               1,    at(kNow), "",       "gw-1"};
+  ASSERT_TRUE(*run(store_.finish("e1:email", at(kNow + 60000), NotificationState::sent, sent)));
+
+  auto unknown = run(store_.receipt_lookup("nope", at(kNow)));
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(*unknown);
+  auto by_gateway_id = run(store_.receipt_lookup("gw-1", at(kNow)));
+  ASSERT_TRUE(by_gateway_id && *by_gateway_id);
+  EXPECT_EQ((*by_gateway_id)->record.id, "e1:email");
+  EXPECT_EQ((*by_gateway_id)->attempt, 1);
+
+  ReceiptAction next;
+  next.kind = ReceiptAction::Kind::next_attempt;
+  next.due = at(kNow + 3600000);
+  next.attempt = 2;
+  next.failed = {at(kNow)};
+  next.outcome = Outcome{"e1",
+                         "CASE1",
+                         "update",
+                         Channel::email,
+                         OutcomeResult::retry_scheduled,
+                         1,
+                         next.due,
+                         "attempt 1 failed",
+                         {}};
+  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, next, at(kNow))), ReceiptApplied::applied);
+  EXPECT_EQ(state("e1:email"), "deferred");
+  EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "2");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+            std::to_string(kNow + 3600000));
+  // The same receipt again, or a late one for attempt 1: nothing changes.
+  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, next, at(kNow))), ReceiptApplied::duplicate);
+  EXPECT_EQ(*run(store_.apply_receipt("nope", 1, next, at(kNow))), ReceiptApplied::unknown);
+  EXPECT_EQ(outcomes().back().at("result"), "retry_scheduled");
+  EXPECT_EQ(outcomes().back().at("attempt"), 1);
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, ADeliveredReceiptDropsTheEventAndLeavesTheTimeline) {
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, at(kNow), "", ""};
+  ASSERT_TRUE(*run(store_.finish("e1:email", at(kNow + 60000), NotificationState::sent, sent)));
+  EXPECT_EQ(redis_.command({"HEXISTS", "{herald}:n:e1:email", "event"}).integer, 1)
+      << "kept while a receipt may still ask for another attempt";
+  ReceiptAction delivered;
+  delivered.timeline_json = R"({"notification_id":"e1:email","receipt":"delivered"})";
+  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, delivered, at(kNow))),
+            ReceiptApplied::applied);
+  EXPECT_EQ(state("e1:email"), "delivered");
+  EXPECT_EQ(redis_.command({"HEXISTS", "{herald}:n:e1:email", "event"}).integer, 0);
+  auto log = redis_.command({"LRANGE", "{herald}:case:CASE1:log", "0", "-1"}).elements;
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_NE(log[1].str.find("delivered"), std::string::npos);
+  EXPECT_GT(redis_.command({"PTTL", "{herald}:n:e1:email"}).integer, 0)
+      << "kept for the retention period only";
+}
+
+TEST_F(StoreTest, OutcomesWrittenInLuaHaveTheContractsFields) {
+  accept_one(event("e1", read_entry("e1"), kNow, false));
+  accept_one(event("e1", read_entry("e1"), kNow, false));  // duplicate: written by the script
+  auto lua = outcomes().back();
+  auto cpp = boost::json::parse(outcome_json(Outcome{"e", "c", "s", Channel::sms,
+                                                     OutcomeResult::sent, 1, at(kNow), "", ""}))
+                 .as_object();
+  ASSERT_EQ(lua.size(), cpp.size());
+  for (const auto& [key, value] : cpp) {
+    ASSERT_TRUE(lua.contains(key)) << key;
+    if (!value.is_null()) {
+      EXPECT_EQ(lua.at(key).kind(), value.kind()) << key;
+    }
+  }
+  EXPECT_EQ(lua.at("at"), "2026-11-23T12:00:00Z");
+  EXPECT_TRUE(lua.at("gateway_message_id").is_null());
+}
+
+}  // namespace
+}  // namespace herald::test
