@@ -56,7 +56,10 @@ GatewayGuard::GatewayGuard(std::string name, double rate_per_second, std::size_t
   if (rate_per_second > 0)
     bucket_.emplace(rate_per_second, default_burst(rate_per_second, burst), Clock::now());
   if (breaker.failures > 0) breaker_.emplace(breaker.failures, breaker.cool_down);
-  if (observer_) observer_->gateway_breaker_state(name_, breaker_state());
+  if (observer_) {
+    observer_->gateway_registered(name_);
+    observer_->gateway_breaker_state(name_, breaker_state());
+  }
 }
 
 GatewayGuard::GatewayGuard(const GatewayConfig& config, GatewayObserver* observer)

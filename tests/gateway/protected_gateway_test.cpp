@@ -34,6 +34,8 @@ struct Recorder final : GatewayObserver {
   std::map<std::string, int> waits;
   std::map<std::string, std::size_t> fragments;
 
+  std::vector<std::string> registered;
+  void gateway_registered(std::string_view gateway) override { registered.emplace_back(gateway); }
   void gateway_request(std::string_view gateway, std::string_view code, double seconds) override {
     EXPECT_GE(seconds, 0.0);
     requests.push_back({std::string(gateway), std::string(code)});
@@ -135,6 +137,7 @@ class ProtectedGatewayTest : public ::testing::Test {
 TEST_F(ProtectedGatewayTest, OpensAfterFailuresFailsFastThenProbesAndCloses) {
   answer(503);
   auto gateway = make();
+  EXPECT_EQ(recorder.registered, std::vector<std::string>{"provider"});
   EXPECT_EQ(recorder.states_of("provider"), std::vector<State>{State::closed});
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(send(*gateway, message("evt-" + std::to_string(i))).code, "503");

@@ -12,6 +12,9 @@ namespace herald {
 class GatewayObserver {
  public:
   virtual ~GatewayObserver() = default;
+  /// A gateway of this name exists: its counters start at zero (so that rates can be taken
+  /// before the first event).
+  virtual void gateway_registered(std::string_view gateway) = 0;
   /// A request went to the provider: `code` as SendResult::code, `seconds` its duration.
   virtual void gateway_request(std::string_view gateway, std::string_view code, double seconds) = 0;
   /// The gateway's circuit breaker is now in `state`.
