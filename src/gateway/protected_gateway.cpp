@@ -1,7 +1,6 @@
 #include "herald/gateway/protected_gateway.hpp"
 
 #include <cmath>
-#include <functional>
 #include <utility>
 
 #include <boost/asio/redirect_error.hpp>
@@ -24,18 +23,16 @@ std::size_t default_burst(double rate_per_second, std::size_t burst) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(rate_per_second)));
 }
 
-// Holds the half-open probe of a breaker until its result is recorded; a send that ends any
-// other way (cancelled, no request made) gives the probe up, so that the next request probes.
+// Holds the half-open probe of a breaker until its result is recorded. A send that ends any
+// other way (cancelled, no request made, or its frame destroyed at shutdown) gives the probe up,
+// so that the next request probes. That is done silently: at shutdown the observer (the metrics)
+// may be gone already, and the gauge's "half-open" still says what the breaker will do next.
 class ProbeHold {
  public:
-  ProbeHold(std::optional<CircuitBreaker>& breaker, bool active,
-            std::function<void(CircuitBreaker::State)> changed)
-      : breaker_(breaker), active_(active), changed_(std::move(changed)) {}
+  ProbeHold(std::optional<CircuitBreaker>& breaker, bool active)
+      : breaker_(breaker), active_(active) {}
   ~ProbeHold() {
-    if (!active_ || !breaker_) return;
-    auto before = breaker_->state();
-    breaker_->abandon_probe(Clock::now());
-    changed_(before);
+    if (active_ && breaker_) breaker_->abandon_probe(Clock::now());
   }
   ProbeHold(const ProbeHold&) = delete;
   ProbeHold& operator=(const ProbeHold&) = delete;
@@ -45,7 +42,6 @@ class ProbeHold {
  private:
   std::optional<CircuitBreaker>& breaker_;
   bool active_;
-  std::function<void(CircuitBreaker::State)> changed_;
 };
 
 }  // namespace
@@ -104,7 +100,6 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original) {
   std::shared_ptr<Gateway> inner = inner_;
   std::shared_ptr<GatewayGuard> guard = guard_;
   GatewayGuard& g = *guard;
-  auto changed = [&g](CircuitBreaker::State before) { g.breaker_changed(before); };
 
   CircuitBreaker::Admission admission;
   if (g.breaker_) {
@@ -123,7 +118,7 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original) {
       co_return refused;
     }
   }
-  ProbeHold probe(g.breaker_, admission.probe, changed);
+  ProbeHold probe(g.breaker_, admission.probe);
 
   if (g.bucket_) {
     const auto wait = g.bucket_->take(Clock::now());
