@@ -173,5 +173,31 @@ TEST(ProviderProcess, CheckConfigRefusesBadGatewaysNamingEachKeyWithoutTheSecret
   EXPECT_EQ(out.find(kSecret), std::string::npos) << out;
 }
 
+TEST(ProviderProcess, TheExampleProviderConfigsPassCheckConfig) {
+  TestDir credentials;
+  credentials.write("notify-api-key", kApiKey + "\n");
+  credentials.write("twilio-auth-token", "0123456789abcdef0123456789abcdef\n");
+  const std::map<std::string, std::string> env = {
+      {"NOTIFY_API_KEY", kApiKey},
+      {"SENDGRID_API_KEY", "SG.example-key"},
+      {"CREDENTIALS_DIRECTORY", credentials.root().string()}};
+  for (const char* file : {"govuk_notify.yaml", "twilio_sendgrid.yaml"}) {
+    HeraldProcess check(
+        {"check-config", "--config", std::string(HERALD_SOURCE_DIR) + "/config/examples/" + file},
+        env);
+    EXPECT_EQ(check.wait_exit(10s), 0) << file << "\n" << check.log();
+    EXPECT_NE(check.output().find(": ok ("), std::string::npos) << check.output();
+  }
+  // Without its secret the same file is refused, naming the key.
+  HeraldProcess missing({"check-config", "--config",
+                         std::string(HERALD_SOURCE_DIR) + "/config/examples/govuk_notify.yaml"},
+                        {{"NOTIFY_API_KEY", kApiKey}, {"CREDENTIALS_DIRECTORY", "/nonexistent"}});
+  EXPECT_EQ(missing.wait_exit(10s), 2);
+  EXPECT_NE(
+      missing.log().find("gateways.sms.api_key_file: cannot read /nonexistent/notify-api-key"),
+      std::string::npos)
+      << missing.log();
+}
+
 }  // namespace
 }  // namespace herald::test
