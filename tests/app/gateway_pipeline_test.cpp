@@ -97,5 +97,40 @@ TEST(GatewayPipeline, DeadLettersAnEventWhoseSmsIsOverTheFragmentLimit) {
     EXPECT_EQ(r.body.find("evt-too-long"), std::string::npos) << r.target;
 }
 
+TEST(GatewayPipeline, AGatewayThatIsDownOpensItsBreakerVisiblyAndIsNoLongerCalled) {
+  Harness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.http.set_handler(
+      [](const HttpTestServer::Request&) { return HttpTestServer::Response{.status = 503}; });
+  h.start();
+  for (int i = 0; i < 3; ++i) h.publish(event_json("evt-down-" + std::to_string(i)));
+  // Email and SMS both go through gateways named "webhook": one breaker, opened by 5 failures.
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    metrics = get_metrics(h);
+    if (metrics.find("herald_gateway_breaker_state{gateway=\"webhook\"} 2") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_NE(metrics.find("herald_gateway_breaker_state{gateway=\"webhook\"} 2"), std::string::npos)
+      << metrics;
+  ASSERT_TRUE(h.http.wait_for_requests(5, 5s));
+  const std::size_t made = h.http.requests().size();
+
+  const long long waiting = h.scheduled();
+  EXPECT_EQ(waiting, 6) << "the first three events' notifications wait for their retry";
+  h.publish(event_json("evt-while-open"));
+  // Its two notifications are handled without a request: they fail fast and wait for a retry.
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (h.scheduled() < waiting + 2 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(h.scheduled(), waiting + 2);
+  while (h.pending() > 0 && std::chrono::steady_clock::now() < until)  // sent, recorded, acked
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(h.pending(), 0);
+  EXPECT_EQ(h.http.requests().size(), made) << "an open breaker does not call the gateway";
+  h.stop();
+}
+
 }  // namespace
 }  // namespace herald::test
