@@ -567,7 +567,6 @@ class Loader {
   // The line of each rule's `channels` (or of the rule when absent), for "no gateway" problems.
   std::vector<int> rule_lines_;
   // Issue 4: where things were written, for problems found once everything is read.
-  std::map<Channel, int> gateway_lines_;          // each gateway's map
   std::map<Channel, int> gateway_name_lines_;     // its `name`, or its map
   std::map<Channel, int> notify_template_lines_;  // govuk_notify `templates`
   std::map<Channel, std::map<std::string, int>> notify_template_key_lines_;  // and each key
@@ -816,7 +815,6 @@ void Loader::read_headers(const YAML::Node& node, const std::string& path,
 
 void Loader::read_gateway(const YAML::Node& node, const std::string& path, Channel channel,
                           GatewayConfig& gateway) {
-  gateway_lines_[channel] = line_of(node);
   gateway_name_lines_[channel] = line_of(node);
   // Collected first: which keys apply, and how some are read (secrets), depends on the type.
   GatewayEntries entries;
@@ -856,9 +854,10 @@ void Loader::read_gateway(const YAML::Node& node, const std::string& path, Chann
       problem(line_of(entry.value), entry.path, "does not apply to a " + gateway.type + " gateway");
       continue;
     }
-    // Secrets are read only for a gateway that takes them.
-    if (name.ends_with("_file") && name != "ca_file") continue;
-    if ((name == "api_key" || name == "auth_token")) continue;
+    // Secrets are read below, and only for a gateway that takes them.
+    const bool secret = name == "api_key" || name == "auth_token" || name == "api_key_file" ||
+                        name == "auth_token_file";
+    if (secret) continue;
     read_gateway_value(name, entry, channel, gateway);
   }
   if (!type_ok) return;
