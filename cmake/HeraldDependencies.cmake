@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED)          # libspdlog-dev (uses the Debian fmt)
 find_package(yaml-cpp REQUIRED)        # libyaml-cpp-dev
 find_package(GTest REQUIRED)           # libgtest-dev
 find_package(prometheus-cpp REQUIRED)  # prometheus-cpp-dev: core only (we serve /metrics ourselves)
+find_package(OpenSSL REQUIRED)         # libssl-dev: HMAC-SHA256 and base64 for provider auth
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)

@@ -58,8 +58,8 @@ std::optional<Loaded> load(const std::string& path, std::ostream& err) {
       else
         problems.push_back({path, "redis.url", 0, "HERALD_REDIS_URL is not a valid redis:// URL"});
     }
-    templates =
-        TemplateSet::load(result.config->templates.dir, result.config->rules, kLanguages, problems);
+    templates = TemplateSet::load(result.config->templates.dir, result.config->rules, kLanguages,
+                                  problems, result.config->sms.max_fragments);
   }
   if (!problems.empty()) {
     for (const auto& p : problems) err << to_string(p) << '\n';

@@ -53,7 +53,7 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       in_flight_(io.get_executor(), config->limits.max_in_flight),
       wake_(io),
       systemd_(std::make_unique<SystemdNotifier>(io.get_executor())) {
-  auto gateways = std::make_shared<const Gateways>(make_gateways(*config, http_));
+  auto gateways = std::make_shared<const Gateways>(make_gateways(*config, http_, &metrics_));
   dispatcher_ = std::make_unique<Dispatcher>(
       clock_, zones_, store_, metrics_,
       DispatchSettings{config, std::move(templates), std::move(gateways)});

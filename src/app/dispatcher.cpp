@@ -366,16 +366,14 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
     co_return make_error_code(asio::error::operation_not_supported);
   Gateway& gateway = *gateway_it->second;
 
-  const auto started = std::chrono::steady_clock::now();
+  // Requests are counted in herald_gateway_requests_total by the gateway layer (ProtectedGateway).
   const SendResult result = co_await gateway.send(message);
   const Instant now = clock_.now();
-  metrics_.gateway_request(
-      gateway.type(), result.http_status > 0 ? std::to_string(result.http_status) : "error",
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
     Outcome outcome =
         outcome_for(event, message.channel, what, now, std::move(reason), record.attempt);
     outcome.gateway_message_id = result.gateway_message_id;
+    if (message.channel == Channel::sms) outcome.fragments = message.fragments;
     return finish(record.id, lease_until, state, std::move(outcome));
   };
 

@@ -3,6 +3,10 @@
 #include <stdexcept>
 
 #include "herald/gateway/file_gateway.hpp"
+#include "herald/gateway/notify_gateway.hpp"
+#include "herald/gateway/protected_gateway.hpp"
+#include "herald/gateway/sendgrid_gateway.hpp"
+#include "herald/gateway/twilio_gateway.hpp"
 #include "herald/gateway/webhook_gateway.hpp"
 
 namespace herald {
@@ -10,13 +14,21 @@ namespace herald {
 std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& http) {
   if (config.type == "file") return std::make_shared<FileGateway>(config.directory);
   if (config.type == "webhook") return std::make_shared<WebhookGateway>(http, config);
+  if (config.type == "govuk_notify") return std::make_shared<NotifyGateway>(http, config);
+  if (config.type == "twilio") return std::make_shared<TwilioGateway>(http, config);
+  if (config.type == "sendgrid") return std::make_shared<SendgridGateway>(http, config);
   throw std::runtime_error("unknown gateway type '" + config.type + "'");
 }
 
-Gateways make_gateways(const Config& config, HttpClient& http) {
+Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer) {
   Gateways gateways;
-  for (const auto& [channel, gateway] : config.gateways)
-    gateways.emplace(channel, make_gateway(gateway, http));
+  std::map<std::string, std::shared_ptr<GatewayGuard>> guards;  // by gateway name
+  for (const auto& [channel, gateway] : config.gateways) {
+    auto& guard = guards[gateway.name.empty() ? gateway.type : gateway.name];
+    if (!guard) guard = std::make_shared<GatewayGuard>(gateway, observer);
+    gateways.emplace(channel,
+                     std::make_shared<ProtectedGateway>(make_gateway(gateway, http), guard));
+  }
   return gateways;
 }
 

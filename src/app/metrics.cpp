@@ -19,6 +19,9 @@ struct Metrics::Families {
   prometheus::Gauge& in_flight;
   prometheus::Family<prometheus::Counter>& receipts;
   prometheus::Family<prometheus::Counter>& receipts_refused;
+  prometheus::Family<prometheus::Gauge>& breaker_state;
+  prometheus::Family<prometheus::Counter>& rate_limit_waits;
+  prometheus::Family<prometheus::Counter>& sms_fragments;
 };
 
 namespace {
@@ -57,6 +60,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
              "Delivery receipts applied, by status"),
       family(prometheus::BuildCounter(), r, "herald_receipts_refused_total",
              "Delivery receipts refused, by why (unknown, duplicate, malformed, unauthorized)"),
+      family(prometheus::BuildGauge(), r, "herald_gateway_breaker_state",
+             "Circuit breaker of each gateway: 0 closed, 1 half-open, 2 open"),
+      family(prometheus::BuildCounter(), r, "herald_gateway_rate_limit_waits_total",
+             "Requests that waited for the gateway's rate limit"),
+      family(prometheus::BuildCounter(), r, "herald_sms_fragments_total",
+             "Fragments (billable parts) of the text messages gateways accepted"),
   });
   for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
     families_->scheduled.Add({{"reason", reason}});
@@ -81,6 +90,25 @@ void Metrics::gateway_request(std::string_view gateway, std::string_view code, d
   static const prometheus::Histogram::BucketBoundaries kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                                 0.5,   1,    2.5,   5,    10,  30};
   families_->gateway_duration.Add({{"gateway", std::string(gateway)}}, kBuckets).Observe(seconds);
+}
+
+void Metrics::gateway_registered(std::string_view gateway) {
+  families_->rate_limit_waits.Add({{"gateway", std::string(gateway)}});
+  families_->sms_fragments.Add({{"gateway", std::string(gateway)}});
+}
+
+void Metrics::gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) {
+  families_->breaker_state.Add({{"gateway", std::string(gateway)}})
+      .Set(static_cast<double>(static_cast<int>(state)));
+}
+
+void Metrics::gateway_rate_limit_wait(std::string_view gateway) {
+  families_->rate_limit_waits.Add({{"gateway", std::string(gateway)}}).Increment();
+}
+
+void Metrics::sms_fragments(std::string_view gateway, std::size_t fragments) {
+  families_->sms_fragments.Add({{"gateway", std::string(gateway)}})
+      .Increment(static_cast<double>(fragments));
 }
 
 void Metrics::dead_letter() {

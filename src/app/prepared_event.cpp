@@ -101,6 +101,13 @@ std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view jso
   for (auto c : channels) {
     auto rendered = render_message(*tmpl, event, c);
     if (auto* error = std::get_if<RenderError>(&rendered)) return fail(error->reason);
+    // Never a silently truncated message: an SMS over the limit is not sent at all.
+    if (const auto& m = std::get<Message>(rendered);
+        c == Channel::sms && m.fragments > config.sms.max_fragments)
+      return fail("template " + rule.template_name + " (sms, " + m.language + ") renders to " +
+                  std::to_string(m.fragments) +
+                  " text message fragments, over sms.max_fragments (" +
+                  std::to_string(config.sms.max_fragments) + ")");
     prepared.messages.push_back(std::move(std::get<Message>(rendered)));
   }
   return prepared;

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string_view>
 
@@ -241,6 +242,134 @@ std::string host_name() {
   return buffer;
 }
 
+// ---- Gateways (issue 4): provider types, secrets, protection ----
+
+constexpr std::string_view kGatewayTypes[] = {"webhook", "file", "govuk_notify", "twilio",
+                                              "sendgrid"};
+
+// Every key a gateway may have; which apply depends on its type (gateway_keys_for).
+// clang-format off
+constexpr std::string_view kGatewayKeys[] = {
+    "type", "name",
+    "url", "headers",                                                  // webhook
+    "directory",                                                       // file
+    "timeout_ms", "connect_timeout_ms", "max_in_flight", "ca_file",    // HTTP gateways
+    "rate_per_second", "rate_per_minute", "burst", "circuit_breaker",
+    "base_url", "api_key", "api_key_file",                             // providers
+    "templates", "email_reply_to_id", "sms_sender_id",                 // govuk_notify
+    "account_sid", "auth_token", "auth_token_file", "from", "messaging_service_sid",  // twilio
+    "status_callback",
+    "from_email", "from_name", "reply_to"};                            // sendgrid
+// clang-format on
+
+constexpr std::string_view kHttpKeys[] = {"timeout_ms", "connect_timeout_ms", "max_in_flight",
+                                          "ca_file",    "rate_per_second",    "rate_per_minute",
+                                          "burst",      "circuit_breaker"};
+
+// herald's languages (templating's kLanguages): a Notify template id is needed for each.
+constexpr std::string_view kLanguageNames[] = {"en", "cy"};
+
+constexpr std::string_view kNotifyBaseUrl = "https://api.notifications.service.gov.uk";
+constexpr std::string_view kTwilioBaseUrl = "https://api.twilio.com";
+constexpr std::string_view kSendgridBaseUrl = "https://api.sendgrid.com";
+// GOV.UK Notify's own limit for a live key: 3,000 requests per 60 seconds.
+constexpr double kNotifyRatePerSecond = 3000.0 / 60.0;
+// A secret file is one line; anything bigger is the wrong file.
+constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+
+bool gateway_key_applies(std::string_view type, std::string_view key) {
+  if (key == "type" || key == "name") return true;
+  if (type == "file") return key == "directory" || key == "max_in_flight";
+  if (contains(kHttpKeys, key)) return true;
+  if (type == "webhook") return key == "url" || key == "headers";
+  if (type == "govuk_notify")
+    return key == "base_url" || key == "api_key" || key == "api_key_file" || key == "templates" ||
+           key == "email_reply_to_id" || key == "sms_sender_id";
+  if (type == "twilio")
+    return key == "base_url" || key == "account_sid" || key == "auth_token" ||
+           key == "auth_token_file" || key == "from" || key == "messaging_service_sid" ||
+           key == "status_callback";
+  if (type == "sendgrid")
+    return key == "base_url" || key == "api_key" || key == "api_key_file" || key == "from_email" ||
+           key == "from_name" || key == "reply_to";
+  return false;
+}
+
+bool is_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+// 8-4-4-4-12 hexadecimal digits.
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i : {8u, 13u, 18u, 23u})
+    if (text[i] != '-') return false;
+  return is_hex(text.substr(0, 8)) && is_hex(text.substr(9, 4)) && is_hex(text.substr(14, 4)) &&
+         is_hex(text.substr(19, 4)) && is_hex(text.substr(24));
+}
+
+// Twilio's resource ids: a two-letter prefix and 32 hexadecimal digits.
+bool is_twilio_sid(std::string_view text, std::string_view prefix) {
+  return text.size() == 34 && text.substr(0, 2) == prefix && is_hex(text.substr(2));
+}
+
+// A Twilio sender: an E.164 number, a short code, or an alphanumeric sender id (1-11 letters,
+// digits and spaces with at least one letter).
+bool is_sms_sender(std::string_view text) {
+  auto digits = [](std::string_view t) {
+    return !t.empty() &&
+           std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (text.size() >= 8 && text.size() <= 16 && text[0] == '+' && digits(text.substr(1)))
+    return true;
+  if (text.size() >= 3 && text.size() <= 8 && digits(text)) return true;
+  if (text.empty() || text.size() > 11) return false;
+  bool letter = false;
+  for (char c : text) {
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    letter = letter || alpha;
+    if (!alpha && !(c >= '0' && c <= '9') && c != ' ') return false;
+  }
+  return letter;
+}
+
+// Enough of an address to be sure it is one address: local@domain, no spaces, no controls, no
+// brackets or commas that would make a second recipient.
+bool is_email_address(std::string_view text) {
+  auto at = text.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= text.size() ||
+      text.find('@', at + 1) != std::string_view::npos || text.size() > 254)
+    return false;
+  if (text.substr(at + 1).find('.') == std::string_view::npos) return false;
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"';
+  });
+}
+
+bool is_env_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// A GOV.UK Notify API key: `{key name}-{service id}-{secret key}`, both ids UUIDs.
+bool is_notify_api_key(std::string_view key) {
+  if (key.size() < 75 || key[key.size() - 37] != '-' || key[key.size() - 74] != '-') return false;
+  return is_uuid(key.substr(key.size() - 73, 36)) && is_uuid(key.substr(key.size() - 36));
+}
+
+std::string trim_space(std::string text) {
+  auto last = text.find_last_not_of(" \t\r\n");
+  text.erase(last == std::string::npos ? 0 : last + 1);
+  auto first = text.find_first_not_of(" \t\r\n");
+  text.erase(0, first == std::string::npos ? text.size() : first);
+  return text;
+}
+
 // A window as written: either end may be left out and falls back to a default.
 struct WindowSpec {
   std::optional<minutes> start;
@@ -277,6 +406,11 @@ class Loader {
   // unknown and repeated ones.
   template <class Field>
   void each_entry(const YAML::Node& node, const std::string& path, Names known, Field&& field) {
+    each_entry(node, path, std::span<const std::string_view>(known.begin(), known.size()), field);
+  }
+  template <class Field>
+  void each_entry(const YAML::Node& node, const std::string& path,
+                  std::span<const std::string_view> known, Field&& field) {
     if (!expect_map(node, path)) return;
     std::set<std::string> seen;
     for (const auto& entry : node) {
@@ -401,10 +535,28 @@ class Loader {
   void read_rule(const YAML::Node& node, const std::string& path, Rule& rule);
   void read_gateways(const YAML::Node& node, const std::string& path,
                      std::map<Channel, GatewayConfig>& gateways);
-  void read_gateway(const YAML::Node& node, const std::string& path, GatewayConfig& gateway);
+  void read_gateway(const YAML::Node& node, const std::string& path, Channel channel,
+                    GatewayConfig& gateway);
   void read_headers(const YAML::Node& node, const std::string& path,
                     std::map<std::string, std::string>& headers);
   void read_callbacks(const YAML::Node& node, const std::string& path, CallbacksConfig& callbacks);
+  // Issue 4: provider gateways.
+  struct GatewayEntry {
+    YAML::Node value;
+    std::string path;
+  };
+  using GatewayEntries = std::map<std::string, GatewayEntry>;
+  void read_gateway_value(const std::string& name, const GatewayEntry& entry, Channel channel,
+                          GatewayConfig& gateway);
+  std::optional<Secret> read_secret(const GatewayEntries& entries, const std::string& key,
+                                    const YAML::Node& gateway_node, const std::string& path);
+  std::optional<std::string> secret_from_env(const YAML::Node& node, const std::string& path);
+  std::optional<std::string> secret_from_file(const YAML::Node& node, const std::string& path);
+  void read_notify_templates(const YAML::Node& node, const std::string& path, Channel channel,
+                             GatewayConfig& gateway);
+  void read_base_url(const YAML::Node& node, const std::string& path, std::string& out);
+  void check_gateway_names(const std::map<Channel, GatewayConfig>& gateways);
+  void check_notify_templates(const Config& config);
 
   std::filesystem::path file_;
   std::filesystem::path base_dir_;
@@ -415,6 +567,10 @@ class Loader {
   int gateways_line_ = 0;
   // The line of each rule's `channels` (or of the rule when absent), for "no gateway" problems.
   std::vector<int> rule_lines_;
+  // Issue 4: where things were written, for problems found once everything is read.
+  std::map<Channel, int> gateway_name_lines_;     // its `name`, or its map
+  std::map<Channel, int> notify_template_lines_;  // govuk_notify `templates`
+  std::map<Channel, std::map<std::string, int>> notify_template_key_lines_;  // and each key
 };
 
 WindowSpec Loader::read_window(const YAML::Node& node, const std::string& path) {
@@ -667,54 +823,336 @@ void Loader::read_headers(const YAML::Node& node, const std::string& path,
   }
 }
 
-void Loader::read_gateway(const YAML::Node& node, const std::string& path, GatewayConfig& gateway) {
-  static constexpr std::string_view kWebhookOnly[] = {"url", "timeout_ms", "connect_timeout_ms",
-                                                      "headers"};
-  static constexpr std::string_view kFileOnly[] = {"directory"};
-  std::map<std::string, int> present;  // key -> line
-  bool type_ok = false;
-  each_entry(
-      node, path,
-      {"type", "url", "directory", "timeout_ms", "connect_timeout_ms", "max_in_flight", "headers"},
-      [&](const std::string& name, const YAML::Node& value, const std::string& key_path) {
-        present[name] = line_of(value);
-        if (name == "type") {
-          if (!read_string(value, key_path, gateway.type)) return;
-          type_ok = gateway.type == "webhook" || gateway.type == "file";
-          if (!type_ok) problem(value, key_path, "must be webhook or file");
-        } else if (name == "url") {
-          if (!read_string(value, key_path, gateway.url)) return;
-          if (!is_http_url(gateway.url))
-            problem(value, key_path, "must be an http:// or https:// URL with a host");
-        } else if (name == "directory") {
-          std::string directory;
-          if (read_string(value, key_path, directory)) gateway.directory = resolve(directory);
-        } else if (name == "timeout_ms") {
-          read_ms(value, key_path, gateway.timeout);
-        } else if (name == "connect_timeout_ms") {
-          read_ms(value, key_path, gateway.connect_timeout);
-        } else if (name == "max_in_flight") {
-          read_size(value, key_path, gateway.max_in_flight, kMaxBatch);
-        } else if (name == "headers") {
-          read_headers(value, key_path, gateway.headers);
-        }
-      });
+void Loader::read_gateway(const YAML::Node& node, const std::string& path, Channel channel,
+                          GatewayConfig& gateway) {
+  gateway_name_lines_[channel] = line_of(node);
+  // Collected first: which keys apply, and how some are read (secrets), depends on the type.
+  GatewayEntries entries;
+  each_entry(node, path, std::span<const std::string_view>(kGatewayKeys),
+             [&](const std::string& name, const YAML::Node& value, const std::string& key_path) {
+               entries[name] = {value, key_path};
+             });
   if (!node.IsMap()) return;
-  if (!present.count("type")) {
-    problem(node, join(path, "type"), "required key missing (webhook or file)");
-    return;
+  auto has = [&](const char* key) { return entries.count(key) != 0; };
+  auto missing = [&](const std::string& key, const std::string& why) {
+    problem(node, join(path, key), "required key missing " + why);
+  };
+
+  bool type_ok = false;
+  if (auto it = entries.find("type"); it != entries.end()) {
+    if (read_string(it->second.value, it->second.path, gateway.type)) {
+      type_ok = contains(kGatewayTypes, gateway.type);
+      if (!type_ok) {
+        problem(it->second.value, it->second.path, "must be one of: " + list(kGatewayTypes));
+      } else if (gateway.type == "twilio" && channel != Channel::sms) {
+        problem(it->second.value, it->second.path,
+                "twilio sends text messages only: use it as gateways.sms");
+        type_ok = false;
+      } else if (gateway.type == "sendgrid" && channel != Channel::email) {
+        problem(it->second.value, it->second.path,
+                "sendgrid sends email only: use it as gateways.email");
+        type_ok = false;
+      }
+    }
+  } else {
+    missing("type", "(one of: " + list(kGatewayTypes) + ")");
+  }
+
+  for (const auto& [name, entry] : entries) {
+    if (name == "type") continue;
+    if (type_ok && !gateway_key_applies(gateway.type, name)) {
+      problem(line_of(entry.value), entry.path, "does not apply to a " + gateway.type + " gateway");
+      continue;
+    }
+    // Secrets are read below, and only for a gateway that takes them.
+    const bool secret = name == "api_key" || name == "auth_token" || name == "api_key_file" ||
+                        name == "auth_token_file";
+    if (secret) continue;
+    read_gateway_value(name, entry, channel, gateway);
   }
   if (!type_ok) return;
-  bool webhook = gateway.type == "webhook";
-  for (const auto& [key, line] : present) {
-    bool applies = webhook ? !contains(kFileOnly, key) : !contains(kWebhookOnly, key);
-    if (!applies)
-      problem(line, join(path, key), "does not apply to a " + gateway.type + " gateway");
+
+  const std::string& type = gateway.type;
+  if (gateway.name.empty()) gateway.name = type;
+  if (type == "webhook" && !has("url")) missing("url", "for a webhook gateway");
+  if (type == "file" && !has("directory")) missing("directory", "for a file gateway");
+  if (type == "govuk_notify") {
+    if (gateway.base_url.empty()) gateway.base_url = kNotifyBaseUrl;
+    if (!has("rate_per_second") && !has("rate_per_minute"))
+      gateway.rate_per_second = kNotifyRatePerSecond;
+    if (auto key = read_secret(entries, "api_key", node, path)) {
+      if (!is_notify_api_key(key->reveal()))
+        problem(line_of(entries.count("api_key") ? entries.at("api_key").value
+                                                 : entries.at("api_key_file").value),
+                join(path, entries.count("api_key") ? "api_key" : "api_key_file"),
+                "is not a GOV.UK Notify API key ({key name}-{service id}-{secret key}, as Notify "
+                "shows it when it is created)");
+      else
+        gateway.api_key = std::move(*key);
+    }
+    if (!has("templates"))
+      missing("templates",
+              "for a govuk_notify gateway (the Notify template id of each herald "
+              "template and language)");
+    if (has("email_reply_to_id") && channel != Channel::email)
+      problem(line_of(entries.at("email_reply_to_id").value), join(path, "email_reply_to_id"),
+              "applies to gateways.email only");
+    if (has("sms_sender_id") && channel != Channel::sms)
+      problem(line_of(entries.at("sms_sender_id").value), join(path, "sms_sender_id"),
+              "applies to gateways.sms only");
+  } else if (type == "twilio") {
+    if (gateway.base_url.empty()) gateway.base_url = kTwilioBaseUrl;
+    if (!has("account_sid")) missing("account_sid", "for a twilio gateway");
+    if (auto token = read_secret(entries, "auth_token", node, path))
+      gateway.auth_token = std::move(*token);
+    if (has("from") && has("messaging_service_sid"))
+      problem(line_of(entries.at("messaging_service_sid").value),
+              join(path, "messaging_service_sid"), "give from or messaging_service_sid, not both");
+    else if (!has("from") && !has("messaging_service_sid"))
+      missing("from", "for a twilio gateway (or messaging_service_sid)");
+  } else if (type == "sendgrid") {
+    if (gateway.base_url.empty()) gateway.base_url = kSendgridBaseUrl;
+    if (auto key = read_secret(entries, "api_key", node, path)) gateway.api_key = std::move(*key);
+    if (!has("from_email")) missing("from_email", "for a sendgrid gateway");
   }
-  if (webhook && !present.count("url"))
-    problem(node, join(path, "url"), "required key missing for a webhook gateway");
-  if (!webhook && !present.count("directory"))
-    problem(node, join(path, "directory"), "required key missing for a file gateway");
+  if (has("rate_per_second") && has("rate_per_minute"))
+    problem(line_of(entries.at("rate_per_minute").value), join(path, "rate_per_minute"),
+            "give rate_per_second or rate_per_minute, not both");
+  if (has("burst") && gateway.rate_per_second == 0)
+    problem(line_of(entries.at("burst").value), join(path, "burst"),
+            "applies only with rate_per_second or rate_per_minute");
+}
+
+void Loader::read_gateway_value(const std::string& name, const GatewayEntry& entry, Channel channel,
+                                GatewayConfig& gateway) {
+  const YAML::Node& value = entry.value;
+  const std::string& key_path = entry.path;
+  if (name == "name") {
+    gateway_name_lines_[channel] = line_of(value);
+    if (read_string(value, key_path, gateway.name) && !is_plain_name(gateway.name)) {
+      problem(value, key_path, "must be 1-128 characters of A-Z, a-z, 0-9, _ and -");
+      gateway.name.clear();
+    }
+  } else if (name == "url") {
+    if (!read_string(value, key_path, gateway.url)) return;
+    if (!is_http_url(gateway.url))
+      problem(value, key_path, "must be an http:// or https:// URL with a host");
+  } else if (name == "directory") {
+    std::string directory;
+    if (read_string(value, key_path, directory)) gateway.directory = resolve(directory);
+  } else if (name == "timeout_ms") {
+    read_ms(value, key_path, gateway.timeout);
+  } else if (name == "connect_timeout_ms") {
+    read_ms(value, key_path, gateway.connect_timeout);
+  } else if (name == "max_in_flight") {
+    read_size(value, key_path, gateway.max_in_flight, kMaxBatch);
+  } else if (name == "headers") {
+    read_headers(value, key_path, gateway.headers);
+  } else if (name == "base_url") {
+    read_base_url(value, key_path, gateway.base_url);
+  } else if (name == "ca_file") {
+    std::string text;
+    if (!read_string(value, key_path, text)) return;
+    auto file = resolve(text);
+    std::ifstream in(file, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(file, ec))
+      problem(value, key_path,
+              "cannot read " + file.string() + ": " +
+                  (in ? std::string("it is a directory") : std::string(std::strerror(errno))));
+    else
+      gateway.ca_file = file;
+  } else if (name == "rate_per_second" || name == "rate_per_minute") {
+    double rate = 0;
+    if (read_double(value, key_path, rate, 1e-3, 1e6))
+      gateway.rate_per_second = name == "rate_per_second" ? rate : rate / 60.0;
+  } else if (name == "burst") {
+    read_size(value, key_path, gateway.burst, 1000000);
+  } else if (name == "circuit_breaker") {
+    each_entry(value, key_path, {"failures", "cool_down_ms"},
+               [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                 if (key == "failures") read_int(v, p, gateway.circuit_breaker.failures, 0, 1000);
+                 if (key == "cool_down_ms") read_ms(v, p, gateway.circuit_breaker.cool_down);
+               });
+  } else if (name == "templates") {
+    read_notify_templates(value, key_path, channel, gateway);
+  } else if (name == "email_reply_to_id" || name == "sms_sender_id") {
+    std::string id;
+    if (!read_string(value, key_path, id)) return;
+    if (!is_uuid(id))
+      problem(value, key_path, "must be a Notify id (a UUID, as the service settings show it)");
+    else
+      (name == "email_reply_to_id" ? gateway.email_reply_to_id : gateway.sms_sender_id) = id;
+  } else if (name == "account_sid") {
+    if (!read_string(value, key_path, gateway.account_sid)) return;
+    if (!is_twilio_sid(gateway.account_sid, "AC"))
+      problem(value, key_path, "must be a Twilio account SID (AC and 32 hexadecimal digits)");
+  } else if (name == "messaging_service_sid") {
+    if (!read_string(value, key_path, gateway.messaging_service_sid)) return;
+    if (!is_twilio_sid(gateway.messaging_service_sid, "MG"))
+      problem(value, key_path,
+              "must be a Twilio messaging service SID (MG and 32 hexadecimal digits)");
+  } else if (name == "from") {
+    if (!read_string(value, key_path, gateway.from)) return;
+    if (!is_sms_sender(gateway.from))
+      problem(value, key_path,
+              "must be an E.164 number (+447700900000), a short code or an alphanumeric sender "
+              "id of up to 11 letters, digits and spaces");
+  } else if (name == "status_callback") {
+    if (!read_string(value, key_path, gateway.status_callback)) return;
+    if (!is_http_url(gateway.status_callback))
+      problem(value, key_path, "must be an http:// or https:// URL with a host");
+  } else if (name == "from_email" || name == "reply_to") {
+    std::string& out = name == "from_email" ? gateway.from_email : gateway.reply_to;
+    if (read_string(value, key_path, out) && !is_email_address(out)) {
+      problem(value, key_path, "must be one email address (name@example.gov.uk)");
+      out.clear();
+    }
+  } else if (name == "from_name") {
+    read_string(value, key_path, gateway.from_name);
+  }
+}
+
+void Loader::read_base_url(const YAML::Node& node, const std::string& path, std::string& out) {
+  std::string url;
+  if (!read_string(node, path, url)) return;
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  if (!is_http_url(url) || url.find_first_of("?#") != std::string::npos ||
+      url.find('@') != std::string::npos) {
+    problem(node, path,
+            "must be an http:// or https:// URL with a host, and no query, fragment or "
+            "credentials");
+    return;
+  }
+  out = url;
+}
+
+std::optional<std::string> Loader::secret_from_env(const YAML::Node& node,
+                                                   const std::string& path) {
+  if (!expect_scalar(node, path, "\"${ENV_VAR}\"")) return std::nullopt;
+  // Never echo the value: it may be the secret itself, written where it must not be.
+  const std::string& text = node.Scalar();
+  const auto file_key = path.substr(path.rfind('.') + 1) + "_file";
+  if (text.size() < 4 || !text.starts_with("${") || text.back() != '}' ||
+      !is_env_name(std::string_view(text).substr(2, text.size() - 3))) {
+    problem(node, path,
+            "a secret is never written in the config: give \"${ENV_VAR}\" (an environment "
+            "variable) or " +
+                file_key + " (a file; relative names are looked up in $CREDENTIALS_DIRECTORY)");
+    return std::nullopt;
+  }
+  const std::string name = text.substr(2, text.size() - 3);
+  const char* value = std::getenv(name.c_str());
+  if (!value) {
+    problem(node, path, "environment variable " + name + " is not set");
+    return std::nullopt;
+  }
+  std::string secret = trim_space(value);
+  if (secret.empty()) {
+    problem(node, path, "environment variable " + name + " is empty");
+    return std::nullopt;
+  }
+  if (has_control_char(secret, false)) {
+    problem(node, path,
+            "environment variable " + name + " must be one line without control characters");
+    return std::nullopt;
+  }
+  return secret;
+}
+
+std::optional<std::string> Loader::secret_from_file(const YAML::Node& node,
+                                                    const std::string& path) {
+  std::string name;
+  if (!read_string(node, path, name)) return std::nullopt;
+  // systemd's LoadCredential= puts credentials in $CREDENTIALS_DIRECTORY: a relative name is
+  // looked up there when it is set, else next to the config file like every other path.
+  std::filesystem::path file(name);
+  const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+  if (file.is_relative())
+    file = credentials && *credentials
+               ? (std::filesystem::path(credentials) / file).lexically_normal()
+               : resolve(name);
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    problem(node, path, "cannot read " + file.string() + ": it is a directory");
+    return std::nullopt;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problem(node, path, "cannot read " + file.string() + ": " + std::strerror(errno));
+    return std::nullopt;
+  }
+  std::string content(kMaxSecretBytes + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  if (in.bad()) {
+    problem(node, path, "cannot read " + file.string());
+    return std::nullopt;
+  }
+  content.resize(static_cast<std::size_t>(in.gcount()));
+  if (content.size() > kMaxSecretBytes) {
+    problem(node, path, file.string() + " is too large for a secret (over 64 KiB)");
+    return std::nullopt;
+  }
+  std::string secret = trim_space(std::move(content));
+  if (secret.empty()) {
+    problem(node, path, file.string() + " is empty");
+    return std::nullopt;
+  }
+  if (has_control_char(secret, false)) {
+    problem(node, path, file.string() + " must hold one line without control characters");
+    return std::nullopt;
+  }
+  return secret;
+}
+
+std::optional<Secret> Loader::read_secret(const GatewayEntries& entries, const std::string& key,
+                                          const YAML::Node& gateway_node, const std::string& path) {
+  auto inline_it = entries.find(key);
+  auto file_it = entries.find(key + "_file");
+  if (inline_it != entries.end() && file_it != entries.end()) {
+    problem(file_it->second.value, file_it->second.path,
+            "give " + key + " or " + key + "_file, not both");
+    return std::nullopt;
+  }
+  std::optional<std::string> value;
+  if (inline_it != entries.end())
+    value = secret_from_env(inline_it->second.value, inline_it->second.path);
+  else if (file_it != entries.end())
+    value = secret_from_file(file_it->second.value, file_it->second.path);
+  else
+    problem(gateway_node, join(path, key),
+            "required key missing: give \"${ENV_VAR}\" or " + key + "_file");
+  if (!value) return std::nullopt;
+  return Secret(std::move(*value));
+}
+
+void Loader::read_notify_templates(const YAML::Node& node, const std::string& path, Channel channel,
+                                   GatewayConfig& gateway) {
+  notify_template_lines_[channel] = line_of(node);
+  if (!expect_map(node, path)) return;
+  for (const auto& entry : node) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar() || !is_plain_name(key.Scalar())) {
+      problem(key, path, "a key must be a herald template name (A-Z, a-z, 0-9, _ and -)");
+      continue;
+    }
+    std::string template_path = join(path, key.Scalar());
+    notify_template_key_lines_[channel].emplace(key.Scalar(), line_of(key));
+    if (gateway.templates.count(key.Scalar())) {
+      problem(key, template_path, "repeated key");
+      continue;
+    }
+    auto& ids = gateway.templates[key.Scalar()];
+    each_entry(entry.second, template_path, std::span<const std::string_view>(kLanguageNames),
+               [&](const std::string& language, const YAML::Node& v, const std::string& p) {
+                 std::string id;
+                 if (!read_string(v, p, id)) return;
+                 if (!is_uuid(id))
+                   problem(v, p, "must be a Notify template id (a UUID, as Notify shows it)");
+                 else
+                   ids[language] = id;
+               });
+  }
 }
 
 void Loader::read_gateways(const YAML::Node& node, const std::string& path,
@@ -722,8 +1160,74 @@ void Loader::read_gateways(const YAML::Node& node, const std::string& path,
   gateways_line_ = line_of(node);
   each_entry(node, path, {"email", "sms"},
              [&](const std::string& name, const YAML::Node& value, const std::string& key_path) {
-               read_gateway(value, key_path, gateways[*channel_from_string(name)]);
+               Channel channel = *channel_from_string(name);
+               read_gateway(value, key_path, channel, gateways[channel]);
              });
+  check_gateway_names(gateways);
+}
+
+// Gateways that share a name share one rate limit and one circuit breaker, so they must agree on
+// what those are (and be the same kind of gateway).
+void Loader::check_gateway_names(const std::map<Channel, GatewayConfig>& gateways) {
+  for (auto a = gateways.begin(); a != gateways.end(); ++a) {
+    for (auto b = std::next(a); b != gateways.end(); ++b) {
+      const GatewayConfig& x = a->second;
+      const GatewayConfig& y = b->second;
+      if (x.name.empty() || x.name != y.name) continue;
+      const std::string other = join("gateways", to_string(a->first));
+      std::string what;
+      if (x.type != y.type)
+        what = "type";
+      else if (x.rate_per_second != y.rate_per_second || x.burst != y.burst)
+        what = "rate limit";
+      else if (x.circuit_breaker.failures != y.circuit_breaker.failures ||
+               x.circuit_breaker.cool_down != y.circuit_breaker.cool_down)
+        what = "circuit_breaker";
+      if (what.empty()) continue;
+      problem(gateway_name_lines_[b->first], join(join("gateways", to_string(b->first)), "name"),
+              "shares the name '" + y.name + "' with " + other +
+                  " (one rate limit and circuit "
+                  "breaker for both) but not its " +
+                  what +
+                  "; give them the same settings or "
+                  "different names");
+    }
+  }
+}
+
+// Every template a rule sends through a Notify gateway needs a Notify template id in every
+// language, and every id given must be for a template some rule sends there.
+void Loader::check_notify_templates(const Config& config) {
+  for (const auto& [channel, gateway] : config.gateways) {
+    if (gateway.type != "govuk_notify" || !notify_template_lines_.count(channel)) continue;
+    const std::string path = join(join("gateways", to_string(channel)), "templates");
+    const auto& key_lines = notify_template_key_lines_[channel];
+    auto line_for = [&](const std::string& name) {
+      auto it = key_lines.find(name);
+      return it == key_lines.end() ? notify_template_lines_[channel] : it->second;
+    };
+    std::set<std::string> used;
+    for (std::size_t i = 0; i < config.rules.size(); ++i) {
+      const Rule& rule = config.rules[i];
+      if (rule.template_name.empty() ||
+          std::find(rule.channels.begin(), rule.channels.end(), channel) == rule.channels.end())
+        continue;
+      if (!used.insert(rule.template_name).second) continue;
+      auto ids = gateway.templates.find(rule.template_name);
+      for (std::string_view language : kLanguageNames) {
+        if (ids != gateway.templates.end() && ids->second.count(std::string(language))) continue;
+        problem(line_for(rule.template_name), join(join(path, rule.template_name), language),
+                "no Notify template id for template " + rule.template_name + " in " +
+                    std::string(language) + " (" + index("rules", i) + " sends it by " +
+                    std::string(to_string(channel)) + ")");
+      }
+    }
+    for (const auto& [name, ids] : gateway.templates)
+      if (!used.count(name))
+        problem(line_for(name), join(path, name),
+                "unknown template: no rule sends template " + name + " by " +
+                    std::string(to_string(channel)));
+  }
 }
 
 void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
@@ -854,6 +1358,14 @@ Config Loader::load(const YAML::Node& root) {
                        else
                          config.log.level = level;
                      });
+        } else if (name == "sms") {
+          each_entry(value, path, {"max_fragments", "international"},
+                     [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                       if (key == "max_fragments")
+                         read_size(v, p, config.sms.max_fragments, 255);
+                       else
+                         read_bool(v, p, config.sms.international);
+                     });
         } else if (name == "metrics") {
           each_entry(value, path, {"listen"},
                      [&](const std::string&, const YAML::Node& v, const std::string& p) {
@@ -869,11 +1381,6 @@ Config Loader::load(const YAML::Node& root) {
                      });
         } else if (name == "callbacks") {
           read_callbacks(value, path, config.callbacks);
-        } else if (name == "sms") {
-          each_entry(value, path, {"international"},
-                     [&](const std::string&, const YAML::Node& v, const std::string& p) {
-                       read_bool(v, p, config.sms.international);
-                     });
         } else if (name == "retention") {
           each_entry(value, path, {"days"},
                      [&](const std::string&, const YAML::Node& v, const std::string& p) {
@@ -896,6 +1403,7 @@ Config Loader::load(const YAML::Node& root) {
                   index("rules", i) + " uses");
     }
   }
+  check_notify_templates(config);
   return config;
 }
 

@@ -81,6 +81,7 @@ SendResult write_failed(const char* what, int error) {
   SendResult result;
   result.kind = SendResult::Kind::transient;
   result.reason = std::string("outbox ") + what + " failed: " + std::strerror(error);
+  result.code = "error";
   return result;
 }
 
@@ -114,6 +115,7 @@ SendResult write_atomically(const std::filesystem::path& directory, const std::s
   SendResult result;
   result.kind = SendResult::Kind::accepted;
   result.gateway_message_id = name;
+  result.code = "ok";
   return result;
 }
 
@@ -163,7 +165,11 @@ boost::asio::awaitable<SendResult> FileGateway::send(const Message& message) {
   std::string content;
   indent_json(content, json::parse(message_json(message)), 0);
   content += '\n';
-  co_return write_atomically(directory_, outbox_file_name(message.notification_id), content);
+  const auto start = std::chrono::steady_clock::now();
+  SendResult result =
+      write_atomically(directory_, outbox_file_name(message.notification_id), content);
+  result.duration = std::chrono::steady_clock::now() - start;
+  co_return result;
 }
 
 }  // namespace herald

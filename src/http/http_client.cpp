@@ -192,7 +192,10 @@ CURLcode HttpClient::Impl::configure(Transfer& t) {
   set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   set(CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   set(CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-  if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str());
+  // curl keys its connection cache on the TLS settings too, so a request with another CA bundle
+  // never reuses a connection verified against this one.
+  const std::string& ca_file = r.ca_file.empty() ? options_.ca_file : r.ca_file;
+  if (!ca_file.empty()) set(CURLOPT_CAINFO, ca_file.c_str());
   set(CURLOPT_ERRORBUFFER, t.error_buffer.data());
   set(CURLOPT_WRITEFUNCTION, &Impl::on_body);
   set(CURLOPT_WRITEDATA, static_cast<void*>(&t));

@@ -41,6 +41,7 @@ std::string outcome_json(const Outcome& o) {
   j["at"] = format_rfc3339(o.at);
   j["reason"] = text_or_null(o.reason);
   j["gateway_message_id"] = text_or_null(o.gateway_message_id);
+  if (o.fragments) j["fragments"] = *o.fragments;
   return boost::json::serialize(j);
 }
 

@@ -342,4 +342,18 @@ std::optional<MustacheRenderError> render_mustache(const MustacheProgram& progra
   return renderer.run(program.ops, 0, program.ops.size());
 }
 
+std::string render_with_empty_values(const MustacheProgram& program) {
+  std::string out;
+  for (std::size_t i = 0; i < program.ops.size();) {
+    const MustacheOp& op = program.ops[i];
+    if (op.kind == MustacheOp::Kind::section) {
+      i = op.end;  // skipped: its value is false
+      continue;
+    }
+    if (op.kind == MustacheOp::Kind::text) out += op.text;
+    ++i;  // an inverted section's steps follow it and are rendered in turn
+  }
+  return out;
+}
+
 }  // namespace herald

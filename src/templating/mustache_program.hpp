@@ -73,4 +73,8 @@ std::optional<MustacheRenderError> render_mustache(const MustacheProgram& progra
                                                    const NameSet& optional, bool html_escape,
                                                    std::string& out);
 
+/// What `program` prints when every variable is empty: its literal text, with every inverted
+/// section's content and no section's (an empty value is false). For checks at load time.
+std::string render_with_empty_values(const MustacheProgram& program);
+
 }  // namespace herald

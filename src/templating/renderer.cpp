@@ -1,11 +1,13 @@
 #include "herald/templating/renderer.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/json.hpp>
 
 #include "compiled_text.hpp"
 #include "herald/templating/names.hpp"
+#include "herald/templating/sms_length.hpp"
 
 namespace herald {
 namespace {
@@ -50,6 +52,46 @@ void flatten_subject(std::string& subject) {
   }
   subject.erase(subject.find_last_not_of(" \t") + 1);
   subject.erase(0, first);
+}
+
+// A plain value as text, the way the Mustache renderer prints it; nullopt for null and groups.
+std::optional<std::string> text_of(const boost::json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_bool()) return std::string(v.get_bool() ? "true" : "false");
+  if (v.is_number()) return boost::json::serialize(v);
+  return std::nullopt;
+}
+
+// Message::variables: `value` under `name`, objects and lists of groups flattened with dots.
+void flatten(const std::string& name, const boost::json::value& value, boost::json::object& out) {
+  if (auto text = text_of(value)) {
+    out[name] = *text;
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.get_object())
+      flatten(name + "." + std::string(key), item, out);
+  } else if (value.is_array()) {
+    const auto& items = value.get_array();
+    boost::json::array texts;
+    for (const auto& item : items) {
+      auto text = text_of(item);
+      if (!text) break;
+      texts.emplace_back(*text);
+    }
+    if (texts.size() == items.size()) {
+      out[name] = std::move(texts);
+      return;
+    }
+    for (std::size_t i = 0; i < items.size(); ++i)
+      flatten(name + "." + std::to_string(i), items[i], out);
+  }
+}
+
+boost::json::object flat_variables(const boost::json::object& variables) {
+  boost::json::object out;
+  for (const char* name : {"case_ref", "status", "occurred_at", "salutation"})
+    if (auto* v = variables.if_contains(name)) flatten(name, *v, out);
+  if (auto* data = variables.if_contains("data")) flatten("data", *data, out);
+  return out;
 }
 
 void trim_end(std::string& text) {
@@ -114,10 +156,14 @@ std::variant<Message, RenderError> render_message(const Template& tmpl, const Ev
   }
   if (auto error = render(compiled->body, "body", false, message.body)) return *error;
   // A YAML block scalar ends in a line break, which an SMS would pay for.
-  if (channel == Channel::sms) trim_end(message.body);
+  if (channel == Channel::sms) {
+    trim_end(message.body);
+    message.fragments = measure_sms(message.body).fragments;
+  }
   if (channel == Channel::email && compiled->has_html) {
     if (auto error = render(compiled->html, "html", true, message.html)) return *error;
   }
+  message.variables = flat_variables(variables.get_object());
   return message;
 }
 

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "compiled_text.hpp"
+#include "herald/templating/sms_length.hpp"
 
 namespace herald {
 namespace {
@@ -45,8 +46,13 @@ bool is_plain_name(const std::string& name) {
 class TemplateParser {
  public:
   TemplateParser(const std::string& source, const std::filesystem::path& file,
-                 const std::vector<std::string>& languages, std::vector<ConfigProblem>& problems)
-      : source_(source), file_(file), languages_(languages), problems_(problems) {}
+                 const std::vector<std::string>& languages, std::vector<ConfigProblem>& problems,
+                 std::size_t max_sms_fragments)
+      : source_(source),
+        file_(file),
+        languages_(languages),
+        problems_(problems),
+        max_sms_fragments_(max_sms_fragments) {}
 
   // Fills `tmpl.texts`; reports every problem on the way.
   void parse(const std::vector<Channel>& required, Template& tmpl) {
@@ -222,7 +228,27 @@ class TemplateParser {
     TemplateText text;
     text.body = std::move(*value);
     if (!compile(text, Channel::sms, path, {{"body", node}})) return std::nullopt;
+    if (!fits(text, node, path)) return std::nullopt;
     return text;
+  }
+
+  // A text too long for sms.max_fragments however short its values is a mistake in the
+  // template, found here rather than by every event that uses it.
+  bool fits(const TemplateText& text, const YAML::Node& node, const std::string& path) {
+    if (max_sms_fragments_ == 0 || !text.compiled) return true;
+    std::string shortest = render_with_empty_values(text.compiled->body);
+    shortest.erase(std::min(shortest.size(), shortest.find_last_not_of(" \t\r\n") + 1));
+    const SmsLength length = measure_sms(shortest);
+    if (length.fragments <= max_sms_fragments_) return true;
+    problem(node, path,
+            "is " + std::to_string(length.fragments) + " text message fragments (" +
+                std::to_string(length.units) + " " +
+                (length.encoding == SmsEncoding::gsm7 ? "GSM-7 characters"
+                                                      : "UCS-2 characters: it has a character "
+                                                        "outside the GSM alphabet") +
+                ") even with every variable empty; sms.max_fragments is " +
+                std::to_string(max_sms_fragments_));
+    return false;
   }
 
   bool compile(TemplateText& text, Channel channel, const std::string& path,
@@ -245,6 +271,7 @@ class TemplateParser {
   const std::filesystem::path& file_;
   const std::vector<std::string>& languages_;
   std::vector<ConfigProblem>& problems_;
+  std::size_t max_sms_fragments_;
 };
 
 }  // namespace
@@ -260,12 +287,13 @@ std::optional<Template> parse_template(const std::string& name, const std::strin
                                        const std::filesystem::path& file,
                                        const std::vector<Channel>& channels,
                                        const std::vector<std::string>& languages,
-                                       std::vector<ConfigProblem>& problems) {
+                                       std::vector<ConfigProblem>& problems,
+                                       std::size_t max_sms_fragments) {
   auto before = problems.size();
   Template tmpl;
   tmpl.name = name;
   tmpl.file = file;
-  TemplateParser(yaml, file, languages, problems).parse(channels, tmpl);
+  TemplateParser(yaml, file, languages, problems, max_sms_fragments).parse(channels, tmpl);
   if (problems.size() != before) return std::nullopt;
   return tmpl;
 }
@@ -273,7 +301,8 @@ std::optional<Template> parse_template(const std::string& name, const std::strin
 std::shared_ptr<const TemplateSet> TemplateSet::load(const std::filesystem::path& dir,
                                                      const std::vector<Rule>& rules,
                                                      const std::vector<std::string>& languages,
-                                                     std::vector<ConfigProblem>& problems) {
+                                                     std::vector<ConfigProblem>& problems,
+                                                     std::size_t max_sms_fragments) {
   // Several rules may share a template: it must then serve the channels of all of them.
   std::vector<std::string> names;
   std::map<std::string, std::vector<Channel>> channels;
@@ -312,7 +341,8 @@ std::shared_ptr<const TemplateSet> TemplateSet::load(const std::filesystem::path
       problems.push_back({file, "", 0, "cannot read the template file"});
       continue;
     }
-    auto tmpl = parse_template(name, text.str(), file, channels[name], languages, problems);
+    auto tmpl = parse_template(name, text.str(), file, channels[name], languages, problems,
+                               max_sms_fragments);
     if (tmpl) set->templates_.emplace(name, std::move(*tmpl));
   }
   return set;

@@ -339,7 +339,7 @@ const BadCase kBadCases[] = {
   {"rules:\n  - status: a\n    template: a\ngateways:\n  email: { type: file, directory: o }\n", "gateways.sms", 5, "no gateway for channel sms"},
   {"rules:\n  - status: a\n    template: a\n    channels: [email]\n", "gateways.email", 4, "no gateway for channel email"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { url: \"http://x\" }\n", "gateways.email.type", 3, "required key missing"},
-  {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: smtp }\n", "gateways.email.type", 3, "webhook or file"},
+  {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: smtp }\n", "gateways.email.type", 3, "must be one of: webhook, file, govuk_notify, twilio, sendgrid"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook }\n", "gateways.email.url", 3, "required key missing"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook, url: \"ftp://host/x\" }\n", "gateways.email.url", 3, "http:// or https://"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook, url: \"http:///path\" }\n", "gateways.email.url", 3, "with a host"},

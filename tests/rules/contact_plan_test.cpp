@@ -507,7 +507,7 @@ Event event_with(std::optional<std::string> email, std::optional<std::string> ph
 }
 
 std::vector<Channel> channels(const Event& e, const Rule& rule, bool international = false) {
-  return select_channels(e, rule, SmsConfig{international}).channels;
+  return select_channels(e, rule, SmsConfig{.international = international}).channels;
 }
 
 TEST(Channels, RuleChannelsWithTheDetailsPresent) {
@@ -538,7 +538,7 @@ TEST(Channels, OverseasNumbersGetEmailInsteadOfSmsByDefault) {
   Rule both{"s", "t", {Channel::email, Channel::sms}, false};
   // A French mobile, a recipient who chose SMS only: email instead, with the reason kept.
   auto overseas = event_with("a@example.org", "+33612345678", {Channel::sms});
-  auto selection = select_channels(overseas, both, SmsConfig{false});
+  auto selection = select_channels(overseas, both, SmsConfig{.international = false});
   EXPECT_EQ(selection.channels, V{Channel::email});
   ASSERT_EQ(selection.left_out.size(), 1u);
   EXPECT_EQ(selection.left_out[0].first, Channel::sms);

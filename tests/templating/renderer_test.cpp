@@ -347,6 +347,40 @@ TEST(RenderMessage, RendersATemplateBuiltByHand) {
   EXPECT_NE(failure(tmpl, make_event(), Channel::sms).find("Unclosed section"), std::string::npos);
 }
 
+TEST(RenderMessage, CountsTheFragmentsOfAnSmsAsItIsSent) {
+  auto tmpl = inline_template(R"(sms:
+  en: "Case {{case_ref}}: {{data.note}}"
+  cy: "Achos {{case_ref}}: {{data.note}} ŵ"
+)");
+  auto event = make_event(R"({"note": "short"})");
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).fragments, 1u);
+  event.data["note"] = std::string(160, 'x');
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).fragments, 2u);
+  event.data["note"] = "short";
+  event.recipient.language = "cy";
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).fragments, 1u);
+  event.data["note"] = std::string(60, 'x');  // 81 UCS-2 characters with the Welsh ŵ
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).fragments, 2u);
+  EXPECT_EQ(rendered(fixture("application_received"), make_event(), Channel::email).fragments, 0u);
+}
+
+TEST(RenderMessage, CarriesTheTemplateVariablesFlatForProvidersThatRenderTheirOwn) {
+  auto event = make_event(
+      R"({"vac_name": "London", "office": {"city": "Cardiff", "floor": 2}, "urgent": true,
+          "documents": ["photo", "statement"], "slots": [{"time": "09:00"}], "none": null})");
+  auto message = rendered(fixture("decision_dispatched"), event, Channel::email);
+  EXPECT_EQ(message.variables, boost::json::parse(R"({
+      "case_ref": "GWF012345678", "status": "decision_dispatched",
+      "occurred_at": "2026-11-22T10:15:00Z", "salutation": "Ms McNally",
+      "data.vac_name": "London", "data.office.city": "Cardiff", "data.office.floor": "2",
+      "data.urgent": "true", "data.documents": ["photo", "statement"],
+      "data.slots.0.time": "09:00"})")
+                                   .as_object());
+  event.recipient.name.clear();
+  EXPECT_FALSE(rendered(fixture("decision_dispatched"), event, Channel::sms)
+                   .variables.contains("salutation"));
+}
+
 const char* const kExamples[] = {"application_received", "documents_needed", "decision_dispatched"};
 
 TEST(ProductTemplates, RenderEveryChannelAndLanguageForARealisticEvent) {

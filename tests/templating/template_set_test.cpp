@@ -393,3 +393,52 @@ TEST(ParseTemplate, ReturnsATemplateOnlyWhenItHasNoProblems) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+TEST(TemplateSet, RefusesAnSmsTextThatCannotFitTheFragmentLimitEvenWithEmptyValues) {
+  TemplateDir dir;
+  const std::string long_english(170, 'a');  // 170 GSM-7 characters: two fragments
+  const std::string welsh = "Mae eich cais ŵ " + std::string(60, 'b');  // 76 UCS-2: two
+  dir.write("update",
+            "email:\n"
+            "  en: { subject: s, body: b }\n"
+            "  cy: { subject: s, body: b }\n"
+            "sms:\n"
+            "  en: \"{{case_ref}} " +
+                long_english +
+                "{{#data.x}}more{{/data.x}}\"\n"
+                "  cy: \"" +
+                welsh + "{{^data.x}}{{/data.x}}\"\n");
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems, 1);
+  EXPECT_EQ(set->find("update"), nullptr);
+  const ConfigProblem* en = at(problems, "sms.en");
+  ASSERT_NE(en, nullptr) << describe(problems);
+  EXPECT_EQ(en->line, 5);
+  EXPECT_NE(en->message.find("is 2 text message fragments (171 GSM-7 characters) even with every "
+                             "variable empty; sms.max_fragments is 1"),
+            std::string::npos)
+      << en->message;
+  const ConfigProblem* cy = at(problems, "sms.cy");
+  ASSERT_NE(cy, nullptr) << describe(problems);
+  EXPECT_NE(cy->message.find("2 text message fragments (76 UCS-2 characters"), std::string::npos)
+      << cy->message;
+
+  problems.clear();
+  set = TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems, 2);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+  EXPECT_NE(set->find("update"), nullptr);
+}
+
+TEST(TemplateSet, AcceptsAnSmsThatOnlyItsValuesCouldMakeTooLong) {
+  TemplateDir dir;
+  dir.write("update", kGood);  // short texts; a long case_ref is the event's problem, not ours
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems, 1);
+  EXPECT_TRUE(problems.empty()) << describe(problems);
+}
+
+}  // namespace
+}  // namespace herald

@@ -5,17 +5,21 @@
 
 #include "herald/config/config.hpp"
 #include "herald/gateway/gateway.hpp"
+#include "herald/gateway/gateway_observer.hpp"
 #include "herald/http/http_client.hpp"
 
 namespace herald {
 
 using Gateways = std::map<Channel, std::shared_ptr<Gateway>>;
 
-/// Builds the gateway of `config`; throws std::runtime_error when it cannot (an outbox directory
-/// that cannot be created). Config validation has already checked type and keys.
+/// Builds the gateway of `config` (webhook, file, govuk_notify, twilio or sendgrid), without
+/// protection; throws std::runtime_error when it cannot (an outbox directory that cannot be
+/// created). Config validation has already checked type and keys.
 std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& http);
 
-/// One gateway per configured channel.
-Gateways make_gateways(const Config& config, HttpClient& http);
+/// One gateway per configured channel, each behind a ProtectedGateway: gateways with the same
+/// name share one GatewayGuard (rate limit and circuit breaker). `observer` (metrics) may be
+/// null and must outlive the gateways.
+Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer = nullptr);
 
 }  // namespace herald

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "herald/core/channel.hpp"
+#include "herald/gateway/gateway_observer.hpp"
 #include "herald/store/outcome.hpp"
 
 namespace prometheus {
@@ -15,10 +16,10 @@ class Registry;
 
 namespace herald {
 
-class Metrics {
+class Metrics : public GatewayObserver {
  public:
   Metrics();
-  ~Metrics();
+  ~Metrics() override;
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -26,8 +27,17 @@ class Metrics {
   void event(std::string_view result);
   /// A decision about a notification (herald_notifications_total{channel,result}).
   void notification(Channel channel, OutcomeResult result);
-  /// A gateway request: `code` is the HTTP status, or "timeout", "connect", "error".
-  void gateway_request(std::string_view gateway, std::string_view code, double seconds);
+  /// A gateway request: `code` is the HTTP status, or "timeout", "connect", "error" ("ok" for a
+  /// file written). herald_gateway_requests_total and herald_gateway_request_duration_seconds.
+  void gateway_request(std::string_view gateway, std::string_view code, double seconds) override;
+  /// Starts the gateway's rate-limit waits and SMS fragments at zero.
+  void gateway_registered(std::string_view gateway) override;
+  /// herald_gateway_breaker_state{gateway}: 0 closed, 1 half-open, 2 open.
+  void gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) override;
+  /// herald_gateway_rate_limit_waits_total{gateway}.
+  void gateway_rate_limit_wait(std::string_view gateway) override;
+  /// herald_sms_fragments_total{gateway}: fragments of the SMS the gateway accepted.
+  void sms_fragments(std::string_view gateway, std::size_t fragments) override;
   void dead_letter();
   void redis_reconnect();
   /// Notifications in the schedule for `reason` (window, unavailable, next_attempt, retry,

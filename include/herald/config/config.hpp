@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "herald/core/channel.hpp"
+#include "herald/core/secret.hpp"
 
 namespace herald {
 
@@ -64,15 +65,62 @@ struct Rule {
   bool final = false;             ///< the case is finished: nothing more is sent for it
 };
 
+/// A circuit breaker in front of a gateway: after `failures` transient failures in a row the
+/// gateway is not called for `cool_down`; then one request probes it, and closes the breaker on
+/// success or opens it again on failure.
+struct CircuitBreakerConfig {
+  int failures = 5;  ///< consecutive transient failures that open it; 0 disables the breaker
+  std::chrono::milliseconds cool_down{30000};  ///< how long it stays open before a probe
+};
+
 /// One gateway. Which keys apply depends on `type`.
 struct GatewayConfig {
-  std::string type;                 ///< "file" or "webhook"
+  std::string type;                 ///< "file", "webhook", "govuk_notify", "twilio" or "sendgrid"
   std::string url;                  ///< webhook: http(s) URL
   std::filesystem::path directory;  ///< file: outbox directory (relative to the config file)
-  std::chrono::milliseconds timeout{10000};         ///< whole request, webhook
-  std::chrono::milliseconds connect_timeout{3000};  ///< webhook
+  std::chrono::milliseconds timeout{10000};         ///< whole request (HTTP gateways)
+  std::chrono::milliseconds connect_timeout{3000};  ///< TCP and TLS handshakes (HTTP gateways)
   std::size_t max_in_flight = 64;                   ///< concurrent requests to this gateway
   std::map<std::string, std::string> headers;       ///< extra request headers (webhook)
+
+  // Provider gateways and protection (issue 4).
+  /// The gateway's name in logs and metrics (`gateway` label); default: its type. Gateways that
+  /// share a name share one rate limit and one circuit breaker (one Notify service for email and
+  /// SMS is one account with one rate limit).
+  std::string name;
+  /// API root of govuk_notify, twilio and sendgrid; default: the provider's own (tests and
+  /// sandboxes point it elsewhere).
+  std::string base_url;
+  std::filesystem::path ca_file;  ///< PEM CA bundle trusted instead of the system's; "" = system
+  /// Token bucket: requests per second (rate_per_second, or rate_per_minute / 60); 0 = no limit.
+  /// govuk_notify defaults to 3000 per minute, Notify's own limit.
+  double rate_per_second = 0;
+  std::size_t burst = 0;  ///< bucket size; 0 = one second's worth (at least 1)
+  CircuitBreakerConfig circuit_breaker;
+
+  Secret api_key;  ///< govuk_notify (`{name}-{service id}-{secret}`), sendgrid
+  /// govuk_notify: Notify template id by herald template and language ("en", "cy").
+  std::map<std::string, std::map<std::string, std::string>> templates;
+  std::string email_reply_to_id;  ///< govuk_notify, email: Notify reply-to address id
+  std::string sms_sender_id;      ///< govuk_notify, sms: Notify sender id
+
+  std::string account_sid;            ///< twilio: AC...
+  Secret auth_token;                  ///< twilio
+  std::string from;                   ///< twilio: sender number or alphanumeric sender id
+  std::string messaging_service_sid;  ///< twilio: MG..., instead of `from`
+  std::string status_callback;        ///< twilio: URL Twilio posts delivery status to
+
+  std::string from_email;  ///< sendgrid: sender address
+  std::string from_name;   ///< sendgrid: sender name ("Customer Dispatch")
+  std::string reply_to;    ///< sendgrid: optional reply-to address
+};
+
+/// Text messages.
+struct SmsConfig {
+  /// The most fragments one SMS may take: a template that cannot fit is refused at load, a
+  /// rendered message over it is an invalid event (never a silently truncated message).
+  std::size_t max_fragments = 3;
+  bool international = false;  ///< SMS to numbers outside the UK (+44); when false they get email
 };
 
 struct RetryConfig {
@@ -101,10 +149,6 @@ struct CallbacksConfig {
   /// the config file's directory); never written in the YAML itself.
   std::string token;
   std::string token_source;  ///< where the token came from, for messages ("env HERALD_...")
-};
-
-struct SmsConfig {
-  bool international = false;  ///< SMS to numbers outside the UK (+44); when false they get email
 };
 
 struct RetentionConfig {

@@ -16,8 +16,8 @@ class FileGateway final : public Gateway {
  public:
   /// Creates `directory` if missing; throws std::runtime_error if it cannot.
   explicit FileGateway(std::filesystem::path directory);
-  /// Accepted with gateway_message_id = the file name; a failed write (disk full, permissions) is
-  /// transient with the system's reason.
+  /// Accepted with gateway_message_id = the file name (code "ok"); a failed write (disk full,
+  /// permissions) is transient with the system's reason (code "error").
   boost::asio::awaitable<SendResult> send(const Message& message) override;
   std::string_view type() const override { return "file"; }
 

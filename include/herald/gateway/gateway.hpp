@@ -23,6 +23,13 @@ struct SendResult {
   std::string gateway_message_id;  ///< the provider's id, when it gave one
   std::string reason;              ///< for outcomes and logs: no personal data, no secrets
   std::optional<std::chrono::milliseconds> retry_after;  ///< from Retry-After, when given
+  /// What herald_gateway_requests_total counts this answer as: the HTTP status ("201"),
+  /// "timeout", "connect" or "error" (TLS, protocol; for the file gateway a failed write), "ok"
+  /// for a file written; "" when no request was made (cancelled while waiting for a turn,
+  /// refused by an open circuit breaker).
+  std::string code;
+  /// How long the request itself took (not the wait for a turn or for the rate limit).
+  std::chrono::steady_clock::duration duration{};
 };
 
 /// "accepted", "transient" or "permanent".
@@ -34,7 +41,8 @@ class Gateway {
   virtual ~Gateway() = default;
   /// Sends `message`. Never throws for provider failures: they come back as a SendResult.
   virtual boost::asio::awaitable<SendResult> send(const Message& message) = 0;
-  /// The gateway's name in logs and metrics ("webhook", "file").
+  /// The gateway's name in logs and metrics: its type ("webhook", "file", "govuk_notify"), or for
+  /// a ProtectedGateway its configured name (which defaults to the type).
   virtual std::string_view type() const = 0;
 };
 

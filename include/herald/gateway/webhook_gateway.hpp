@@ -1,35 +1,24 @@
 #pragma once
 /// The reference gateway (CONTRACT.md section 6): POSTs the message as JSON.
-#include <cstddef>
-#include <memory>
-
-#include "herald/config/config.hpp"
-#include "herald/gateway/gateway.hpp"
-#include "herald/http/http_client.hpp"
+#include "herald/gateway/http_gateway.hpp"
 
 namespace herald {
 
 /// POSTs message_json() to `config.url` with `Content-Type: application/json`,
 /// `Idempotency-Key: <notification id>` and `config.headers` (which may replace Content-Type but
-/// never the Idempotency-Key), within `config.timeout` and `config.connect_timeout`, and
-/// classifies the answer per section 6. A 2xx JSON body `{"id": ...}` gives gateway_message_id;
-/// Retry-After is honoured. At most `config.max_in_flight` requests at once; more wait their turn
-/// in arrival order. Use from the HttpClient's executor only.
-class WebhookGateway final : public Gateway {
+/// never the Idempotency-Key). A 2xx JSON body `{"id": ...}` gives gateway_message_id; an error
+/// body's code (`errors[0].error`, `code`, `error_code`, `error` or `error.code`, when it looks
+/// like a code) goes into the reason. Deadlines, turns and classification: see HttpGateway.
+class WebhookGateway final : public HttpGateway {
  public:
   /// `http` must outlive the gateway.
   WebhookGateway(HttpClient& http, GatewayConfig config);
-  ~WebhookGateway() override;
-  /// Never throws for provider failures; a send cancelled while waiting for its turn comes back
-  /// transient with reason "cancelled".
-  boost::asio::awaitable<SendResult> send(const Message& message) override;
   std::string_view type() const override { return "webhook"; }
 
- private:
-  HttpClient& http_;
-  GatewayConfig config_;
-  class Waiters;
-  std::shared_ptr<Waiters> waiters_;
+ protected:
+  std::variant<HttpRequest, SendResult> build_request(const Message& message) const override;
+  std::string error_detail(const HttpResponse& response) const override;
+  std::string message_id(const HttpResponse& response) const override;
 };
 
 }  // namespace herald

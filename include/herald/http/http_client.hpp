@@ -25,6 +25,9 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{10000};  ///< whole transfer, including waiting for a connection
   std::chrono::milliseconds connect_timeout{3000};  ///< TCP and TLS handshakes
+  /// PEM CA bundle to verify the server against instead of the client's (per gateway); "" = the
+  /// client's. Connections are only reused between requests with the same one.
+  std::string ca_file;
 };
 
 /// What came back, or why nothing did. Errors are values, never exceptions.
@@ -49,7 +52,7 @@ struct HttpResponse {
 struct HttpClientOptions {
   std::size_t max_host_connections = 64;     ///< connections per host; more requests queue
   std::size_t max_total_connections = 256;   ///< all hosts; also the idle connection cache size
-  std::string ca_file;                       ///< extra CA bundle; "" = system default
+  std::string ca_file;                       ///< CA bundle instead of the system's; "" = system
   bool verify_tls = true;                    ///< false only for tests against self-signed servers
   std::size_t max_response_bytes = 1 << 20;  ///< larger bodies fail the request (error other)
 };

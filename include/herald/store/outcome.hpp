@@ -1,5 +1,6 @@
 #pragma once
 /// Outcomes: one per decision, published to the outcomes stream (CONTRACT.md section 4).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,10 +26,12 @@ struct Outcome {
   Instant at;       ///< when the decision was made; for `deferred`, when it is due
   std::string reason;
   std::string gateway_message_id;
+  /// SMS: the message's fragments (billable parts), when a message was rendered (issue 4).
+  std::optional<std::size_t> fragments;
 };
 
 /// `{"event_id","case_ref","status","channel","result","attempt","at","reason",
-/// "gateway_message_id"}`; unknown strings are null.
+/// "gateway_message_id"}`, plus `"fragments"` when set; unknown strings are null.
 std::string outcome_json(const Outcome& outcome);
 
 }  // namespace herald

@@ -1,6 +1,9 @@
 #pragma once
 /// A rendered message, ready for a gateway.
+#include <cstddef>
 #include <string>
+
+#include <boost/json/object.hpp>
 
 #include "herald/core/channel.hpp"
 
@@ -28,6 +31,13 @@ struct Message {
   std::string event_id;
   std::string case_ref;
   std::string status;
+  /// SMS only: the fragments (billable parts) of `body`, see measure_sms(); 0 for email.
+  std::size_t fragments = 0;
+  /// The event's template variables, flat, for providers that fill in templates of their own
+  /// (GOV.UK Notify's personalisation): case_ref, status, occurred_at, salutation (when there is
+  /// a name) and every value under data as "data.<name>" ("data.office.city" for nested objects;
+  /// numbers and booleans as text; a list of plain values stays a list). Personal data.
+  boost::json::object variables;
 };
 
 }  // namespace herald

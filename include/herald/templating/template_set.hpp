@@ -43,11 +43,13 @@ class TemplateSet {
   /// Loads `<dir>/<name>.yaml` for every rule's template and checks that each has every channel
   /// the rule can use in every language in `languages` and that its Mustache parses. Every
   /// problem is appended to `problems` (file, key path, line); a template with problems is left
-  /// out of the set.
+  /// out of the set. With `max_sms_fragments` > 0, an SMS text that is longer than that many
+  /// fragments even with every variable empty is a problem too (sms.max_fragments).
   static std::shared_ptr<const TemplateSet> load(const std::filesystem::path& dir,
                                                  const std::vector<Rule>& rules,
                                                  const std::vector<std::string>& languages,
-                                                 std::vector<ConfigProblem>& problems);
+                                                 std::vector<ConfigProblem>& problems,
+                                                 std::size_t max_sms_fragments = 0);
 
   /// The template called `name`, or nullptr.
   const Template* find(const std::string& name) const;
@@ -60,12 +62,13 @@ class TemplateSet {
 /// makes: unknown keys, each of `channels` present in each of `languages`, email subject and
 /// body present, Mustache syntax, and names the renderer does not provide. Problems are appended
 /// to `problems` with `file`, key path ("email.cy.subject") and line; the template is returned
-/// only when there were none.
+/// only when there were none. `max_sms_fragments` as in TemplateSet::load.
 std::optional<Template> parse_template(const std::string& name, const std::string& yaml,
                                        const std::filesystem::path& file,
                                        const std::vector<Channel>& channels,
                                        const std::vector<std::string>& languages,
-                                       std::vector<ConfigProblem>& problems);
+                                       std::vector<ConfigProblem>& problems,
+                                       std::size_t max_sms_fragments = 0);
 
 /// The languages herald writes in.
 inline const std::vector<std::string> kLanguages = {"en", "cy"};

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -14,6 +15,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -45,8 +48,10 @@ struct HttpTestServer::Impl {
   // so that the session coroutine ends and the io_context runs out of work.
   struct Session {
     explicit Session(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-    tcp::socket socket;
+    tcp::socket socket;  // over TLS: moved into `tls`, which is closed instead
+    std::optional<asio::ssl::stream<tcp::socket>> tls;
     asio::steady_timer timer;
+    tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
   };
 
   Impl() : acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)) {
@@ -54,10 +59,13 @@ struct HttpTestServer::Impl {
   }
 
   static asio::awaitable<void> accept_loop(Impl* self);
-  static asio::awaitable<void> serve(Impl* self, std::shared_ptr<Session> session);
+  static asio::awaitable<void> start(Impl* self, std::shared_ptr<Session> session);
+  template <class Stream>
+  static asio::awaitable<void> serve(Impl* self, std::shared_ptr<Session> session, Stream& stream);
   Response respond(const Request& request);
 
   asio::io_context io;
+  std::optional<asio::ssl::context> ssl;  // set for an HTTPS server
   tcp::acceptor acceptor;
   unsigned short port = 0;
   bool stopping = false;                        // server thread only
@@ -68,6 +76,7 @@ struct HttpTestServer::Impl {
   Handler handler;
   std::vector<Request> received;
   std::size_t accepted = 0;
+  std::size_t failed_handshakes = 0;
   std::size_t active = 0;
   std::size_t max_active = 0;
 
@@ -87,8 +96,25 @@ asio::awaitable<void> HttpTestServer::Impl::accept_loop(Impl* self) {
     }
     auto session = std::make_shared<Session>(std::move(socket));
     self->sessions.insert(session);
-    asio::co_spawn(self->io, serve(self, session), asio::detached);
+    asio::co_spawn(self->io, start(self, session), asio::detached);
   }
+}
+
+asio::awaitable<void> HttpTestServer::Impl::start(Impl* self, std::shared_ptr<Session> session) {
+  if (!self->ssl) co_return co_await serve(self, session, session->socket);
+  session->tls.emplace(std::move(session->socket), *self->ssl);
+  auto [ec] = co_await session->tls->async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (ec) {
+    {
+      std::lock_guard lock(self->mutex);
+      ++self->failed_handshakes;
+    }
+    boost::system::error_code ignored;
+    session->lowest().close(ignored);
+    self->sessions.erase(session);
+    co_return;
+  }
+  co_await serve(self, session, *session->tls);
 }
 
 HttpTestServer::Response HttpTestServer::Impl::respond(const Request& request) {
@@ -105,13 +131,14 @@ HttpTestServer::Response HttpTestServer::Impl::respond(const Request& request) {
   }
 }
 
-asio::awaitable<void> HttpTestServer::Impl::serve(Impl* self, std::shared_ptr<Session> session) {
+template <class Stream>
+asio::awaitable<void> HttpTestServer::Impl::serve(Impl* self, std::shared_ptr<Session> session,
+                                                  Stream& stream) {
   boost::beast::flat_buffer buffer;
   while (!self->stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    auto [read_error, read_bytes] =
-        co_await http::async_read(session->socket, buffer, parser, kNoThrow);
+    auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
     if (read_error) break;
     auto message = parser.release();
 
@@ -158,12 +185,12 @@ asio::awaitable<void> HttpTestServer::Impl::serve(Impl* self, std::shared_ptr<Se
       --self->active;
     }
     if (self->stopping) break;
-    auto [write_error, written] = co_await http::async_write(session->socket, reply, kNoThrow);
+    auto [write_error, written] = co_await http::async_write(stream, reply, kNoThrow);
     if (write_error || close) break;
   }
   boost::system::error_code ignored;
-  session->socket.shutdown(tcp::socket::shutdown_both, ignored);
-  session->socket.close(ignored);
+  session->lowest().shutdown(tcp::socket::shutdown_both, ignored);
+  session->lowest().close(ignored);
   self->sessions.erase(session);
 }
 
@@ -176,6 +203,18 @@ HttpTestServer::HttpTestServer(Handler handler) : HttpTestServer() {
   set_handler(std::move(handler));
 }
 
+HttpTestServer::HttpTestServer(const TestCertificate& certificate)
+    : impl_(std::make_unique<Impl>()) {
+  auto& ssl = impl_->ssl.emplace(asio::ssl::context::tls_server);
+  ssl.use_certificate_chain(
+      asio::buffer(certificate.certificate_pem.data(), certificate.certificate_pem.size()));
+  ssl.use_private_key(
+      asio::buffer(certificate.private_key_pem.data(), certificate.private_key_pem.size()),
+      asio::ssl::context::pem);
+  asio::co_spawn(impl_->io, Impl::accept_loop(impl_.get()), asio::detached);
+  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+}
+
 HttpTestServer::~HttpTestServer() {
   stop();
 }
@@ -185,7 +224,8 @@ unsigned short HttpTestServer::port() const {
 }
 
 std::string HttpTestServer::url(std::string_view path) const {
-  std::string url = "http://127.0.0.1:" + std::to_string(impl_->port);
+  std::string url =
+      std::string(impl_->ssl ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
   if (path.empty() || path.front() != '/') url += '/';
   url += path;
   return url;
@@ -211,6 +251,11 @@ std::size_t HttpTestServer::connections_accepted() const {
   return impl_->accepted;
 }
 
+std::size_t HttpTestServer::failed_handshakes() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failed_handshakes;
+}
+
 std::size_t HttpTestServer::max_concurrent_requests() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->max_active;
@@ -223,7 +268,7 @@ void HttpTestServer::stop() {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
     for (const auto& session : impl->sessions) {
-      session->socket.close(ignored);
+      session->lowest().close(ignored);
       session->timer.cancel();
     }
   });

@@ -1,5 +1,6 @@
 #pragma once
-/// A real HTTP/1.1 server for tests (Boost.Beast), on 127.0.0.1 and a port the OS picks.
+/// A real HTTP/1.1 server for tests (Boost.Beast), on 127.0.0.1 and a port the OS picks; over
+/// TLS when given a certificate (see test_certificate.hpp).
 ///
 /// It runs its own io_context on its own thread, so a test's event loop and the server never
 /// block each other. Keep-alive and many concurrent connections are supported. Every method is
@@ -20,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "support/http/test_certificate.hpp"
 
 namespace herald::test {
 
@@ -49,6 +52,8 @@ class HttpTestServer {
   /// Starts listening at once: port() is valid as soon as the constructor returns.
   HttpTestServer();
   explicit HttpTestServer(Handler handler);
+  /// An HTTPS server presenting `certificate` (HTTP/1.1 only: it offers no ALPN).
+  explicit HttpTestServer(const TestCertificate& certificate);
   /// Stops the server.
   ~HttpTestServer();
   HttpTestServer(const HttpTestServer&) = delete;
@@ -56,7 +61,7 @@ class HttpTestServer {
 
   /// The port the server listens on.
   unsigned short port() const;
-  /// "http://127.0.0.1:PORT" + path ("/" when path is empty).
+  /// "http://127.0.0.1:PORT" + path ("/" when path is empty); "https://" for a TLS server.
   std::string url(std::string_view path = "/") const;
 
   /// Replaces the handler for the requests that arrive from now on.
@@ -67,6 +72,8 @@ class HttpTestServer {
   /// Waits until at least `count` requests have arrived; false on timeout.
   bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const;
 
+  /// TLS handshakes that failed (a client that did not trust the certificate).
+  std::size_t failed_handshakes() const;
   /// TCP connections accepted so far (fewer than requests means connections were reused).
   std::size_t connections_accepted() const;
   /// The most requests that were received but not yet answered at the same moment.

@@ -1,0 +1,63 @@
+#pragma once
+/// Rate limit, circuit breaker and metrics in front of any gateway.
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "herald/config/config.hpp"
+#include "herald/gateway/circuit_breaker.hpp"
+#include "herald/gateway/gateway.hpp"
+#include "herald/gateway/gateway_observer.hpp"
+#include "herald/gateway/token_bucket.hpp"
+
+namespace herald {
+
+/// The rate limit and circuit breaker of one gateway name, shared by every ProtectedGateway of
+/// that name (GatewayConfig::name). Single-threaded, like everything on the loop.
+class GatewayGuard {
+ public:
+  /// `rate_per_second` 0: no rate limit; `burst` 0: one second's worth (at least 1);
+  /// `breaker.failures` 0: no breaker. `observer` may be null and must outlive the guard.
+  GatewayGuard(std::string name, double rate_per_second, std::size_t burst,
+               CircuitBreakerConfig breaker, GatewayObserver* observer);
+  /// From a gateway's config (its name, rate and breaker settings).
+  GatewayGuard(const GatewayConfig& config, GatewayObserver* observer);
+
+  const std::string& name() const { return name_; }
+  /// The breaker's state; closed when there is no breaker.
+  CircuitBreaker::State breaker_state() const;
+
+ private:
+  friend class ProtectedGateway;
+  void breaker_changed(CircuitBreaker::State before);
+
+  std::string name_;
+  std::optional<TokenBucket> bucket_;
+  std::optional<CircuitBreaker> breaker_;
+  CircuitBreakerConfig breaker_config_;
+  GatewayObserver* observer_;
+  std::minstd_rand jitter_{std::random_device{}()};
+};
+
+/// Sends through `inner`, but first waits for the guard's rate limit (each wait counted), and
+/// not at all while the guard's circuit breaker is open: then the send fails fast as transient,
+/// reason "circuit breaker open", with a retry_after of the rest of the cool-down (plus a little
+/// jitter, so that what failed together does not come back together). Transient answers of
+/// requests actually made (SendResult::code set) count as breaker failures; accepted and
+/// permanent ones as successes. Reports every request, breaker state and rate-limit wait to the
+/// guard's observer, and the fragments of each accepted SMS. type() is the guard's name.
+class ProtectedGateway final : public Gateway {
+ public:
+  ProtectedGateway(std::shared_ptr<Gateway> inner, std::shared_ptr<GatewayGuard> guard);
+  boost::asio::awaitable<SendResult> send(const Message& message) override;
+  std::string_view type() const override { return guard_->name(); }
+
+  const Gateway& inner() const { return *inner_; }
+
+ private:
+  std::shared_ptr<Gateway> inner_;
+  std::shared_ptr<GatewayGuard> guard_;
+};
+
+}  // namespace herald

@@ -1,0 +1,160 @@
+#include "herald/gateway/protected_gateway.hpp"
+
+#include <cmath>
+#include <utility>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "herald/core/logging.hpp"
+
+namespace herald {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::size_t default_burst(double rate_per_second, std::size_t burst) {
+  if (burst > 0) return burst;
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(rate_per_second)));
+}
+
+// Holds the half-open probe of a breaker until its result is recorded. A send that ends any
+// other way (cancelled, no request made, or its frame destroyed at shutdown) gives the probe up,
+// so that the next request probes. That is done silently: at shutdown the observer (the metrics)
+// may be gone already, and the gauge's "half-open" still says what the breaker will do next.
+class ProbeHold {
+ public:
+  ProbeHold(std::optional<CircuitBreaker>& breaker, bool active)
+      : breaker_(breaker), active_(active) {}
+  ~ProbeHold() {
+    if (active_ && breaker_) breaker_->abandon_probe(Clock::now());
+  }
+  ProbeHold(const ProbeHold&) = delete;
+  ProbeHold& operator=(const ProbeHold&) = delete;
+  bool active() const { return active_; }
+  void release() { active_ = false; }
+
+ private:
+  std::optional<CircuitBreaker>& breaker_;
+  bool active_;
+};
+
+}  // namespace
+
+GatewayGuard::GatewayGuard(std::string name, double rate_per_second, std::size_t burst,
+                           CircuitBreakerConfig breaker, GatewayObserver* observer)
+    : name_(std::move(name)), breaker_config_(breaker), observer_(observer) {
+  if (rate_per_second > 0)
+    bucket_.emplace(rate_per_second, default_burst(rate_per_second, burst), Clock::now());
+  if (breaker.failures > 0) breaker_.emplace(breaker.failures, breaker.cool_down);
+  if (observer_) {
+    observer_->gateway_registered(name_);
+    observer_->gateway_breaker_state(name_, breaker_state());
+  }
+}
+
+GatewayGuard::GatewayGuard(const GatewayConfig& config, GatewayObserver* observer)
+    : GatewayGuard(config.name.empty() ? config.type : config.name, config.rate_per_second,
+                   config.burst, config.circuit_breaker, observer) {}
+
+CircuitBreaker::State GatewayGuard::breaker_state() const {
+  return breaker_ ? breaker_->state() : CircuitBreaker::State::closed;
+}
+
+void GatewayGuard::breaker_changed(CircuitBreaker::State before) {
+  const auto now = breaker_state();
+  if (now == before) return;
+  if (observer_) observer_->gateway_breaker_state(name_, now);
+  auto log = logger("gateway");
+  switch (now) {
+    case CircuitBreaker::State::open:
+      log->warn(
+          "msg=\"circuit breaker open: gateway not called until the cool-down ends\" gateway={} "
+          "failures={} cool_down_ms={}",
+          log_value(name_), breaker_->consecutive_failures(), breaker_config_.cool_down.count());
+      break;
+    case CircuitBreaker::State::half_open:
+      log->info("msg=\"circuit breaker half-open: probing the gateway\" gateway={}",
+                log_value(name_));
+      break;
+    case CircuitBreaker::State::closed:
+      log->info("msg=\"circuit breaker closed: gateway answers again\" gateway={}",
+                log_value(name_));
+      break;
+  }
+}
+
+ProtectedGateway::ProtectedGateway(std::shared_ptr<Gateway> inner,
+                                   std::shared_ptr<GatewayGuard> guard)
+    : inner_(std::move(inner)), guard_(std::move(guard)) {}
+
+asio::awaitable<SendResult> ProtectedGateway::send(const Message& original) {
+  // Copies: the caller's message, this gateway and its guard must not be needed after a
+  // suspension.
+  const Message message = original;
+  std::shared_ptr<Gateway> inner = inner_;
+  std::shared_ptr<GatewayGuard> guard = guard_;
+  GatewayGuard& g = *guard;
+
+  CircuitBreaker::Admission admission;
+  if (g.breaker_) {
+    const auto before = g.breaker_->state();
+    admission = g.breaker_->admit(Clock::now());
+    g.breaker_changed(before);
+    if (!admission.allowed) {
+      const auto cool_down = std::chrono::duration_cast<milliseconds>(g.breaker_config_.cool_down);
+      std::uniform_int_distribution<long long> spread(
+          0, std::max<long long>(cool_down.count() / 10, 1));
+      SendResult refused;
+      refused.kind = SendResult::Kind::transient;
+      refused.reason = "circuit breaker open";
+      refused.retry_after =
+          std::chrono::ceil<milliseconds>(admission.retry_after) + milliseconds{spread(g.jitter_)};
+      co_return refused;
+    }
+  }
+  ProbeHold probe(g.breaker_, admission.probe);
+
+  if (g.bucket_) {
+    const auto wait = g.bucket_->take(Clock::now());
+    if (wait > Clock::duration::zero()) {
+      if (g.observer_) g.observer_->gateway_rate_limit_wait(g.name_);
+      asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        g.bucket_->give_back();
+        SendResult cancelled;
+        cancelled.kind = SendResult::Kind::transient;
+        cancelled.reason = "cancelled";
+        co_return cancelled;
+      }
+    }
+  }
+
+  SendResult result = co_await inner->send(message);
+
+  const bool requested = !result.code.empty();
+  if (requested && g.observer_)
+    g.observer_->gateway_request(g.name_, result.code,
+                                 std::chrono::duration<double>(result.duration).count());
+  if (g.breaker_ && requested) {
+    const auto before = g.breaker_->state();
+    if (result.kind == SendResult::Kind::transient)
+      g.breaker_->record_failure(probe.active(), Clock::now());
+    else
+      g.breaker_->record_success(probe.active());
+    probe.release();
+    g.breaker_changed(before);
+  }
+  if (result.kind == SendResult::Kind::accepted && message.channel == Channel::sms && g.observer_)
+    g.observer_->sms_fragments(g.name_, message.fragments);
+  co_return result;
+}
+
+}  // namespace herald

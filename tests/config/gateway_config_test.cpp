@@ -1,0 +1,310 @@
+// Provider gateways in the config: their keys, secrets from the environment or files, and every
+// way a gateway can be wrong.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "herald/config/config_loader.hpp"
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kNotifyKey =
+    "herald_live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+constexpr const char* kTemplateId = "f33517ff-2a88-4f6e-b855-c550268ce08a";
+
+// A temporary directory for the config file's neighbours (secret files, CA files).
+class Dir {
+ public:
+  Dir() {
+    std::string pattern = (fs::temp_directory_path() / "herald-config-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~Dir() { fs::remove_all(path_); }
+  void write(const std::string& name, const std::string& content) const {
+    fs::create_directories((path_ / name).parent_path());
+    std::ofstream(path_ / name, std::ios::binary) << content;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Sets an environment variable for the test's duration.
+class Env {
+ public:
+  Env(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
+  }
+  ~Env() {
+    if (old_)
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+std::string describe(const std::vector<ConfigProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += "\n  " + to_string(p);
+  return out;
+}
+
+const ConfigProblem* find(const std::vector<ConfigProblem>& problems, const std::string& key) {
+  for (const auto& p : problems)
+    if (p.key_path == key) return &p;
+  return nullptr;
+}
+
+const std::string kRules =
+    "rules:\n  - { status: decision_dispatched, template: decision_dispatched }\n";
+
+class GatewayConfigTest : public ::testing::Test {
+ protected:
+  ConfigLoadResult load(const std::string& yaml) {
+    return load_config_from_string(yaml, "herald.yaml", dir.path());
+  }
+  Dir dir;
+  Env key{"HERALD_TEST_NOTIFY_KEY", kNotifyKey};
+  Env credentials{"CREDENTIALS_DIRECTORY", nullptr};
+};
+
+TEST_F(GatewayConfigTest, ReadsANotifyGatewayWithItsDefaults) {
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: govuk_notify
+    api_key: ${HERALD_TEST_NOTIFY_KEY}
+    templates:
+      decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: 0b4c9a87-5e1b-4a4e-8a59-0cd0e1a7c5a2 }
+    email_reply_to_id: 8e222534-7f05-4972-86e3-17c5d9f894e2
+  sms:
+    type: govuk_notify
+    api_key: ${HERALD_TEST_NOTIFY_KEY}
+    templates:
+      decision_dispatched: { en: 9d1b0ce3-7c4a-4b09-9a0e-5f4f1a5e2b11, cy: 5f1d6d3e-2b7a-4c3e-9d4f-1a2b3c4d5e6f }
+    sms_sender_id: 2b6a1c4e-9f3d-4e5a-8b7c-6d5e4f3a2b1c
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  const auto& email = result.config->gateways.at(Channel::email);
+  EXPECT_EQ(email.type, "govuk_notify");
+  EXPECT_EQ(email.name, "govuk_notify");
+  EXPECT_EQ(email.base_url, "https://api.notifications.service.gov.uk");
+  EXPECT_EQ(email.api_key.reveal(), kNotifyKey);
+  EXPECT_DOUBLE_EQ(email.rate_per_second, 50.0) << "Notify's 3,000 a minute";
+  EXPECT_EQ(email.circuit_breaker.failures, 5);
+  EXPECT_EQ(email.circuit_breaker.cool_down, 30000ms);
+  EXPECT_EQ(email.templates.at("decision_dispatched").at("cy"),
+            "0b4c9a87-5e1b-4a4e-8a59-0cd0e1a7c5a2");
+  EXPECT_EQ(email.email_reply_to_id, "8e222534-7f05-4972-86e3-17c5d9f894e2");
+  EXPECT_EQ(result.config->gateways.at(Channel::sms).sms_sender_id,
+            "2b6a1c4e-9f3d-4e5a-8b7c-6d5e4f3a2b1c");
+  EXPECT_EQ(result.config->sms.max_fragments, 3u);
+}
+
+TEST_F(GatewayConfigTest, ReadsTwilioAndSendgridWithProtectionSettings) {
+  dir.write("secrets/twilio", "twilio-token-0123\n");
+  dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  Env sendgrid("HERALD_TEST_SENDGRID_KEY", "SG.key");
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: sendgrid
+    name: mail
+    base_url: "http://127.0.0.1:8080/sandbox/"
+    api_key: ${HERALD_TEST_SENDGRID_KEY}
+    from_email: customer.dispatch@example.gov.uk
+    from_name: Customer Dispatch
+    reply_to: replies@example.gov.uk
+    ca_file: ca.pem
+    rate_per_minute: 600
+    burst: 20
+    circuit_breaker: { failures: 0 }
+  sms:
+    type: twilio
+    account_sid: AC0123456789abcdef0123456789abcdef
+    auth_token_file: secrets/twilio
+    messaging_service_sid: MG0123456789abcdef0123456789abcdef
+    status_callback: https://herald.example.gov.uk/receipts
+    rate_per_second: 5
+    circuit_breaker: { failures: 10, cool_down_ms: 60000 }
+    timeout_ms: 5000
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  const auto& email = result.config->gateways.at(Channel::email);
+  EXPECT_EQ(email.name, "mail");
+  EXPECT_EQ(email.base_url, "http://127.0.0.1:8080/sandbox");
+  EXPECT_EQ(email.api_key.reveal(), "SG.key");
+  EXPECT_EQ(email.from_name, "Customer Dispatch");
+  EXPECT_EQ(email.ca_file, dir.path() / "ca.pem");
+  EXPECT_DOUBLE_EQ(email.rate_per_second, 10.0);
+  EXPECT_EQ(email.burst, 20u);
+  EXPECT_EQ(email.circuit_breaker.failures, 0);
+  const auto& sms = result.config->gateways.at(Channel::sms);
+  EXPECT_EQ(sms.name, "twilio");
+  EXPECT_EQ(sms.base_url, "https://api.twilio.com");
+  EXPECT_EQ(sms.auth_token.reveal(), "twilio-token-0123") << "the line break is not the token's";
+  EXPECT_EQ(sms.messaging_service_sid, "MG0123456789abcdef0123456789abcdef");
+  EXPECT_DOUBLE_EQ(sms.rate_per_second, 5.0);
+  EXPECT_EQ(sms.circuit_breaker.cool_down, 60000ms);
+  EXPECT_EQ(sms.timeout, 5000ms);
+}
+
+TEST_F(GatewayConfigTest, ReadsARelativeSecretFileFromTheCredentialsDirectory) {
+  Dir credentials_dir;
+  credentials_dir.write("notify-key", std::string(kNotifyKey) + "\n");
+  Env systemd("CREDENTIALS_DIRECTORY", credentials_dir.path().c_str());
+  auto result = load(kRules + R"(gateways:
+  email: { type: govuk_notify, api_key_file: notify-key, templates: { decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a } } }
+  sms: { type: file, directory: outbox }
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  EXPECT_EQ(result.config->gateways.at(Channel::email).api_key.reveal(), kNotifyKey);
+}
+
+TEST_F(GatewayConfigTest, NeverTakesASecretWrittenInTheConfigAndNeverEchoesIt) {
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: sendgrid
+    api_key: SG.written-in-the-file-by-mistake
+    from_email: a@example.gov.uk
+  sms: { type: file, directory: o }
+)");
+  EXPECT_FALSE(result.config);
+  const ConfigProblem* p = find(result.problems, "gateways.email.api_key");
+  ASSERT_NE(p, nullptr) << describe(result.problems);
+  EXPECT_EQ(p->line, 6);
+  EXPECT_NE(p->message.find("a secret is never written in the config"), std::string::npos);
+  EXPECT_NE(p->message.find("api_key_file"), std::string::npos);
+  EXPECT_EQ(describe(result.problems).find("written-in-the-file"), std::string::npos);
+}
+
+TEST_F(GatewayConfigTest, ANotifyKeyThatIsNotOneIsRefusedWithoutShowingIt) {
+  Env bad("HERALD_TEST_BAD_KEY", "not-a-notify-key-but-a-secret-all-the-same");
+  auto result = load(kRules + R"(gateways:
+  email: { type: govuk_notify, api_key: "${HERALD_TEST_BAD_KEY}", templates: { decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a } } }
+  sms: { type: file, directory: o }
+)");
+  const ConfigProblem* p = find(result.problems, "gateways.email.api_key");
+  ASSERT_NE(p, nullptr) << describe(result.problems);
+  EXPECT_NE(p->message.find("is not a GOV.UK Notify API key"), std::string::npos);
+  EXPECT_EQ(describe(result.problems).find("secret-all-the-same"), std::string::npos);
+}
+
+struct BadGateway {
+  const char* name;
+  const char* gateways;  // the `gateways:` section's body
+  const char* key_path;
+  int line;
+  const char* message_part;
+};
+
+void PrintTo(const BadGateway& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class BadGatewayCase : public GatewayConfigTest, public testing::WithParamInterface<BadGateway> {};
+
+TEST_P(BadGatewayCase, IsRefusedNamingTheKeyAndLine) {
+  const BadGateway& c = GetParam();
+  Env unset("HERALD_TEST_UNSET", nullptr);
+  Env empty("HERALD_TEST_EMPTY", "");
+  dir.write("empty-secret", "\n\n");
+  dir.write("two-lines", "abc\ndef\n");
+  // Lines: 1-2 rules, 3 "gateways:", the case's lines from 4.
+  auto result = load(kRules + "gateways:\n" + c.gateways);
+  EXPECT_FALSE(result.config);
+  const ConfigProblem* p = find(result.problems, c.key_path);
+  ASSERT_NE(p, nullptr) << "no problem at " << c.key_path << describe(result.problems);
+  EXPECT_EQ(p->line, c.line) << to_string(*p);
+  EXPECT_NE(p->message.find(c.message_part), std::string::npos) << to_string(*p);
+}
+
+#define NOTIFY_TEMPLATES                                                               \
+  "templates: { decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: " \
+  "f33517ff-2a88-4f6e-b855-c550268ce08a } }"
+#define SMS_FILE "  sms: { type: file, directory: o }\n"
+
+// clang-format off
+const BadGateway kBadGateways[] = {
+  {"UnknownType", "  email: { type: mailgun }\n" SMS_FILE, "gateways.email.type", 4, "must be one of: webhook, file, govuk_notify, twilio, sendgrid"},
+  {"MissingType", "  email: { url: \"http://x\" }\n" SMS_FILE, "gateways.email.type", 4, "required key missing"},
+  {"TwilioForEmail", "  email: { type: twilio }\n" SMS_FILE, "gateways.email.type", 4, "twilio sends text messages only"},
+  {"SendgridForSms", "  email: { type: file, directory: o }\n  sms: { type: sendgrid }\n", "gateways.sms.type", 5, "sendgrid sends email only"},
+  {"NotifyWithoutKey", "  email: { type: govuk_notify, " NOTIFY_TEMPLATES " }\n" SMS_FILE, "gateways.email.api_key", 4, "required key missing"},
+  {"NotifyWithoutTemplates", "  email: { type: govuk_notify, api_key: \"${HERALD_TEST_NOTIFY_KEY}\" }\n" SMS_FILE, "gateways.email.templates", 4, "required key missing"},
+  {"SecretFromUnsetVariable", "  email: { type: govuk_notify, api_key: \"${HERALD_TEST_UNSET}\", " NOTIFY_TEMPLATES " }\n" SMS_FILE, "gateways.email.api_key", 4, "environment variable HERALD_TEST_UNSET is not set"},
+  {"SecretFromEmptyVariable", "  email: { type: govuk_notify, api_key: \"${HERALD_TEST_EMPTY}\", " NOTIFY_TEMPLATES " }\n" SMS_FILE, "gateways.email.api_key", 4, "environment variable HERALD_TEST_EMPTY is empty"},
+  {"SecretFileMissing", "  email: { type: govuk_notify, api_key_file: no-such-file, " NOTIFY_TEMPLATES " }\n" SMS_FILE, "gateways.email.api_key_file", 4, "No such file or directory"},
+  {"SecretFileEmpty", "  email: { type: govuk_notify, api_key_file: empty-secret, " NOTIFY_TEMPLATES " }\n" SMS_FILE, "gateways.email.api_key_file", 4, "is empty"},
+  {"SecretFileOfTwoLines", "  email: { type: sendgrid, api_key_file: two-lines, from_email: a@b.uk }\n" SMS_FILE, "gateways.email.api_key_file", 4, "one line"},
+  {"SecretTwice", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", api_key_file: x, from_email: a@b.uk }\n" SMS_FILE, "gateways.email.api_key_file", 4, "not both"},
+  {"BaseUrlNotHttp", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"ftp://sendgrid\"\n" SMS_FILE, "gateways.email.base_url", 8, "http:// or https://"},
+  {"BaseUrlWithCredentials", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"https://user:pw@api.sendgrid.com\"\n" SMS_FILE, "gateways.email.base_url", 8, "no query, fragment or credentials"},
+  {"WebhookUrlInvalid", "  email: { type: webhook, url: \"http://exa mple\" }\n" SMS_FILE, "gateways.email.url", 4, "http:// or https://"},
+  {"CaFileUnreadable", "  email: { type: webhook, url: \"https://x\", ca_file: nowhere.pem }\n" SMS_FILE, "gateways.email.ca_file", 4, "cannot read"},
+  {"KeyOfAnotherType", "  email: { type: webhook, url: \"https://x\", from_email: a@b.uk }\n" SMS_FILE, "gateways.email.from_email", 4, "does not apply to a webhook gateway"},
+  {"ProtectionOnAFile", "  email: { type: file, directory: o, rate_per_second: 5 }\n" SMS_FILE, "gateways.email.rate_per_second", 4, "does not apply to a file gateway"},
+  {"TwoRates", "  email: { type: webhook, url: \"https://x\", rate_per_second: 5, rate_per_minute: 60 }\n" SMS_FILE, "gateways.email.rate_per_minute", 4, "not both"},
+  {"RateZero", "  email: { type: webhook, url: \"https://x\", rate_per_second: 0 }\n" SMS_FILE, "gateways.email.rate_per_second", 4, "between"},
+  {"BurstWithoutRate", "  email: { type: webhook, url: \"https://x\", burst: 5 }\n" SMS_FILE, "gateways.email.burst", 4, "only with rate_per_second"},
+  {"BreakerUnknownKey", "  email: { type: webhook, url: \"https://x\", circuit_breaker: { threshold: 3 } }\n" SMS_FILE, "gateways.email.circuit_breaker.threshold", 4, "unknown key"},
+  {"NotifyTemplateNotUuid", "  email: { type: govuk_notify, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", templates: { decision_dispatched: { en: welcome, cy: f33517ff-2a88-4f6e-b855-c550268ce08a } } }\n" SMS_FILE, "gateways.email.templates.decision_dispatched.en", 4, "must be a Notify template id"},
+  {"NotifyTemplateLanguageUnknown", "  email: { type: govuk_notify, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", templates: { decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a, fr: f33517ff-2a88-4f6e-b855-c550268ce08a } } }\n" SMS_FILE, "gateways.email.templates.decision_dispatched.fr", 4, "unknown key"},
+  {"NotifyTemplateMissingForARule", "  email:\n    type: govuk_notify\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    templates:\n      decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a }\n" SMS_FILE, "gateways.email.templates.decision_dispatched.cy", 8, "no Notify template id for template decision_dispatched in cy (rules[0] sends it by email)"},
+  {"NotifyTemplateNoRuleSends", "  email:\n    type: govuk_notify\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    templates:\n      decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a }\n      welcome: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a }\n" SMS_FILE, "gateways.email.templates.welcome", 9, "unknown template: no rule sends template welcome by email"},
+  {"NotifyReplyToOnSms", "  email: { type: file, directory: o }\n  sms: { type: govuk_notify, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", email_reply_to_id: 8e222534-7f05-4972-86e3-17c5d9f894e2, " NOTIFY_TEMPLATES " }\n", "gateways.sms.email_reply_to_id", 5, "applies to gateways.email only"},
+  {"TwilioWithoutSender", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\" }\n", "gateways.sms.from", 5, "required key missing"},
+  {"TwilioBadSid", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC12, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"+447700900000\" }\n", "gateways.sms.account_sid", 5, "Twilio account SID"},
+  {"TwilioBadFrom", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"Her Majesty's Passport Office\" }\n", "gateways.sms.from", 5, "alphanumeric sender id"},
+  {"SendgridBadFrom", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: \"a@b.uk, c@d.uk\" }\n" SMS_FILE, "gateways.email.from_email", 4, "one email address"},
+  {"SharedNameDifferentRate", "  email: { type: webhook, name: hub, url: \"https://x\", rate_per_second: 5 }\n  sms: { type: webhook, name: hub, url: \"https://x\" }\n", "gateways.sms.name", 5, "shares the name 'hub' with gateways.email"},
+};
+// clang-format on
+
+INSTANTIATE_TEST_SUITE_P(EachBadGateway, BadGatewayCase, testing::ValuesIn(kBadGateways),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(GatewayConfigTest, ReportsEveryGatewayProblemAtOnce) {
+  Env unset("HERALD_TEST_UNSET", nullptr);
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: govuk_notify
+    api_key: ${HERALD_TEST_UNSET}
+    base_url: "notify.local"
+    templates: { decision_dispatched: { en: x } }
+  sms:
+    type: twilio
+    auth_token_file: /nonexistent/token
+    from: "+447700900000"
+    colour: blue
+sms:
+  max_fragments: 0
+)");
+  EXPECT_FALSE(result.config);
+  for (const char* key :
+       {"gateways.email.api_key", "gateways.email.base_url",
+        "gateways.email.templates.decision_dispatched.en",
+        "gateways.email.templates.decision_dispatched.cy", "gateways.sms.auth_token_file",
+        "gateways.sms.account_sid", "gateways.sms.colour", "sms.max_fragments"})
+    EXPECT_NE(find(result.problems, key), nullptr) << key << describe(result.problems);
+}
+
+}  // namespace
+}  // namespace herald
