@@ -1,10 +1,16 @@
 #include "herald/app/metrics.hpp"
 
+#include <chrono>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#ifndef HERALD_VERSION
+#define HERALD_VERSION "0.0.0"
+#endif
 
 namespace herald {
 
@@ -17,6 +23,11 @@ struct Metrics::Families {
   prometheus::Counter& redis_reconnects;
   prometheus::Gauge& scheduled;
   prometheus::Gauge& in_flight;
+  // Service issue.
+  prometheus::Family<prometheus::Counter>& config_reloads;
+  prometheus::Gauge& config_reload_ok;
+  prometheus::Gauge& start_time;
+  prometheus::Gauge& build_info;
 };
 
 namespace {
@@ -51,7 +62,26 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       family(prometheus::BuildGauge(), r, "herald_in_flight",
              "Events and due notifications being handled")
           .Add({}),
+      // Service issue.
+      family(prometheus::BuildCounter(), r, "herald_config_reloads_total",
+             "Configuration reloads (SIGHUP), by result"),
+      family(prometheus::BuildGauge(), r, "herald_config_last_reload_successful",
+             "1 when the last reload applied the config file, 0 when it was refused")
+          .Add({}),
+      // A restart (crash, watchdog kill, deploy) shows as a change of this value.
+      family(prometheus::BuildGauge(), r, "herald_start_time_seconds",
+             "When this herald process started, in seconds since the Unix epoch")
+          .Add({}),
+      family(prometheus::BuildGauge(), r, "herald_build_info", "herald's version, as a label")
+          .Add({{"version", HERALD_VERSION}}),
   });
+  families_->config_reload_ok.Set(1);
+  families_->start_time.Set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  families_->build_info.Set(1);
+  // Every result is exported from the start, so that rate() and increase() see the first one.
+  for (const char* result : {"ok", "invalid", "restart_required"})
+    families_->config_reloads.Add({{"result", result}});
 }
 
 Metrics::~Metrics() = default;
@@ -86,6 +116,11 @@ void Metrics::set_scheduled(double count) {
 }
 void Metrics::set_in_flight(double count) {
   families_->in_flight.Set(count);
+}
+
+void Metrics::config_reload(std::string_view result) {
+  families_->config_reloads.Add({{"result", std::string(result)}}).Increment();
+  families_->config_reload_ok.Set(result == "ok" ? 1 : 0);
 }
 
 std::string Metrics::serialize() const {

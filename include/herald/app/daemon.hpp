@@ -32,6 +32,13 @@ class Daemon {
   /// acknowledged. Safe to call more than once.
   void stop();
 
+  /// Reloads the config file and its templates (SIGHUP): the new config, templates and gateways
+  /// are built off to the side and swapped in only when all are valid and no key that needs a
+  /// restart (config_diff.hpp) changed; otherwise every problem is logged, the reload is
+  /// counted as refused and the running config stays. True when the new config was applied.
+  /// Defined in daemon_reload.cpp.
+  bool reload();
+
   /// Dispatcher counters (for the status line and tests).
   const DispatchCounters& counters() const { return dispatcher_->counters(); }
 
