@@ -49,9 +49,9 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "herald developers <herald@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "notification dispatch daemon for public-service case updates")
 set(CPACK_PACKAGE_DESCRIPTION
-    "herald reads case status changes from a Redis Stream and sends the templated emails and\n"
-    "text messages they call for through HTTP gateways, only inside each recipient's contact\n"
-    "window, recording every decision in Redis. It runs under systemd as the herald user.")
+    "herald reads case status changes from a Redis Stream and sends the templated emails and \
+text messages they call for through HTTP gateways, only inside each recipient's contact window, \
+recording every decision in Redis. It runs under systemd as the herald user.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
@@ -59,8 +59,17 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "redis-server")
+# Everything under /etc/herald is a conffile: an upgrade keeps the operator's edits (dpkg asks).
+file(GLOB HERALD_EXAMPLE_TEMPLATES RELATIVE ${PROJECT_SOURCE_DIR}/config/templates
+     CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/config/templates/*.yaml)
+set(HERALD_CONFFILES "${HERALD_CONFIG_DIR}/herald.yaml\n")
+foreach(template IN LISTS HERALD_EXAMPLE_TEMPLATES)
+  string(APPEND HERALD_CONFFILES "${HERALD_CONFIG_DIR}/templates/${template}\n")
+endforeach()
+file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/packaging/conffiles CONTENT "${HERALD_CONFFILES}")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/debian/postinst ${PROJECT_SOURCE_DIR}/packaging/debian/prerm
-    ${PROJECT_SOURCE_DIR}/packaging/debian/postrm)
+    ${PROJECT_SOURCE_DIR}/packaging/debian/postrm ${PROJECT_BINARY_DIR}/packaging/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+set(CPACK_STRIP_FILES TRUE)  # the build is RelWithDebInfo; the package ships no debug info
 include(CPack)
