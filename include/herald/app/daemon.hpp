@@ -49,6 +49,10 @@ class Daemon {
   /// The port /metrics is served on, or 0 when metrics.listen is empty.
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
 
+  /// False while events or due notifications are being handled (after run(): work the drain
+  /// timeout cut off).
+  bool idle() const { return busy_ == 0; }
+
   /// How long stop() waits for work in flight.
   std::chrono::milliseconds drain_timeout{10000};
 
