@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -26,6 +27,9 @@ constexpr std::string_view kReserved[] = {
     "INVOCATION_ID", "USER_INVOCATION_ID", "TID",
     "UNIT",          "USER_UNIT",          "DOCUMENTATION",
     "MODULE"};
+
+// Where journald listens (sd-journal's own fixed path).
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 
 // Keys that would carry personal data; herald's code never logs them.
 constexpr std::string_view kPersonal[] = {"case_ref", "name", "email", "phone", "to", "body"};
@@ -187,8 +191,11 @@ void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
 }
 
 std::vector<spdlog::sink_ptr> log_sinks(std::string_view target) {
+  // sd_journal_sendv drops lines silently when journald does not run (it returns 0 on ENOENT),
+  // so `journal` without a journal means stderr: a container or CI keeps its log.
+  std::error_code ec;
   bool journal =
-      target == "journal" ||
+      (target == "journal" && std::filesystem::exists(kJournalSocket, ec)) ||
       (target == "auto" && is_journal_stream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO));
   if (journal) return {std::make_shared<JournalSink>()};
   return {std::make_shared<spdlog::sinks::stderr_sink_mt>()};

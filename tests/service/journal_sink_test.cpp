@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "herald/app/dead_letters.hpp"
 #include "herald/core/logging.hpp"
 
@@ -83,7 +85,10 @@ TEST(JournalStream, IsRecognisedByDeviceAndInodeOfTheDescriptor) {
 
 TEST(LogSinks, StderrUnlessAskedForTheJournal) {
   EXPECT_EQ(dynamic_cast<JournalSink*>(log_sinks("stderr").at(0).get()), nullptr);
-  EXPECT_NE(dynamic_cast<JournalSink*>(log_sinks("journal").at(0).get()), nullptr);
+  // Without journald (a container, CI) `journal` falls back to stderr: sd_journal_sendv would
+  // drop the lines without an error.
+  const bool journald = std::filesystem::exists("/run/systemd/journal/socket");
+  EXPECT_EQ(dynamic_cast<JournalSink*>(log_sinks("journal").at(0).get()) != nullptr, journald);
 }
 
 TEST(DeadLetter, TakesTimeFromTheIdAndEventIdFromTheEvent) {

@@ -38,8 +38,8 @@ class JournalSink : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override {}
 };
 
-/// The sinks for `log.target`: `journal`, `stderr`, or `auto` (the journal when stderr is
-/// connected to it, as under systemd; stderr otherwise).
+/// The sinks for `log.target`: `journal` (stderr when journald does not run), `stderr`, or
+/// `auto` (the journal when stderr is connected to it, as under systemd; stderr otherwise).
 std::vector<spdlog::sink_ptr> log_sinks(std::string_view target);
 
 }  // namespace herald
