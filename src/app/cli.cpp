@@ -1,7 +1,11 @@
 #include "herald/app/cli.hpp"
 
+#include "cli_common.hpp"
+
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -15,6 +19,8 @@
 #include <boost/program_options.hpp>
 
 #include "herald/app/daemon.hpp"
+#include "herald/app/journal_sink.hpp"
+#include "herald/app/loaded_config.hpp"
 #include "herald/app/prepared_event.hpp"
 #include "herald/config/config_loader.hpp"
 #include "herald/core/logging.hpp"
@@ -28,46 +34,21 @@
 namespace herald {
 namespace {
 
-namespace po = boost::program_options;
-
-constexpr int kOk = 0;
-constexpr int kRuntimeFailure = 1;
-constexpr int kBadInput = 2;
-constexpr const char* kDefaultConfig = "/etc/herald/herald.yaml";
-
-/// A usage error: printed with the command's usage, exit 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct Loaded {
-  std::shared_ptr<const Config> config;
-  std::shared_ptr<const TemplateSet> templates;
-};
+// Exit codes, UsageError, parse() and common_options() are shared with the commands in their
+// own files (cli_common.hpp).
+using namespace cli;
 
 // Loads config and templates; prints every problem and returns nullopt when there is any.
-std::optional<Loaded> load(const std::string& path, std::ostream& err) {
-  auto result = load_config(path);
-  std::vector<ConfigProblem> problems = std::move(result.problems);
-  std::shared_ptr<const TemplateSet> templates;
-  if (result.config) {
-    // The demo and containers point herald at another Redis without editing the file.
-    if (const char* url = std::getenv("HERALD_REDIS_URL"); url && *url) {
-      if (parse_redis_url(url))
-        result.config->redis.url = url;
-      else
-        problems.push_back({path, "redis.url", 0, "HERALD_REDIS_URL is not a valid redis:// URL"});
-    }
-    templates = TemplateSet::load(result.config->templates.dir, result.config->rules, kLanguages,
-                                  problems, result.config->sms.max_fragments);
-  }
+std::optional<LoadedConfig> load(const std::string& path, std::ostream& err) {
+  std::vector<ConfigProblem> problems;
+  auto loaded = load_config_and_templates(path, problems);
   if (!problems.empty()) {
     for (const auto& p : problems) err << to_string(p) << '\n';
     err << "herald: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")
         << " in the configuration\n";
     return std::nullopt;
   }
-  return Loaded{std::make_shared<const Config>(std::move(*result.config)), std::move(templates)};
+  return loaded;
 }
 
 std::string read_event(const std::string& file) {
@@ -80,26 +61,6 @@ std::string read_event(const std::string& file) {
     text << in.rdbuf();
   }
   return text.str();
-}
-
-po::variables_map parse(int argc, char** argv, const po::options_description& options,
-                        const po::positional_options_description& positional) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  return vm;
-}
-
-po::options_description common_options(const char* title, std::string& config, bool& help) {
-  po::options_description o(title);
-  o.add_options()("help,h", po::bool_switch(&help), "show this help")(
-      "config,c", po::value(&config)->default_value(kDefaultConfig), "configuration file");
-  return o;
 }
 
 int cmd_check_config(int argc, char** argv) {
@@ -230,24 +191,27 @@ int cmd_run(int argc, char** argv) {
   auto options = common_options(
       "herald run [--config FILE]\n\n"
       "Runs the daemon in the foreground (under systemd: Type=notify). SIGTERM or SIGINT stop it\n"
-      "after the work in flight is finished. HERALD_REDIS_URL, when set, replaces redis.url.\n\n"
+      "after the work in flight is finished (shutdown.drain_timeout_ms); SIGHUP reloads the\n"
+      "config and templates, or keeps the running ones when the new ones have problems.\n"
+      "HERALD_REDIS_URL, when set, replaces redis.url.\n\n"
       "Options",
       config, help);
   auto vm = parse(argc, argv, options, {});
   if (help) return std::cout << options << '\n', kOk;
   auto loaded = load(config, std::cerr);
   if (!loaded) return kBadInput;
-  configure_logging({std::make_shared<spdlog::sinks::stderr_sink_mt>()}, loaded->config->log.level);
+  configure_logging(log_sinks(loaded->config->log.target), loaded->config->log.level);
 
   boost::asio::io_context io(1);
   SystemClock clock;
   Daemon daemon(io, loaded->config, loaded->templates, clock);
+  daemon.drain_timeout = loaded->config->shutdown.drain_timeout;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
                                                                       int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      logger("app")->warn("msg=\"SIGHUP: reload is not supported yet; restart to apply changes\"");
+      daemon.reload();
       signals.async_wait(on_signal);
       return;
     }
@@ -272,6 +236,13 @@ int cmd_run(int argc, char** argv) {
     io.stop();
   });
   io.run();
+  if (!daemon.idle()) {
+    // Work the drain timeout cut off is still suspended in the loop; the loop, destroyed after
+    // the daemon, would run its destructors against the daemon's freed members. Its state is
+    // safe in Redis (unacknowledged, or leased in the schedule): leave without unwinding.
+    std::fflush(nullptr);
+    std::_Exit(exit_code);
+  }
   return exit_code;
 }
 
@@ -284,6 +255,7 @@ void print_usage(std::ostream& out) {
          "  check-config  validate the configuration and its templates\n"
          "  render        print the messages an event would produce\n"
          "  plan          print what the daemon would do with an event at an instant\n"
+         "  dead          list or replay the dead letters (dead list, dead replay)\n"
          "  version       print the version\n\n"
          "'herald COMMAND --help' describes each command.\n";
 }
@@ -301,6 +273,7 @@ int run_cli(int argc, char** argv) {
     if (command == "check-config") return cmd_check_config(argc - 1, argv + 1);
     if (command == "render") return cmd_render(argc - 1, argv + 1);
     if (command == "plan") return cmd_plan(argc - 1, argv + 1);
+    if (command == "dead") return cmd_dead(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "herald " HERALD_VERSION "\n";
       return kOk;

@@ -128,7 +128,8 @@ asio::awaitable<int> Daemon::run() {
   wake_.expires_at(asio::steady_timer::time_point::max());
   if (metrics_server_) {
     asio::co_spawn(io_, metrics_server_->run(), rethrow);
-    log->info("msg=\"serving metrics\" listen={}", log_value(config_->metrics.listen));
+    log->info("msg=\"serving metrics\" listen={} port={}", log_value(config_->metrics.listen),
+              metrics_server_->port());
   }
   systemd_->status("connecting to Redis");
   if (!co_await connect_with_retry(writer_, "writer") ||

@@ -1,10 +1,16 @@
 #include "herald/app/metrics.hpp"
 
+#include <chrono>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#ifndef HERALD_VERSION
+#define HERALD_VERSION "0.0.0"
+#endif
 
 namespace herald {
 
@@ -22,6 +28,11 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Gauge>& breaker_state;
   prometheus::Family<prometheus::Counter>& rate_limit_waits;
   prometheus::Family<prometheus::Counter>& sms_fragments;
+  // Service issue.
+  prometheus::Family<prometheus::Counter>& config_reloads;
+  prometheus::Gauge& config_reload_ok;
+  prometheus::Gauge& start_time;
+  prometheus::Gauge& build_info;
 };
 
 namespace {
@@ -66,7 +77,26 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
              "Requests that waited for the gateway's rate limit"),
       family(prometheus::BuildCounter(), r, "herald_sms_fragments_total",
              "Fragments (billable parts) of the text messages gateways accepted"),
+      // Service issue.
+      family(prometheus::BuildCounter(), r, "herald_config_reloads_total",
+             "Configuration reloads (SIGHUP), by result"),
+      family(prometheus::BuildGauge(), r, "herald_config_last_reload_successful",
+             "1 when the last reload applied the config file, 0 when it was refused")
+          .Add({}),
+      // A restart (crash, watchdog kill, deploy) shows as a change of this value.
+      family(prometheus::BuildGauge(), r, "herald_start_time_seconds",
+             "When this herald process started, in seconds since the Unix epoch")
+          .Add({}),
+      family(prometheus::BuildGauge(), r, "herald_build_info", "herald's version, as a label")
+          .Add({{"version", HERALD_VERSION}}),
   });
+  families_->config_reload_ok.Set(1);
+  families_->start_time.Set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  families_->build_info.Set(1);
+  // Every result is exported from the start, so that rate() and increase() see the first one.
+  for (const char* result : {"ok", "invalid", "restart_required"})
+    families_->config_reloads.Add({{"result", result}});
   for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
     families_->scheduled.Add({{"reason", reason}});
 }
@@ -128,6 +158,11 @@ void Metrics::receipt_refused(std::string_view why) {
 }
 void Metrics::set_in_flight(double count) {
   families_->in_flight.Set(count);
+}
+
+void Metrics::config_reload(std::string_view result) {
+  families_->config_reloads.Add({{"result", std::string(result)}}).Increment();
+  families_->config_reload_ok.Set(result == "ok" ? 1 : 0);
 }
 
 std::string Metrics::serialize() const {

@@ -14,7 +14,16 @@ SystemdNotifier::~SystemdNotifier() {
 }
 
 void SystemdNotifier::ready() {
+  ready_ = true;
   if (enabled_) sd_notify(0, "READY=1");
+}
+
+void SystemdNotifier::reloading() {
+  if (enabled_ && ready_) sd_notify(0, "RELOADING=1");
+}
+
+void SystemdNotifier::reloaded() {
+  if (enabled_ && ready_) sd_notify(0, "READY=1");
 }
 
 void SystemdNotifier::status(const std::string& text) {

@@ -527,6 +527,17 @@ class Loader {
     return p.is_absolute() ? p.lexically_normal() : (base_dir_ / p).lexically_normal();
   }
 
+  // log.target (service issue): where the log goes.
+  void read_log_target(const YAML::Node& node, const std::string& path, std::string& out) {
+    static constexpr std::string_view kTargets[] = {"auto", "journal", "stderr"};
+    std::string target;
+    if (!read_string(node, path, target)) return;
+    if (!contains(kTargets, target))
+      problem(node, path, "must be one of: " + list(kTargets));
+    else
+      out = target;
+  }
+
   WindowSpec read_window(const YAML::Node& node, const std::string& path);
   void check_window(const WindowSpec& spec, ContactWindow& out, const ContactWindow& fallback);
   void read_redis(const YAML::Node& node, const std::string& path, RedisConfig& redis);
@@ -1305,7 +1316,7 @@ Config Loader::load(const YAML::Node& root) {
   each_entry(
       root, "",
       {"redis", "contact", "templates", "rules", "gateways", "retry", "schedule", "limits", "log",
-       "metrics", "callbacks", "sms", "retention"},
+       "metrics", "callbacks", "sms", "retention", "shutdown"},
       [&](const std::string& name, const YAML::Node& value, const std::string& path) {
         if (name == "redis") {
           read_redis(value, path, config.redis);
@@ -1349,8 +1360,12 @@ Config Loader::load(const YAML::Node& root) {
                          read_size(v, p, config.limits.max_in_flight, 100000);
                      });
         } else if (name == "log") {
-          each_entry(value, path, {"level"},
-                     [&](const std::string&, const YAML::Node& v, const std::string& p) {
+          each_entry(value, path, {"level", "target"},
+                     [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                       if (key == "target") {
+                         read_log_target(v, p, config.log.target);
+                         return;
+                       }
                        std::string level;
                        if (!read_string(v, p, level)) return;
                        if (!contains(kLogLevels, level))
@@ -1365,6 +1380,11 @@ Config Loader::load(const YAML::Node& root) {
                          read_size(v, p, config.sms.max_fragments, 255);
                        else
                          read_bool(v, p, config.sms.international);
+                     });
+        } else if (name == "shutdown") {
+          each_entry(value, path, {"drain_timeout_ms"},
+                     [&](const std::string&, const YAML::Node& v, const std::string& p) {
+                       read_ms(v, p, config.shutdown.drain_timeout);
                      });
         } else if (name == "metrics") {
           each_entry(value, path, {"listen"},

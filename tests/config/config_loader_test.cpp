@@ -317,6 +317,9 @@ const BadCase kBadCases[] = {
   {"schedule:\n  poll_interval_ms: 99999999999\n", "schedule.poll_interval_ms", 2, "between 1 and"},
   {"limits:\n  max_event_bytes: 0\n", "limits.max_event_bytes", 2, "between 1 and"},
   {"log:\n  level: loud\n", "log.level", 2, "must be one of: trace, debug"},
+  {"log:\n  target: syslog\n", "log.target", 2, "must be one of: auto, journal, stderr"},
+  {"shutdown:\n  drain_timeout_ms: 0\n", "shutdown.drain_timeout_ms", 2, "between 1 and"},
+  {"shutdown:\n  drain_ms: 10\n", "shutdown.drain_ms", 2, "unknown key"},
   {"metrics:\n  listen: \"9464\"\n", "metrics.listen", 2, "host:port"},
   {"metrics:\n  listen: \"localhost:0\"\n", "metrics.listen", 2, "host:port"},
   {"templates:\n  dir: \"\"\n", "templates.dir", 2, "must not be empty"},
@@ -440,6 +443,18 @@ TEST(ConfigProblem, FormatsAsFileLineKeyAndMessage) {
   EXPECT_EQ(to_string({"h.yaml", "rules", 0, "at least one rule is required"}),
             "h.yaml: rules: at least one rule is required");
   EXPECT_EQ(to_string({"h.yaml", "", 3, "not valid YAML"}), "h.yaml:3: not valid YAML");
+}
+
+// Service issue: where the log goes and how long SIGTERM waits for work in flight.
+TEST(ConfigLoader, ReadsLogTargetAndDrainTimeoutWithTheirDefaults) {
+  auto defaults = load("");
+  ASSERT_TRUE(defaults.config) << to_string(defaults.problems.at(0));
+  EXPECT_EQ(defaults.config->log.target, "auto");
+  EXPECT_EQ(defaults.config->shutdown.drain_timeout, milliseconds(10000));
+  auto set = load("log:\n  target: journal\nshutdown:\n  drain_timeout_ms: 2500\n");
+  ASSERT_TRUE(set.config) << to_string(set.problems.at(0));
+  EXPECT_EQ(set.config->log.target, "journal");
+  EXPECT_EQ(set.config->shutdown.drain_timeout, milliseconds(2500));
 }
 
 }  // namespace

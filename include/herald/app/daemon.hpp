@@ -33,6 +33,13 @@ class Daemon {
   /// acknowledged. Safe to call more than once.
   void stop();
 
+  /// Reloads the config file and its templates (SIGHUP): the new config, templates and gateways
+  /// are built off to the side and swapped in only when all are valid and no key that needs a
+  /// restart (config_diff.hpp) changed; otherwise every problem is logged, the reload is
+  /// counted as refused and the running config stays. True when the new config was applied.
+  /// Defined in daemon_reload.cpp.
+  bool reload();
+
   /// Dispatcher counters (for the status line and tests).
   const DispatchCounters& counters() const { return dispatcher_->counters(); }
 
@@ -44,6 +51,10 @@ class Daemon {
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   /// The port /receipts is served on, or 0 when callbacks.listen is empty.
   unsigned short receipts_port() const { return receipts_ ? receipts_->port() : 0; }
+
+  /// False while events or due notifications are being handled (after run(): work the drain
+  /// timeout cut off).
+  bool idle() const { return busy_ == 0; }
 
   /// How long stop() waits for work in flight.
   std::chrono::milliseconds drain_timeout{10000};

@@ -49,6 +49,12 @@ class Metrics : public GatewayObserver {
   void receipt_refused(std::string_view why);
   void set_in_flight(double count);
 
+  // Service issue: reloads and restarts, for the alert rules in dashboards/.
+  /// A SIGHUP reload by result: `ok`, `invalid` (the new config has problems) or
+  /// `restart_required` (it changes keys only a restart applies); also sets
+  /// herald_config_last_reload_successful.
+  void config_reload(std::string_view result);
+
   /// The Prometheus text exposition format (version 0.0.4).
   std::string serialize() const;
 

@@ -157,6 +157,17 @@ struct RetentionConfig {
 
 struct LogConfig {
   std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
+  /// `auto` (the journal when stderr is connected to it, as under systemd; else stderr),
+  /// `journal` or `stderr`.
+  std::string target = "auto";
+};
+
+/// What `herald run` does on SIGTERM (service issue).
+struct ShutdownConfig {
+  /// How long work in flight may take to finish after SIGTERM; what is not finished by then is
+  /// left unacknowledged (or leased) and picked up after the restart. Default 10 s; keep it
+  /// below the unit's TimeoutStopSec.
+  std::chrono::milliseconds drain_timeout{10000};
 };
 
 struct MetricsConfig {
@@ -178,6 +189,7 @@ struct Config {
   CallbacksConfig callbacks;
   SmsConfig sms;
   RetentionConfig retention;
+  ShutdownConfig shutdown;
 
   /// The rule for `status`, or nullptr.
   const Rule* rule_for(std::string_view status) const {

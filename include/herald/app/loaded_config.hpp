@@ -1,0 +1,30 @@
+#pragma once
+/// The config file and the templates it names, read and checked together: what `herald run`
+/// starts with, what a reload (SIGHUP) swaps in, what `check-config` reports on.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "herald/config/config_loader.hpp"
+#include "herald/templating/template_set.hpp"
+
+namespace herald {
+
+/// A config and its templates, both valid.
+struct LoadedConfig {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const TemplateSet> templates;
+};
+
+/// Reads `file` (with `HERALD_REDIS_URL`, when set, replacing `redis.url`) without the
+/// templates: for operator commands that only talk to Redis. Appends every problem.
+std::optional<Config> load_config_with_env(const std::filesystem::path& file,
+                                           std::vector<ConfigProblem>& problems);
+
+/// Reads `file` as load_config_with_env does, then loads every template its rules name.
+/// nullopt, with every problem appended, when anything is wrong.
+std::optional<LoadedConfig> load_config_and_templates(const std::filesystem::path& file,
+                                                      std::vector<ConfigProblem>& problems);
+
+}  // namespace herald

@@ -1,0 +1,123 @@
+#include "herald/app/dead_letters.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <boost/asio/error.hpp>
+#include <boost/json.hpp>
+
+#include "herald/redis/command.hpp"
+
+namespace herald {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+// Atomic: the XADD and the XDEL happen together or not at all, and a second replay of the same
+// id finds nothing to replay.
+constexpr const char* kReplayLua = R"lua(
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #entries == 0 then return {0, ''} end
+local fields = entries[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'event' then
+    local id = redis.call('XADD', KEYS[2], '*', 'event', fields[i + 1])
+    redis.call('XDEL', KEYS[1], ARGV[1])
+    return {1, id}
+  end
+end
+return {2, ''}
+)lua";
+
+error_code protocol_error() {
+  return asio::error::make_error_code(asio::error::fault);
+}
+
+}  // namespace
+
+bool is_stream_id(std::string_view id) {
+  auto dash = id.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size()) return false;
+  auto digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return id.size() <= 41 && digits(id.substr(0, dash)) && digits(id.substr(dash + 1));
+}
+
+DeadLetter make_dead_letter(std::string id, StreamFields fields) {
+  DeadLetter d;
+  std::int64_t ms = 0;
+  std::from_chars(id.data(), id.data() + id.find('-'), ms);
+  d.time = Instant{std::chrono::milliseconds{ms}};
+  d.id = std::move(id);
+  for (const auto& [k, v] : fields) {
+    if (k == "reason") d.reason = v;
+    if (k != "event") continue;
+    boost::system::error_code ec;
+    auto json = boost::json::parse(v, ec);
+    if (ec || !json.is_object()) continue;
+    if (auto* event_id = json.as_object().if_contains("id"); event_id && event_id->is_string())
+      d.event_id = std::string(event_id->as_string());
+  }
+  d.fields = std::move(fields);
+  return d;
+}
+
+DeadLetters::DeadLetters(RedisClient& redis, RedisConfig config)
+    : redis_(redis), config_(std::move(config)) {}
+
+asio::awaitable<boost::system::result<std::vector<DeadLetter>>> DeadLetters::list(
+    std::string after, std::size_t count) {
+  std::string start = after.empty() ? "-" : "(" + after;
+  auto reply = co_await redis_.command(
+      redis_args("XRANGE", config_.dead_stream, start, "+", "COUNT", std::to_string(count)),
+      config_.command_timeout);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array) co_return protocol_error();
+  std::vector<DeadLetter> out;
+  for (const auto& entry : reply->elements) {
+    if (entry.elements.size() != 2) co_return protocol_error();
+    StreamFields fields;
+    const auto& values = entry.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < values.size(); i += 2)
+      fields.emplace_back(values[i].str, values[i + 1].str);
+    out.push_back(make_dead_letter(entry.elements[0].str, std::move(fields)));
+  }
+  co_return out;
+}
+
+asio::awaitable<boost::system::result<std::string>> DeadLetters::last_id() {
+  auto reply =
+      co_await redis_.command(redis_args("XREVRANGE", config_.dead_stream, "+", "-", "COUNT", "1"),
+                              config_.command_timeout);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array) co_return protocol_error();
+  if (reply->elements.empty()) co_return std::string();
+  if (reply->elements[0].elements.empty()) co_return protocol_error();
+  co_return reply->elements[0].elements[0].str;
+}
+
+asio::awaitable<boost::system::result<ReplayResult>> DeadLetters::replay(std::string id) {
+  auto reply = co_await redis_.command(
+      redis_args("EVAL", kReplayLua, "2", config_.dead_stream, config_.stream, id),
+      config_.command_timeout);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != 2)
+    co_return protocol_error();
+  ReplayResult result;
+  switch (reply->elements[0].integer) {
+    case 1:
+      result.status = ReplayStatus::replayed;
+      result.entry_id = reply->elements[1].str;
+      break;
+    case 2:
+      result.status = ReplayStatus::no_event;
+      break;
+    default:
+      result.status = ReplayStatus::not_found;
+  }
+  co_return result;
+}
+
+}  // namespace herald

@@ -1,0 +1,130 @@
+// `herald dead list` and `herald dead replay` against a real Redis, on dead letters the daemon
+// itself wrote.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include "service_support.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> dead_ids(RedisServer& redis) {
+  std::vector<std::string> ids;
+  for (const auto& e : redis.command({"XRANGE", "herald:dead", "-", "+"}).elements)
+    ids.push_back(e.elements.at(0).str);
+  return ids;
+}
+
+std::string rule(const std::string& status) {
+  return "  - { status: " + status + ", template: case_update, channels: [email] }\n";
+}
+
+// The config with a second rule for `later_status` when `with_later_rule`.
+std::string config(const RedisServer& redis, bool with_later_rule) {
+  auto text = service_config(redis, "{ type: file, directory: outbox }");
+  if (with_later_rule) {
+    const std::string anchor = rule("case_update");
+    text.replace(text.find(anchor), anchor.size(), anchor + rule("later_status"));
+  }
+  return text;
+}
+
+TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", config(redis, false));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  const auto cfg = dir.path("herald.yaml");
+  HeraldProcess herald({"run", "--config", cfg});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  // No rule for later_status yet: dead-lettered.
+  redis.command(
+      {"XADD", "herald:events", "*", "event", contact_anytime_event("evt-d1", "later_status")});
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald.log();
+  // An entry with no event field at all cannot be replayed.
+  redis.command(
+      {"XADD", "herald:dead", "*", "raw", "junk", "reason", "entry has no 'event' field"});
+  const auto ids = dead_ids(redis);
+
+  auto list = run_herald({"dead", "list", "--config", cfg});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find(ids[0]), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("evt-d1"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("later_status"), std::string::npos) << "the reason:\n" << list.out;
+  EXPECT_NE(list.out.find(ids[1]), std::string::npos) << list.out;
+  for (const char* personal : {"Siobhan", "Featherstonehaugh", "siobhan.f@", "GWF900000001"})
+    EXPECT_EQ(list.out.find(personal), std::string::npos) << personal << " in\n" << list.out;
+
+  auto json = run_herald({"dead", "list", "--json", "--config", cfg});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  auto entries = boost::json::parse(json.out).as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].at("id").as_string(), ids[0]);
+  const auto event = std::string(entries[0].at("fields").at("event").as_string());
+  EXPECT_EQ(boost::json::parse(event).at("id").as_string(), "evt-d1") << "the entry as stored";
+  EXPECT_NE(event.find("siobhan.f@example.org"), std::string::npos);
+
+  // The cause fixed (a rule for later_status), the dead letter replayed: sent, and gone.
+  dir.write("herald.yaml", config(redis, true));
+  herald.signal(SIGHUP);
+  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
+  auto replay = run_herald({"dead", "replay", ids[0], "--config", cfg});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err << replay.out;
+  EXPECT_NE(replay.out.find("replayed"), std::string::npos) << replay.out;
+  EXPECT_TRUE(herald.wait_for_log("msg=sent event_id=evt-d1", 20s)) << herald.log();
+  EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
+
+  // Never twice: the same id again is not found.
+  auto again = run_herald({"dead", "replay", ids[0], "--config", cfg});
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find("not found"), std::string::npos) << again.out;
+
+  // --all refuses the entry without an event field and keeps it.
+  auto all = run_herald({"dead", "replay", "--all", "--json", "--config", cfg});
+  EXPECT_EQ(all.exit_code, 2) << all.err << all.out;
+  auto results = boost::json::parse(all.out).as_array();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].at("result").as_string(), "refused");
+  EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
+  EXPECT_EQ(redis.command({"XLEN", "herald:events"}).integer, 2) << "published once only";
+
+  herald.signal(SIGTERM);
+  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+}
+
+TEST(DeadCli, ReplayAllRepublishesEveryReplayableLetter) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", config(redis, false));
+  for (int i = 0; i < 3; ++i)
+    redis.command({"XADD", "herald:dead", "*", "event",
+                   contact_anytime_event("evt-a" + std::to_string(i)), "reason", "test"});
+  auto all = run_herald({"dead", "replay", "--all", "--config", dir.path("herald.yaml")});
+  EXPECT_EQ(all.exit_code, 0) << all.err << all.out;
+  EXPECT_EQ(redis.command({"XLEN", "herald:dead"}).integer, 0);
+  auto events = redis.command({"XRANGE", "herald:events", "-", "+"}).elements;
+  ASSERT_EQ(events.size(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(events[i].elements.at(1).elements.at(1).str.find("evt-a" + std::to_string(i)),
+              std::string::npos);
+}
+
+TEST(DeadCli, FailsWithExitOneWhenRedisIsDownAndTwoOnBadUsage) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", config(redis, false));
+  redis.stop();
+  auto down = run_herald({"dead", "list", "--config", dir.path("herald.yaml")});
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  EXPECT_NE(down.err.find("cannot connect"), std::string::npos) << down.err;
+  EXPECT_EQ(run_herald({"dead", "replay", "--config", dir.path("herald.yaml")}).exit_code, 2);
+  EXPECT_EQ(run_herald({"dead", "replay", "nope", "--config", dir.path("herald.yaml")}).exit_code,
+            2);
+  EXPECT_EQ(run_herald({"dead", "frobnicate"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace herald::test

@@ -1,0 +1,114 @@
+// /metrics is valid Prometheus text (promtool) and has every family the dashboards use;
+// /healthz follows Redis going away and coming back.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "service_support.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Herald {
+  RedisServer redis;
+  TestDir dir;
+  std::unique_ptr<HeraldProcess> process;
+  unsigned short port = 0;
+
+  Herald() {
+    dir.write("herald.yaml", service_config(redis, "{ type: file, directory: outbox }",
+                                            "metrics:\n  listen: 127.0.0.1:0\n"));
+    dir.write("templates/case_update.yaml", kEmailTemplate);
+    process = std::make_unique<HeraldProcess>(
+        std::vector<std::string>{"run", "--config", dir.path("herald.yaml")});
+    if (!process->wait_for_log("msg=started", 20s)) ADD_FAILURE() << process->log();
+    port = metrics_port(*process);
+  }
+  ~Herald() {
+    process->signal(SIGTERM);
+    EXPECT_EQ(process->wait_exit(30s), 0) << process->log();
+  }
+};
+
+// Runs a shell command; its exit code and everything it printed.
+std::pair<int, std::string> shell(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, ""};
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST(Metrics, AreValidPrometheusTextWithEveryFamilyTheDashboardsUse) {
+  Herald h;
+  ASSERT_NE(h.port, 0);
+  h.redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-m1")});
+  h.redis.command({"XADD", "herald:events", "*", "event", "{broken"});
+  ASSERT_TRUE(h.process->wait_for_log("msg=sent event_id=evt-m1", 20s)) << h.process->log();
+  ASSERT_TRUE(h.process->wait_for_log("dead-lettered", 20s)) << h.process->log();
+  auto [status, text] = http_get(h.port, "/metrics");
+  ASSERT_EQ(status, 200);
+  h.dir.write("metrics.txt", text);
+
+  auto [code, lint] =
+      shell(std::string(HERALD_PROMTOOL) + " check metrics < " + h.dir.path("metrics.txt"));
+  EXPECT_EQ(code, 0) << lint << "\n" << text;
+  EXPECT_EQ(lint, "") << "promtool's lint found problems:\n" << lint;
+
+  // Every herald_* family named in the dashboard and the alert rules exists.
+  std::set<std::string> families;
+  std::regex type_line(R"(# TYPE (herald_[a-z_]+) )");
+  for (std::sregex_iterator it(text.begin(), text.end(), type_line), end; it != end; ++it)
+    families.insert((*it)[1]);
+  const std::filesystem::path dashboards = std::filesystem::path(HERALD_SOURCE_DIR) / "dashboards";
+  std::size_t used = 0;
+  for (const auto& file : std::filesystem::directory_iterator(dashboards)) {
+    const auto content = read(file.path());
+    std::regex name(R"(herald_[a-z_]+)");
+    for (std::sregex_iterator it(content.begin(), content.end(), name), end; it != end; ++it) {
+      std::string family = (*it)[0];
+      for (const char* suffix : {"_bucket", "_sum", "_count"})
+        if (family.size() > std::strlen(suffix) && family.ends_with(suffix) &&
+            !families.count(family))
+          family.resize(family.size() - std::strlen(suffix));
+      ++used;
+      EXPECT_TRUE(families.count(family))
+          << file.path().filename() << " uses " << family << ", which herald does not export";
+    }
+  }
+  EXPECT_GT(used, 10u) << "the dashboards name herald's metrics";
+}
+
+TEST(Health, FollowsRedisGoingAwayAndComingBack) {
+  Herald h;
+  ASSERT_NE(h.port, 0);
+  EXPECT_EQ(http_get(h.port, "/healthz").first, 200);
+  h.redis.stop();
+  EXPECT_TRUE(eventually([&] { return http_get(h.port, "/healthz").first == 503; }, 30s))
+      << h.process->log();
+  EXPECT_EQ(http_get(h.port, "/metrics").first, 200) << "the loop still runs and answers";
+  h.redis.start();
+  EXPECT_TRUE(eventually([&] { return http_get(h.port, "/healthz").first == 200; }, 30s))
+      << h.process->log();
+  // And it works again: an event published now is sent.
+  h.redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-h1")});
+  EXPECT_TRUE(h.process->wait_for_log("msg=sent event_id=evt-h1", 30s)) << h.process->log();
+  EXPECT_NE(http_get(h.port, "/metrics").second.find("herald_redis_reconnects_total"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald::test

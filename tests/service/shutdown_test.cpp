@@ -1,0 +1,107 @@
+// SIGTERM: stop reading, finish the sends in flight, acknowledge them, exit 0.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <set>
+
+#include "service_support.hpp"
+#include "support/http/http_test_server.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+HttpTestServer::Handler slow(std::chrono::milliseconds delay) {
+  return [delay](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = 202;
+    r.delay = delay;
+    return r;
+  };
+}
+
+std::string webhook(const HttpTestServer& server) {
+  return "{ type: webhook, url: \"" + server.url("/email") + "\", timeout_ms: 30000 }";
+}
+
+long long pending(RedisServer& redis) {
+  return redis.command({"XPENDING", "herald:events", "herald"}).elements.at(0).integer;
+}
+
+std::size_t count_result(RedisServer& redis, const std::string& result) {
+  std::size_t n = 0;
+  for (const auto& o : outcomes(redis))
+    if (o.at("result").as_string() == result) ++n;
+  return n;
+}
+
+TEST(Shutdown, SigtermLetsSlowSendsFinishAcknowledgesThemAndExitsZero) {
+  RedisServer redis;
+  HttpTestServer gateway(slow(2s));
+  TestDir dir;
+  dir.write("herald.yaml",
+            service_config(redis, webhook(gateway), "shutdown:\n  drain_timeout_ms: 25000\n"));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  {
+    HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+    ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+    for (int i = 1; i <= 4; ++i)
+      redis.command({"XADD", "herald:events", "*", "event",
+                     contact_anytime_event("evt-s" + std::to_string(i))});
+    // All four requests are at the gateway, waiting for its answer, when SIGTERM comes.
+    ASSERT_TRUE(gateway.wait_for_requests(4, 20s)) << herald.log();
+    herald.signal(SIGTERM);
+    EXPECT_EQ(herald.wait_exit(40s), 0) << herald.log();
+    EXPECT_NE(herald.log().find("msg=stopped"), std::string::npos) << herald.log();
+  }
+  EXPECT_EQ(count_result(redis, "sent"), 4u);
+  EXPECT_EQ(pending(redis), 0) << "every finished entry is acknowledged";
+
+  // Nothing is sent twice after a restart: the next event is the only new request.
+  gateway.set_handler(slow(0ms));
+  HeraldProcess again({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(again.wait_for_log("msg=started", 20s)) << again.log();
+  redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-s5")});
+  ASSERT_TRUE(again.wait_for_log("msg=sent event_id=evt-s5", 20s)) << again.log();
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
+  std::multiset<std::string> keys;
+  for (const auto& r : gateway.requests()) keys.insert(r.headers.at("idempotency-key"));
+  EXPECT_EQ(keys, (std::multiset<std::string>{"evt-s1:email", "evt-s2:email", "evt-s3:email",
+                                              "evt-s4:email", "evt-s5:email"}));
+}
+
+TEST(Shutdown, WorkThatOutlastsTheDrainTimeoutIsFinishedAfterTheRestart) {
+  RedisServer redis;
+  HttpTestServer gateway(slow(10s));
+  TestDir dir;
+  dir.write("herald.yaml",
+            service_config(redis, webhook(gateway),
+                           "shutdown:\n  drain_timeout_ms: 500\nschedule:\n  lease_ms: 2000\n"));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  {
+    HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+    ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-t1")});
+    ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+    herald.signal(SIGTERM);
+    // Exits 0 after the drain timeout, long before the gateway would have answered.
+    EXPECT_EQ(herald.wait_exit(8s), 0) << herald.log();
+    EXPECT_NE(herald.log().find("drain timed out"), std::string::npos) << herald.log();
+  }
+  EXPECT_EQ(count_result(redis, "sent"), 0u);
+
+  gateway.set_handler(slow(0ms));
+  HeraldProcess again({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(eventually([&] { return count_result(redis, "sent") == 1; }, 30s)) << again.log();
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
+  EXPECT_EQ(pending(redis), 0);
+  for (const auto& r : gateway.requests())
+    EXPECT_EQ(r.headers.at("idempotency-key"), "evt-t1:email") << "the same message, resent";
+}
+
+}  // namespace
+}  // namespace herald::test
