@@ -119,11 +119,13 @@ asio::awaitable<error_code> Dispatcher::handle_entry(const StreamEntry& entry) {
   ++counters_.events;
 
   const std::string* json = entry.trimmed ? nullptr : entry.field("event");
-  if (!json)
-    co_return co_await refuse(
-        entry, now,
-        PreparationError{entry.trimmed ? "entry was deleted from the stream before it was handled"
-                                       : "entry has no 'event' field"});
+  if (!json) {
+    // A named local, not a temporary inside the co_await: GCC 12 frees the temporary's string
+    // while the coroutine still uses it ("free(): invalid pointer" on an entry without `event`).
+    PreparationError error{entry.trimmed ? "entry was deleted from the stream before it was handled"
+                                         : "entry has no 'event' field"};
+    co_return co_await refuse(entry, now, error);
+  }
 
   auto prepared = prepare_event(*json, config, *settings.templates, zones_);
   if (auto* error = std::get_if<PreparationError>(&prepared))
