@@ -1,0 +1,440 @@
+#!/usr/bin/python3
+"""herald's benchmarks; run through bench/run, which builds herald and installs what is needed.
+
+Starts a private redis-server (AOF on, appendfsync everysec) and an nginx sink answering 202 on
+free loopback ports in a temporary directory, runs the benchmarks named on the command line (all
+by default) and prints the figures as JSON (also written to build/bench-results/). Stops
+everything it started.
+
+  sink        the sink's own capacity (wrk, POSTs like herald's)
+  throughput  herald: BENCH_EVENTS (100,000) preloaded events, READY to the last XACK
+  python      bench/py_worker.py on the same data and sink
+  latency     herald at a steady 1,000 events/s: XADD to the request's arrival at the sink
+  startup     exec to READY=1 on NOTIFY_SOCKET, ten times
+  backlog     BENCH_BACKLOG (1,000,000) events deferred to the next window: herald's memory
+"""
+import argparse
+import datetime
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+STREAM, GROUP = "herald:events", "herald"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TEMPLATE = """email:
+  en: { subject: "Your application {{case_ref}}", body: "Dear {{salutation}},\\n\\nYour application {{case_ref}} has a new status: {{status}}.\\n" }
+  cy: { subject: "Eich cais {{case_ref}}", body: "Annwyl {{salutation}},\\n\\nMae statws newydd i'ch cais {{case_ref}}.\\n" }
+sms:
+  en: "Application {{case_ref}}: {{status}}. {{data.office}}"
+  cy: "Cais {{case_ref}}: statws newydd. {{data.office}}"
+"""
+
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  client_body_temp_path {work}/nginx-body;
+  proxy_temp_path {work}/nginx-proxy;
+  fastcgi_temp_path {work}/nginx-fastcgi;
+  uwsgi_temp_path {work}/nginx-uwsgi;
+  scgi_temp_path {work}/nginx-scgi;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  log_format arrival '$msec $http_idempotency_key';
+  # The sink for throughput: answers 202 and logs nothing.
+  server {{
+    listen 127.0.0.1:{fast_port} backlog=4096;
+    access_log off;
+    location / {{ return 202 '{{"id":"sink"}}'; }}
+  }}
+  # The sink for latency: the same, and logs each arrival's time with its Idempotency-Key.
+  server {{
+    listen 127.0.0.1:{logged_port} backlog=4096;
+    access_log {work}/arrivals.log arrival;
+    location / {{ return 202 '{{"id":"sink"}}'; }}
+  }}
+}}
+"""
+
+WRK_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Idempotency-Key"] = "bench-1:email"
+wrk.body = '{"id":"bench-1:email","channel":"email","to":"user1@example.org","subject":"Your application GWF000000001","body":"Dear Ms Mcnally,\\n\\nYour application GWF000000001 has a new status: case_update.\\n","html":"","reference":"GWF000000001","event_id":"bench-1","status":"case_update","language":"en"}'
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def event(prefix, i, anytime=False):
+    channel = "email" if i % 2 == 0 else "sms"
+    return json.dumps({
+        "id": f"{prefix}-{i}", "case_ref": f"GWF{i:09d}", "status": "case_update",
+        "occurred_at": "2026-11-23T08:00:00Z",
+        "recipient": {"name": "KATIE MCNALLY", "title": "Ms", "email": f"user{i}@example.org",
+                      "phone": "+447700900123", "timezone": "Europe/London", "language": "en",
+                      "channels": [channel], "contact_anytime": anytime},
+        "data": {"office": "London"}}, separators=(",", ":"))
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = tempfile.mkdtemp(prefix="herald-bench-")
+        self.procs = []
+        self.results = {"machine": {"cores": os.cpu_count(), "when": datetime.datetime.now(
+            datetime.timezone.utc).isoformat(timespec="seconds")}}
+
+    # --- services -------------------------------------------------------------------------
+    def start_redis(self):
+        self.redis_port = free_port()
+        p = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir",
+             self.work, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+             "--logfile", f"{self.work}/redis.log"])
+        self.procs.append(p)
+        self.redis = redis.Redis(port=self.redis_port)
+        for _ in range(200):
+            try:
+                self.redis.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def start_nginx(self):
+        self.sink_port, self.logged_port = free_port(), free_port()
+        conf = f"{self.work}/nginx.conf"
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(work=self.work, fast_port=self.sink_port,
+                                      logged_port=self.logged_port))
+        p = subprocess.Popen(["nginx", "-e", f"{self.work}/nginx-error.log", "-p", self.work,
+                              "-c", conf])
+        self.procs.append(p)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.sink_port), 0.1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("nginx did not start")
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+    # --- herald ---------------------------------------------------------------------------
+    def herald_config(self, name, sink_port, window=("00:00", "24:00"), log_level="warn"):
+        home = f"{self.work}/{name}"
+        os.makedirs(f"{home}/templates", exist_ok=True)
+        with open(f"{home}/templates/case_update.yaml", "w") as f:
+            f.write(TEMPLATE)
+        with open(f"{home}/herald.yaml", "w") as f:
+            f.write(f"""redis:
+  url: redis://127.0.0.1:{self.redis_port}/0
+  consumer: bench
+  batch_size: {self.args.batch}
+contact:
+  timezone: Europe/London
+  window: {{ start: "{window[0]}", end: "{window[1]}" }}
+templates:
+  dir: templates
+rules:
+  - {{ status: case_update, template: case_update, channels: [email, sms] }}
+gateways:
+  email: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/email", max_in_flight: 256 }}
+  sms: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/sms", max_in_flight: 256 }}
+limits:
+  max_in_flight: {self.args.in_flight}
+log:
+  level: {log_level}
+""")
+        return f"{home}/herald.yaml"
+
+    def start_herald(self, config, log_name):
+        """Starts herald with a NOTIFY_SOCKET; returns (process, seconds from exec to READY)."""
+        path = f"{self.work}/notify-{time.monotonic_ns()}"
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(30)
+        env = dict(os.environ, NOTIFY_SOCKET=path)
+        log = open(f"{self.work}/{log_name}", "ab")
+        t0 = time.monotonic()
+        p = subprocess.Popen([self.args.herald, "run", "--config", config], env=env,
+                             stdout=log, stderr=log)
+        while True:
+            message = sock.recv(4096)
+            if b"READY=1" in message.split(b"\n"):
+                ready = time.monotonic() - t0
+                break
+        sock.close()
+        os.unlink(path)
+        self.procs.append(p)
+        return p, ready
+
+    def stop(self, p):
+        p.send_signal(signal.SIGTERM)
+        p.wait(30)
+
+    # --- data -----------------------------------------------------------------------------
+    def reset(self):
+        self.redis.flushall()
+        self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+
+    def preload(self, prefix, n, anytime=False):
+        pipe = self.redis.pipeline(transaction=False)
+        for i in range(n):
+            pipe.xadd(STREAM, {"event": event(prefix, i, anytime)})
+            if i % 5000 == 4999:
+                pipe.execute()
+        pipe.execute()
+
+    def group_state(self):
+        for g in self.redis.execute_command("XINFO", "GROUPS", STREAM):
+            info = dict(zip(g[::2], g[1::2]))
+            if info[b"name"] == GROUP.encode():
+                return int(info[b"entries-read"] or 0), int(info[b"pending"])
+        return 0, 0
+
+    def wait_drained(self, n, timeout=600, sample=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            read, pending = self.group_state()
+            if read >= n and pending == 0:
+                return time.monotonic()
+            if sample:
+                sample()
+            time.sleep(0.01)
+        raise RuntimeError(f"not drained: {self.group_state()}")
+
+    # --- benchmarks -----------------------------------------------------------------------
+    def bench_sink(self):
+        lua = f"{self.work}/post.lua"
+        with open(lua, "w") as f:
+            f.write(WRK_LUA)
+        out = subprocess.run(["wrk", "-t1", "-c128", "-d10s", "-s", lua,
+                              f"http://127.0.0.1:{self.sink_port}/email"],
+                             capture_output=True, text=True, check=True).stdout
+        rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
+        self.results["sink"] = {"tool": "wrk -t1 -c128 -d10s, POST of a herald-sized body",
+                                "requests_per_second": rps}
+
+    def bench_throughput(self):
+        n = self.args.events
+        self.reset()
+        self.preload("tp", n, anytime=False)
+        config = self.herald_config("throughput", self.sink_port)
+        p, ready = self.start_herald(config, "herald-throughput.log")
+        t0 = time.monotonic()
+        perf = None
+        if self.args.profile:
+            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g",
+                                     "-o", f"{self.work}/perf.data", "-p", str(p.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t1 = self.wait_drained(n)
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
+        cpu = self.cpu_seconds(p.pid)
+        self.stop(p)
+        outcomes = self.redis.xlen("herald:outcomes")
+        self.results["herald_throughput"] = {
+            "events": n, "outcomes": outcomes, "seconds": round(t1 - t0, 3),
+            "events_per_second": round(n / (t1 - t0), 1), "herald_cpu_seconds": cpu,
+            "measured": "READY=1 to the group's last XACK (XINFO GROUPS: entries-read = n, "
+                        "pending = 0), polled every 10 ms"}
+        if outcomes != n:
+            raise RuntimeError(f"{outcomes} outcomes for {n} events")
+        if perf:
+            report = subprocess.run(
+                ["perf", "report", "-i", f"{self.work}/perf.data", "--no-children", "--stdio",
+                 "--sort", "dso,symbol", "--percent-limit", "0.7"],
+                capture_output=True, text=True).stdout
+            by_dso = subprocess.run(
+                ["perf", "report", "-i", f"{self.work}/perf.data", "--no-children", "--stdio",
+                 "--sort", "dso", "-g", "none"], capture_output=True, text=True).stdout
+            os.makedirs(self.args.out, exist_ok=True)
+            with open(f"{self.args.out}/profile.txt", "w") as f:
+                f.write(by_dso + "\n" + report)
+            self.results["herald_throughput"]["profile"] = f"{self.args.out}/profile.txt"
+
+    def cpu_seconds(self, pid):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return round((int(fields[11]) + int(fields[12])) / ticks, 2)
+
+    def bench_python(self):
+        n = self.args.events
+        self.reset()
+        self.preload("py", n, anytime=False)
+        t0 = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, f"{ROOT}/bench/py_worker.py", "--redis",
+             f"redis://127.0.0.1:{self.redis_port}/0",
+             "--email", f"http://127.0.0.1:{self.sink_port}/email",
+             "--sms", f"http://127.0.0.1:{self.sink_port}/sms", "--expect", str(n)],
+            capture_output=True, text=True, check=True).stdout
+        wall = time.monotonic() - t0
+        own = json.loads(out.strip().splitlines()[-1])
+        self.results["python_worker"] = dict(own, wall_seconds_with_start=round(wall, 3))
+
+    def bench_latency(self):
+        rate, seconds = 1000, self.args.latency_seconds
+        n = rate * seconds
+        self.reset()
+        config = self.herald_config("latency", self.logged_port)
+        open(f"{self.work}/arrivals.log", "w").close()
+        p, _ = self.start_herald(config, "herald-latency.log")
+        written = {}
+        start = time.time()
+        for i in range(n):
+            due = start + i / rate
+            delay = due - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            t = time.time()
+            self.redis.xadd(STREAM, {"event": event("lat", i, anytime=False)})
+            written[f"lat-{i}"] = t
+        self.wait_drained(n)
+        self.stop(p)
+        time.sleep(0.5)
+        latencies = []
+        with open(f"{self.work}/arrivals.log") as f:
+            for line in f:
+                msec, key = line.split()
+                event_id = key.rsplit(":", 1)[0]
+                if event_id in written:
+                    latencies.append((float(msec) - written[event_id]) * 1000)
+        latencies.sort()
+        q = statistics.quantiles(latencies, n=100)
+        self.results["latency"] = {
+            "rate_per_second": rate, "events": n, "arrivals": len(latencies),
+            "p50_ms": round(q[49], 2), "p99_ms": round(q[98], 2),
+            "max_ms": round(latencies[-1], 2),
+            "measured": "time.time() before XADD to nginx's $msec (1 ms resolution) when the "
+                        "request arrived, matched by Idempotency-Key"}
+
+    def bench_startup(self):
+        self.reset()
+        config = self.herald_config("startup", self.sink_port)
+        times = []
+        for _ in range(10):
+            p, ready = self.start_herald(config, "herald-startup.log")
+            times.append(ready * 1000)
+            self.stop(p)
+        self.results["startup"] = {"runs": len(times), "median_ms": round(statistics.median(times), 1),
+                                   "max_ms": round(max(times), 1),
+                                   "measured": "exec to READY=1 on NOTIFY_SOCKET"}
+
+    def bench_backlog(self):
+        n = self.args.backlog
+        self.reset()
+        t0 = time.monotonic()
+        self.preload("bl", n, anytime=False)
+        preload_s = time.monotonic() - t0
+        # A one-hour window that is closed now in London: everything is deferred to it.
+        hour = (datetime.datetime.now(datetime.timezone.utc).hour + 3) % 24
+        hour = min(hour, 22)
+        window = (f"{hour:02d}:00", f"{hour + 1:02d}:00")
+        config = self.herald_config("backlog", self.sink_port, window=window)
+        p, _ = self.start_herald(config, "herald-backlog.log")
+        t0 = time.monotonic()
+        peak = [0]
+
+        def sample():
+            peak[0] = max(peak[0], self.rss_kib(p.pid))
+        t1 = self.wait_drained(n, timeout=1800, sample=sample)
+        time.sleep(1)
+        rss, hwm = self.rss_kib(p.pid), self.hwm_kib(p.pid)
+        scheduled = self.redis.zcard("herald:schedule")
+        redis_mem = self.redis.info("memory")["used_memory"]
+        self.stop(p)
+        self.results["backlog"] = {
+            "events": n, "scheduled": scheduled, "window": window,
+            "seconds_to_defer_all": round(t1 - t0, 1),
+            "events_per_second": round(n / (t1 - t0), 1),
+            "herald_rss_mib_end": round(rss / 1024, 1),
+            "herald_rss_mib_peak_sampled": round(peak[0] / 1024, 1),
+            "herald_vmhwm_mib": round(hwm / 1024, 1),
+            "redis_used_memory_mib": round(redis_mem / 2**20, 1),
+            "preload_seconds": round(preload_s, 1)}
+
+    @staticmethod
+    def rss_kib(pid):
+        return Bench.status_kib(pid, "VmRSS")
+
+    @staticmethod
+    def hwm_kib(pid):
+        return Bench.status_kib(pid, "VmHWM")
+
+    @staticmethod
+    def status_kib(pid, key):
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--herald", required=True)
+    parser.add_argument("benchmarks", nargs="*",
+                        default=["sink", "throughput", "python", "latency", "startup", "backlog"])
+    parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", 100000)))
+    parser.add_argument("--backlog", type=int,
+                        default=int(os.environ.get("BENCH_BACKLOG", 1000000)))
+    parser.add_argument("--latency-seconds", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=512)
+    parser.add_argument("--in-flight", type=int, default=1024)
+    parser.add_argument("--profile", action="store_true",
+                        default=os.environ.get("BENCH_PROFILE") == "1")
+    parser.add_argument("--out", default=f"{ROOT}/build/bench-results")
+    args = parser.parse_args()
+    bench = Bench(args)
+    try:
+        bench.start_redis()
+        bench.start_nginx()
+        for name in args.benchmarks:
+            print(f"== {name}", file=sys.stderr, flush=True)
+            getattr(bench, f"bench_{name}")()
+            print(json.dumps(bench.results.get(
+                {"throughput": "herald_throughput", "python": "python_worker"}.get(name, name)),
+                indent=None), file=sys.stderr, flush=True)
+    finally:
+        bench.stop_all()
+    if "throughput" in args.benchmarks and "python" in args.benchmarks:
+        h = bench.results["herald_throughput"]["events_per_second"]
+        py = bench.results["python_worker"]["events_per_second"]
+        bench.results["herald_vs_python"] = round(h / py, 1)
+    os.makedirs(args.out, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    with open(f"{args.out}/results-{stamp}.json", "w") as f:
+        json.dump(bench.results, f, indent=2)
+    print(json.dumps(bench.results, indent=2))
+    print(f"(work directory with logs: {bench.work})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
