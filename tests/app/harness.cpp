@@ -36,7 +36,6 @@ Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
   });
   yaml_ = "redis:\n  url: " + redis.url() +
           "\n  consumer: test-consumer\n  block_ms: 200\n"
-          "contact:\n  timezone: Europe/London\n"
           "templates:\n  dir: templates\n"
           "rules:\n"
           "  - { status: case_update, template: case_update, channels: [email, sms] }\n"

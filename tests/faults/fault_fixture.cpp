@@ -227,7 +227,7 @@ long long pending(RedisServer& redis) {
 }
 
 long long scheduled(RedisServer& redis) {
-  return redis.command({"ZCARD", "herald:schedule"}).integer;
+  return redis.command({"ZCARD", "{herald}:schedule"}).integer;  // redis.key_prefix default
 }
 
 std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {

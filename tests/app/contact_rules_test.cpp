@@ -1,0 +1,310 @@
+// The contact rules through the whole daemon (issue 3): delivery receipts over HTTP and from the
+// receipts stream driving retries until herald gives up, bad receipts refused without changing
+// anything, a final status cancelling what is queued, a newer event making an older one stale at
+// the moment of sending, overseas numbers getting email, unavailable periods, and the schedule's
+// reasons in /metrics. herald runs in-process on a clock the test moves, against a real
+// redis-server and a real HTTP server.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "harness.hpp"
+#include "support/http/http_test_client.hpp"
+
+namespace herald::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "receipt-token-for-tests-0123456789";
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+// "result:channel:attempt" for each outcome, in order.
+std::vector<std::string> results(const std::vector<boost::json::object>& outcomes) {
+  std::vector<std::string> out;
+  for (const auto& o : outcomes) {
+    std::string channel =
+        o.at("channel").is_string() ? std::string(o.at("channel").as_string()) : "-";
+    out.push_back(std::string(o.at("result").as_string()) + ":" + channel + ":" +
+                  std::to_string(o.at("attempt").as_int64()));
+  }
+  return out;
+}
+
+// A harness whose config has the receipt endpoint, with the token in the environment as
+// systemd's Environment= or a shell would put it.
+struct ReceiptHarness : Harness {
+  explicit ReceiptHarness(std::string extra = "")
+      : Harness((setenv("HERALD_CALLBACK_TOKEN", kToken, 1),
+                 "callbacks:\n  listen: 127.0.0.1:0\n" + extra)) {}
+
+  unsigned short port() {
+    unsigned short p = 0;
+    eventually([&] { return (p = daemon().receipts_port()) != 0; });
+    return p;
+  }
+
+  HttpReply post(const std::string& body, const std::string& token = kToken) {
+    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return http_request(port(), "POST", "/receipts", body, headers);
+  }
+
+  std::string state(const std::string& notification_id) {
+    return redis.command({"HGET", config->redis.key_prefix + "n:" + notification_id, "state"}).str;
+  }
+};
+
+std::string receipt(const std::string& id, const std::string& status) {
+  return boost::json::serialize(boost::json::object{{"id", id}, {"status", status}});
+}
+
+std::string email_only(const std::string& id) {
+  return event_json(id, "case_update", {{"channels", boost::json::array{"email"}}});
+}
+
+TEST(Receipts, TemporaryFailuresOverHttpScheduleTheNextAttemptsThenHeraldGivesUp) {
+  // One local day with attempts: 12:00, then every 11h/3 = 3h40m: 15:40, 19:20, then give up.
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  h.start();
+  h.publish(email_only("evt-r1"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "sent"; }));
+
+  const std::vector<Instant> next = {london(15, 40), london(19, 20)};
+  for (std::size_t attempt = 1; attempt <= 3; ++attempt) {
+    auto reply = h.post(receipt("evt-r1:email", "temporary-failure"));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    if (attempt == 3) break;
+    // The next attempt waits for its time, then goes out with the same idempotency key.
+    ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "deferred"; }))
+        << h.state("evt-r1:email");
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(h.http.requests().size(), attempt) << "nothing before the spacing has passed";
+    h.clock.set(next[attempt - 1]);
+    ASSERT_TRUE(h.http.wait_for_requests(attempt + 1, 10s));
+    ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "sent"; }));
+  }
+  ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "failed"; }))
+      << h.state("evt-r1:email");
+  h.stop();
+
+  EXPECT_EQ(
+      results(h.outcomes()),
+      (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1", "sent:email:2",
+                                "retry_scheduled:email:2", "sent:email:3", "failed:email:3"}));
+  auto outcomes = h.outcomes();
+  EXPECT_EQ(outcomes[1].at("at"), "2026-11-23T15:40:00Z") << "retry_scheduled carries its due time";
+  EXPECT_EQ(outcomes[3].at("at"), "2026-11-23T19:20:00Z");
+  const auto& requests = h.http.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& r : requests)
+    EXPECT_EQ(r.headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
+}
+
+TEST(Receipts, FromTheStreamTooWithDeliveredPermanentAndFallbackToEmail) {
+  ReceiptHarness h;
+  h.start();
+  h.publish(event_json("evt-s1"));  // email and SMS
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually(
+      [&] { return h.state("evt-s1:email") == "sent" && h.state("evt-s1:sms") == "sent"; }));
+  // The email was delivered; the network refused the SMS for good. Email is already sent, so
+  // the fallback has nothing more to send (never a second email).
+  h.redis.command(
+      {"XADD", "herald:receipts", "*", "receipt", receipt("evt-s1:email", "delivered")});
+  h.redis.command(
+      {"XADD", "herald:receipts", "*", "receipt", receipt("evt-s1:sms", "permanent-failure")});
+  ASSERT_TRUE(eventually([&] {
+    return h.state("evt-s1:email") == "delivered" && h.state("evt-s1:sms") == "rejected";
+  })) << h.state("evt-s1:email")
+      << " " << h.state("evt-s1:sms");
+
+  // An SMS-only recipient whose SMS is refused gets the message by email instead.
+  h.publish(event_json("evt-s2", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(3, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-s2:sms") == "sent"; }));
+  h.redis.command(
+      {"XADD", "herald:receipts", "*", "receipt", receipt("evt-s2:sms", "permanent-failure")});
+  ASSERT_TRUE(h.http.wait_for_requests(4, 10s));
+  EXPECT_EQ(h.http.requests().back().target, "/email");
+  ASSERT_TRUE(eventually([&] { return h.state("evt-s2:email") == "sent"; }));
+  // Every receipt entry was handled and acknowledged.
+  ASSERT_TRUE(eventually([&] {
+    auto reply = h.redis.command({"XPENDING", "herald:receipts", "herald"});
+    return !reply.elements.empty() && reply.elements[0].integer == 0;
+  }));
+  h.stop();
+  const auto r = results(h.outcomes());
+  EXPECT_NE(std::find(r.begin(), r.end(), "rejected:sms:1"), r.end());
+  EXPECT_EQ(std::count(r.begin(), r.end(), "sent:email:1"), 2) << "evt-s1 and the fallback";
+}
+
+TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
+  ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.start();
+  h.publish(email_only("evt-b1"));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-b1:email") == "sent"; }));
+  const auto outcomes_before = h.outcomes().size();
+
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "delivered"), "").status, 401) << "no token";
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "delivered"), "wrong-token-wrong-token").status, 401);
+  EXPECT_EQ(h.post("{\"id\": \"evt-b1:email\"").status, 400) << "not JSON";
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "read")).status, 400) << "unknown status";
+  EXPECT_EQ(h.post(R"({"status": "delivered"})").status, 400) << "no id";
+  EXPECT_EQ(h.post(receipt("evt-nope:email", "delivered")).status, 404) << "unknown id";
+  EXPECT_EQ(http_request(h.port(), "GET", "/receipts").status, 405);
+  EXPECT_EQ(h.state("evt-b1:email"), "sent") << "nothing changed";
+
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "delivered")).status, 200);
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "delivered")).status, 409) << "duplicate";
+  EXPECT_EQ(h.post(receipt("evt-b1:email", "temporary-failure")).status, 409) << "too late";
+  EXPECT_EQ(h.state("evt-b1:email"), "delivered");
+  EXPECT_EQ(h.outcomes().size(), outcomes_before) << "refused receipts publish nothing";
+
+  const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+  for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2",
+                           "herald_receipts_refused_total{why=\"malformed\"} 3",
+                           "herald_receipts_refused_total{why=\"unknown\"} 1",
+                           "herald_receipts_refused_total{why=\"duplicate\"} 2",
+                           "herald_receipts_total{status=\"delivered\"} 1"})
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  h.stop();
+}
+
+TEST(ContactRules, AFinalStatusCancelsWhatIsQueuedAndNothingMoreIsSentForTheCase) {
+  Harness h;
+  h.clock.set(london(21, 0));
+  h.start();
+  h.publish(event_json("evt-q1"));  // deferred to 09:00
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  EXPECT_EQ(h.scheduled(), 2);
+  // The case is closed (a final status, email only), later that evening: deferred as well, and
+  // the queued update is cancelled at once.
+  auto closed = boost::json::parse(event_json("evt-q2", "case_closed")).as_object();
+  closed["occurred_at"] = "2026-11-23T21:05:00Z";
+  h.publish(boost::json::serialize(closed));
+  ASSERT_TRUE(h.wait_for_outcomes(5));
+  EXPECT_EQ(h.scheduled(), 1) << "only the final message waits";
+  // An event for the closed case arriving afterwards is suppressed on arrival.
+  auto after = boost::json::parse(event_json("evt-q3")).as_object();
+  after["occurred_at"] = "2026-11-23T21:10:00Z";
+  h.publish(boost::json::serialize(after));
+  ASSERT_TRUE(h.wait_for_outcomes(7));
+
+  h.clock.set(london(9, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(h.wait_for_outcomes(8));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  ASSERT_EQ(h.http.requests().size(), 1u);
+  EXPECT_NE(h.http.requests()[0].body.find("evt-q2:email"), std::string::npos);
+  auto r = results(h.outcomes());
+  std::sort(r.begin(), r.end());
+  EXPECT_EQ(r, (std::vector<std::string>{"deferred:email:1", "deferred:email:1", "deferred:sms:1",
+                                         "sent:email:1", "suppressed:email:0", "suppressed:email:1",
+                                         "suppressed:sms:0", "suppressed:sms:1"}))
+      << "the queued ones keep the attempt they waited for; those after the final made none";
+  for (const auto& o : h.outcomes()) {
+    if (o.at("result") == "suppressed") {
+      EXPECT_NE(std::string(o.at("reason").as_string()).find("final"), std::string::npos)
+          << o.at("reason");
+    }
+  }
+  EXPECT_EQ(h.scheduled(), 0);
+}
+
+TEST(ContactRules, ANewerEventMakesAQueuedOlderOneStaleAtTheMomentOfSending) {
+  Harness h;
+  h.clock.set(london(22, 0));
+  h.start();
+  // Both arrive at night; the newer one (by occurred_at, though published first) wins.
+  auto newer = boost::json::parse(email_only("evt-new")).as_object();
+  newer["occurred_at"] = "2026-11-23T21:30:00Z";
+  auto older = boost::json::parse(email_only("evt-old")).as_object();
+  older["occurred_at"] = "2026-11-23T21:00:00Z";
+  h.publish(boost::json::serialize(newer));
+  h.publish(boost::json::serialize(older));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.clock.set(london(9, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  ASSERT_EQ(h.http.requests().size(), 1u);
+  EXPECT_NE(h.http.requests()[0].body.find("evt-new:email"), std::string::npos);
+  for (const auto& o : h.outcomes()) {
+    if (o.at("event_id") == "evt-old") {
+      EXPECT_EQ(o.at("result"), "suppressed");
+      EXPECT_NE(std::string(o.at("reason").as_string()).find("newer"), std::string::npos)
+          << o.at("reason");
+    }
+  }
+}
+
+TEST(ContactRules, AQueuedNotificationIsCheckedAgainWhenItFallsDue) {
+  // The older event is queued first; the newer one arrives while it waits: the older one is
+  // not sent when 09:00 comes, even though it was valid when it was queued.
+  Harness h;
+  h.clock.set(london(22, 0));
+  h.start();
+  h.publish(email_only("evt-first"));
+  ASSERT_TRUE(h.wait_for_outcomes(1));
+  auto second = boost::json::parse(email_only("evt-second")).as_object();
+  second["occurred_at"] = "2026-11-23T21:00:00Z";
+  h.publish(boost::json::serialize(second));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.clock.set(london(9, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  ASSERT_EQ(h.http.requests().size(), 1u);
+  EXPECT_NE(h.http.requests()[0].body.find("evt-second:email"), std::string::npos);
+  EXPECT_EQ(h.scheduled(), 0);
+}
+
+TEST(ContactRules, OverseasNumbersGetEmailAndUnavailablePeriodsAreRespected) {
+  Harness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.start();
+  // A French mobile, SMS chosen: email instead (sms.international is off by default).
+  h.publish(event_json("evt-fr", "case_update",
+                       {{"phone", "+33612345678"}, {"channels", boost::json::array{"sms"}}}));
+  // Away until 14:30 today: the first attempt is then, not now.
+  h.publish(event_json(
+      "evt-away", "case_update",
+      {{"channels", boost::json::array{"email"}},
+       {"unavailable", boost::json::array{boost::json::object{{"from", "2026-11-20T00:00:00Z"},
+                                                              {"to", "2026-11-23T14:30:00Z"}}}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  EXPECT_EQ(h.http.requests()[0].target, "/email");
+  EXPECT_NE(h.http.requests()[0].body.find("evt-fr:email"), std::string::npos);
+
+  // The gauge is refreshed every second or so.
+  std::string metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+    return metrics.find("herald_scheduled{reason=\"unavailable\"} 1") != std::string::npos;
+  })) << metrics;
+  h.clock.set(london(14, 30));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  h.stop();
+  auto outcomes = h.outcomes();
+  bool deferred_to_1430 = false;
+  for (const auto& o : outcomes)
+    if (o.at("event_id") == "evt-away" && o.at("result") == "deferred")
+      deferred_to_1430 = o.at("at") == "2026-11-23T14:30:00Z";
+  EXPECT_TRUE(deferred_to_1430) << results(outcomes).size();
+  for (const auto& r : h.http.requests()) EXPECT_EQ(r.target, "/email");
+}
+
+}  // namespace
+}  // namespace herald::test
