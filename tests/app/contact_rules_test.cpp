@@ -308,3 +308,49 @@ TEST(ContactRules, OverseasNumbersGetEmailAndUnavailablePeriodsAreRespected) {
 
 }  // namespace
 }  // namespace herald::test
+
+namespace herald::test {
+namespace {
+
+TEST(ContactRules, ABacklogFallingDueAtOnceGoesOutAtTheGatewayRateEarliestDueFirst) {
+  // Both gateways are named "webhook": one rate limit of 10 a second, burst 10, for all.
+  Harness h("", false, ", rate_per_second: 10");
+  h.clock.set(london(1, 0, 24));  // 20:00 in New York, 02:00 in Paris: out of hours for all
+  h.start();
+  // Ten recipients each in Paris (due 08:00 UTC), London (09:00) and New York (14:00).
+  const std::vector<std::string> zones = {"America/New_York", "Europe/London", "Europe/Paris"};
+  for (int i = 0; i < 30; ++i) {
+    auto event = boost::json::parse(event_json("evt-bl-" + std::to_string(i), "case_update",
+                                               {{"channels", boost::json::array{"email"}},
+                                                {"timezone", zones[i % 3]}}))
+                     .as_object();
+    event["case_ref"] = "CASE-BL-" + std::to_string(i);
+    h.publish(boost::json::serialize(event));
+  }
+  ASSERT_TRUE(h.wait_for_outcomes(30));
+  EXPECT_EQ(h.scheduled(), 30);
+  // herald comes back at 14:00 UTC: everything is due at once, some of it overdue for hours.
+  const auto released = std::chrono::steady_clock::now();
+  h.clock.set(london(14, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(30, 20s));
+  const auto took = std::chrono::steady_clock::now() - released;
+  h.stop();
+  // 10 at once, then 20 more at 10 a second: not a stampede.
+  EXPECT_GE(took, 1500ms);
+  // Earliest due first: every Paris message before every London one, London before New York.
+  auto zone_of = [&](const HttpTestServer::Request& r) {
+    auto id = std::string(boost::json::parse(r.body).as_object().at("id").as_string());
+    int n = std::stoi(id.substr(std::string("evt-bl-").size()));
+    return n % 3;  // 2 Paris, 1 London, 0 New York
+  };
+  std::vector<int> order;
+  for (const auto& r : h.http.requests()) order.push_back(zone_of(r));
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end(), std::greater<>())) << [&] {
+    std::string text;
+    for (int z : order) text += std::to_string(z);
+    return text;
+  }();
+}
+
+}  // namespace
+}  // namespace herald::test

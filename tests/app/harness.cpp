@@ -27,7 +27,8 @@ std::string event_json(const std::string& id, const std::string& status,
   return boost::json::serialize(e);
 }
 
-Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
+Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options)
+    : redis(redis_aof) {
   http.set_handler([](const HttpTestServer::Request&) {
     HttpTestServer::Response response;
     response.status = 202;
@@ -42,11 +43,11 @@ Harness::Harness(std::string extra_yaml, bool redis_aof) : redis(redis_aof) {
           "  - { status: case_closed, template: case_update, channels: [email], final: true }\n"
           "gateways:\n"
           "  email: { type: webhook, url: \"" +
-          http.url("/email") +
-          "\", timeout_ms: 2000 }\n"
+          http.url("/email") + "\", timeout_ms: 2000" + gateway_options +
+          " }\n"
           "  sms: { type: webhook, url: \"" +
-          http.url("/sms") +
-          "\", timeout_ms: 2000 }\n"
+          http.url("/sms") + "\", timeout_ms: 2000" + gateway_options +
+          " }\n"
           "schedule:\n  poll_interval_ms: 50\n  lease_ms: 3000\n"
           "retry:\n  initial_ms: 50\n  max_ms: 200\n" +
           extra_yaml;

@@ -27,8 +27,10 @@ std::string event_json(const std::string& id, const std::string& status = "case_
 
 class Harness {
  public:
-  /// `extra_yaml` is appended to the config (to override schedule, retry ... sections).
-  explicit Harness(std::string extra_yaml = "", bool redis_aof = false);
+  /// `extra_yaml` is appended to the config (to override schedule, retry ... sections);
+  /// `gateway_options` goes into both gateways' maps (", rate_per_second: 20").
+  explicit Harness(std::string extra_yaml = "", bool redis_aof = false,
+                   std::string gateway_options = "");
   ~Harness();
 
   /// The config in force (loaded from YAML, as the daemon does).
