@@ -33,8 +33,8 @@ print("\n== dead letters (herald:dead)")
 for row in stream("herald:dead", "reason"):
     print(f"  - {row.get('reason')}")
 
-print("\n== waiting in the schedule (herald:schedule), due at the recipient's 09:00")
-raw = subprocess.run(["redis-cli", "-u", url, "ZRANGE", "herald:schedule", "0", "-1", "WITHSCORES"],
+print("\n== waiting in the schedule ({herald}:schedule), due at the recipient's 09:00")
+raw = subprocess.run(["redis-cli", "-u", url, "ZRANGE", "{herald}:schedule", "0", "-1", "WITHSCORES"],
                      capture_output=True, text=True).stdout.split()
 import datetime
 for member, score in zip(raw[::2], raw[1::2]):
