@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +16,21 @@
 #include "herald/core/time_format.hpp"
 
 namespace herald {
+
+/// A notification's lease while its send is in progress: queued behind a rate limit or the
+/// gateway's max_in_flight, or waiting for a slow provider, a send can outlast the lease it
+/// started with, and another sender would take the notification and send it again. The keeper
+/// renews it every third of its length; a crashed sender's lease still runs out.
+struct LeaseKeeper {
+  LeaseKeeper(boost::asio::any_io_executor executor, Instant held)
+      : lease(held), timer(executor), idle(executor) {}
+  Instant lease;          ///< the lease held now
+  bool stopped = false;   ///< the send is over
+  bool renewing = false;  ///< a renewal is on its way to Redis
+  boost::asio::steady_timer timer;
+  boost::asio::steady_timer idle;  ///< cancelled when a renewal comes back
+};
+
 namespace {
 
 namespace asio = boost::asio;
@@ -367,7 +385,18 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
   Gateway& gateway = *gateway_it->second;
 
   // Requests are counted in herald_gateway_requests_total by the gateway layer (ProtectedGateway).
+  auto keeper = std::make_shared<LeaseKeeper>(co_await asio::this_coro::executor, lease_until);
+  asio::co_spawn(keeper->timer.get_executor(), keep_lease(record.id, keeper, config.schedule.lease),
+                 asio::detached);
   const SendResult result = co_await gateway.send(message);
+  keeper->stopped = true;
+  keeper->timer.cancel();
+  while (keeper->renewing) {  // the outcome must be recorded under the lease Redis has
+    keeper->idle.expires_at(asio::steady_timer::time_point::max());
+    error_code ignored;
+    co_await keeper->idle.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  lease_until = keeper->lease;
   const Instant now = clock_.now();
   auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
     Outcome outcome =
@@ -428,6 +457,32 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
                              std::nullopt, now);
   });
   co_return moved ? error_code{} : moved.error();
+}
+
+asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
+                                             std::chrono::milliseconds length) {
+  while (!keeper->stopped) {
+    keeper->timer.expires_after(length / 3);
+    error_code ec;
+    co_await keeper->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (keeper->stopped) break;
+    keeper->renewing = true;
+    const Instant now = clock_.now();
+    const Instant renewed = now + length;
+    auto kept = co_await store_.renew(id, keeper->lease, renewed, now);
+    keeper->renewing = false;
+    keeper->idle.cancel();
+    if (kept && *kept) {
+      keeper->lease = renewed;
+    } else if (kept) {
+      logger("dispatch")
+          ->warn(
+              "msg=\"lease lost while sending; another sender may send it too\" notification_id={}",
+              log_value(id));
+      break;
+    }
+    // A Redis error: tried again next time, with two thirds of the lease still left.
+  }
 }
 
 asio::awaitable<error_code> Dispatcher::fall_back(DispatchSettings settings,

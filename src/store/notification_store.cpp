@@ -85,6 +85,7 @@ const NotificationStore::Script kAccept{&store_scripts::accept};
 const NotificationStore::Script kClaim{&store_scripts::claim};
 const NotificationStore::Script kStartSend{&store_scripts::start_send};
 const NotificationStore::Script kFinish{&store_scripts::finish};
+const NotificationStore::Script kRenew{&store_scripts::renew};
 const NotificationStore::Script kReschedule{&store_scripts::reschedule};
 const NotificationStore::Script kReceiptLookup{&store_scripts::receipt_lookup};
 const NotificationStore::Script kApplyReceipt{&store_scripts::apply_receipt};
@@ -337,6 +338,16 @@ asio::awaitable<result<StartSend>> NotificationStore::start_send(std::string id,
     co_return fault();
   }
   co_return out;
+}
+
+asio::awaitable<result<bool>> NotificationStore::renew(std::string id, Instant lease_until,
+                                                       Instant new_lease, Instant now) {
+  auto args = redis_args(id, ms(lease_until), ms(new_lease));
+  auto reply = co_await eval(kRenew, std::move(args), now);
+  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, fault());
+  co_return reply->integer == 1;
 }
 
 asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant lease_until,

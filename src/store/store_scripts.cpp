@@ -229,6 +229,17 @@ return out
   return text;
 }
 
+const std::string& renew() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] the new lease.
+local score = redis.call('ZSCORE', SCHEDULE, ARGV[5])
+if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+redis.call('ZADD', SCHEDULE, ARGV[7], ARGV[5])
+return 1
+)lua";
+  return text;
+}
+
 const std::string& finish() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] state (sent, rejected, failed,

@@ -22,6 +22,9 @@ const std::string& claim();
 const std::string& start_send();
 /// Ends a lease with a result: sent (awaiting a receipt), rejected, failed, suppressed, invalid.
 const std::string& finish();
+/// Extends a lease while its holder is still sending (a request queued behind a rate limit):
+/// returns 1, or 0 when the lease was lost.
+const std::string& renew();
 /// Ends a lease by scheduling the notification again (a transient failure, a closed window).
 const std::string& reschedule();
 /// Finds a notification by its id or by a gateway message id.

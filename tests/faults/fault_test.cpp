@@ -117,8 +117,9 @@ TEST(Faults, RedisRestartedMidRunLosesNothingAndCountsTheReconnects) {
       << herald.log();
   redis.stop();  // SIGTERM: the AOF is flushed
   ASSERT_TRUE(
-      wait_until([&] { return http_get(settings.metrics_port, "/healthz").first == 503; }, 10s))
-      << "/healthz should say Redis is gone";
+      wait_until([&] { return http_get(settings.metrics_port, "/healthz").first == 503; }, 30s))
+      << "/healthz should say Redis is gone\n"
+      << herald.log().substr(0, 20000);
   std::this_thread::sleep_for(500ms);
   redis.start();
 

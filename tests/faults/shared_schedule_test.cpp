@@ -117,5 +117,26 @@ TEST(SharedSchedule, AProcessKilledWhileHoldingLeasesLosesNothing) {
   for (const auto& a : gateway.arrivals()) EXPECT_EQ(a.idempotency_key, a.id);
 }
 
+TEST(SharedSchedule, ASendSlowerThanTheLeaseKeepsItsLeaseAndGoesOnce) {
+  // Each answer takes 5 s; the lease is 2 s. Were the lease not renewed while the request is
+  // under way, the schedule would offer the notification again and it would be sent twice.
+  constexpr int kNotifications = 20;
+  RedisServer redis;
+  Gateway gateway;
+  gateway.set_delay(5s);
+  HeraldSettings settings;
+  settings.email_url = settings.sms_url = gateway.url();
+  settings.email_timeout_ms = 20000;
+  HeraldHome home(redis, settings);
+  for (int i = 0; i < kNotifications; ++i)
+    publish(redis, valid_event("evt-slow-" + std::to_string(i), {"email"}));
+  HeraldProcess herald(home.run_args());
+  ASSERT_TRUE(wait_until([&] { return sent_outcomes(redis).size() == kNotifications; }, 60s))
+      << herald.log();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(gateway.request_count(), static_cast<std::size_t>(kNotifications)) << herald.log();
+  EXPECT_EQ(herald.log().find("lease lost"), std::string::npos) << herald.log();
+}
+
 }  // namespace
 }  // namespace herald::test

@@ -25,6 +25,8 @@
 
 namespace herald {
 
+struct LeaseKeeper;
+
 /// What the dispatcher works with; a reload swaps the whole set at once.
 struct DispatchSettings {
   std::shared_ptr<const Config> config;
@@ -103,6 +105,9 @@ class Dispatcher {
   boost::asio::awaitable<boost::system::error_code> send_and_record(
       DispatchSettings settings, Message message, std::shared_ptr<const PreparedEvent> prepared,
       NotificationRecord record, Instant lease_until);
+  /// Renews the lease `keeper` holds every third of its `length` until the send is over.
+  boost::asio::awaitable<void> keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
+                                          std::chrono::milliseconds length);
   /// A refused SMS goes out as email instead, when the rule and the recipient allow it.
   boost::asio::awaitable<boost::system::error_code> fall_back(
       DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
