@@ -256,6 +256,8 @@ void print_usage(std::ostream& out) {
          "  render        print the messages an event would produce\n"
          "  plan          print what the daemon would do with an event at an instant\n"
          "  dead          list or replay the dead letters (dead list, dead replay)\n"
+         "  status        a case's timeline and its notifications not finished yet\n"
+         "  scheduled     what is waiting, by due hour and reason\n"
          "  version       print the version\n\n"
          "'herald COMMAND --help' describes each command.\n";
 }
@@ -274,6 +276,8 @@ int run_cli(int argc, char** argv) {
     if (command == "render") return cmd_render(argc - 1, argv + 1);
     if (command == "plan") return cmd_plan(argc - 1, argv + 1);
     if (command == "dead") return cmd_dead(argc - 1, argv + 1);
+    if (command == "status") return cmd_status(argc - 1, argv + 1);
+    if (command == "scheduled") return cmd_scheduled(argc - 1, argv + 1);
     if (command == "version" || command == "--version") {
       std::cout << "herald " HERALD_VERSION "\n";
       return kOk;

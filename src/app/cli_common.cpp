@@ -1,5 +1,10 @@
 #include "cli_common.hpp"
 
+#include <algorithm>
+#include <iostream>
+
+#include "herald/app/loaded_config.hpp"
+
 namespace herald::cli {
 
 po::variables_map parse(int argc, char** argv, const po::options_description& options,
@@ -20,6 +25,35 @@ po::options_description common_options(const char* title, std::string& config, b
   o.add_options()("help,h", po::bool_switch(&help), "show this help")(
       "config,c", po::value(&config)->default_value(kDefaultConfig), "configuration file");
   return o;
+}
+
+std::optional<Config> load_for_redis(const std::string& path) {
+  std::vector<ConfigProblem> problems;
+  auto config = load_config_with_env(path, problems);
+  for (const auto& p : problems) std::cerr << to_string(p) << '\n';
+  return config;
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+std::string printable(std::string text) {
+  for (auto& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return text;
 }
 
 }  // namespace herald::cli

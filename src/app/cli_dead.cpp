@@ -20,13 +20,6 @@ namespace asio = boost::asio;
 
 constexpr std::size_t kPage = 500;
 
-// A command's answer, or why Redis could not give it.
-template <class T>
-struct Answer {
-  std::optional<T> value;
-  std::string error;
-};
-
 // Every dead letter, oldest first.
 asio::awaitable<Answer<std::vector<DeadLetter>>> fetch_all(DeadLetters* dead) {
   Answer<std::vector<DeadLetter>> answer;
@@ -92,60 +85,19 @@ asio::awaitable<Answer<std::vector<Replayed>>> replay(DeadLetters* dead,
   co_return answer;
 }
 
-// Connects first so that "Redis is down" is told apart from a failed command. Pointers, not
-// references: coroutine parameters are taken by value (DEVELOPERS.md); named locals, not
-// co_await inside conditions or conversions (GCC 12).
-asio::awaitable<Answer<std::vector<DeadLetter>>> list_op(RedisClient* redis, DeadLetters* dead) {
-  auto ec = co_await redis->connect();
-  if (ec) {
-    Answer<std::vector<DeadLetter>> failed;
-    failed.error = "cannot connect: " + ec.message();
-    co_return failed;
-  }
-  auto answer = co_await fetch_all(dead);
+// Pointers, not references: coroutine parameters are taken by value (DEVELOPERS.md); named
+// locals, not co_await inside conditions or conversions (GCC 12). with_redis() connects first.
+asio::awaitable<Answer<std::vector<DeadLetter>>> list_op(RedisClient* redis, RedisConfig config) {
+  DeadLetters dead(*redis, std::move(config));
+  auto answer = co_await fetch_all(&dead);
   co_return answer;
 }
 
-asio::awaitable<Answer<std::vector<Replayed>>> replay_op(RedisClient* redis, DeadLetters* dead,
+asio::awaitable<Answer<std::vector<Replayed>>> replay_op(RedisClient* redis, RedisConfig config,
                                                          std::vector<std::string> ids) {
-  auto ec = co_await redis->connect();
-  if (ec) {
-    Answer<std::vector<Replayed>> failed;
-    failed.error = "cannot connect: " + ec.message();
-    co_return failed;
-  }
-  auto answer = co_await replay(dead, std::move(ids));
+  DeadLetters dead(*redis, std::move(config));
+  auto answer = co_await replay(&dead, std::move(ids));
   co_return answer;
-}
-
-// Runs `op` on a fresh loop with one Redis connection.
-template <class T, class Op>
-Answer<T> with_redis(const Config& config, Op op) {
-  asio::io_context io(1);
-  auto endpoint = parse_redis_url(config.redis.url).value_or(RedisEndpoint{});
-  RedisClientOptions options;
-  options.connect_timeout = config.redis.command_timeout;
-  options.name = "herald-cli";
-  RedisClient redis(io.get_executor(), endpoint, options);
-  DeadLetters dead(redis, config.redis);
-  Answer<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(io, op(&redis, &dead), [&](std::exception_ptr e, Answer<T> r) {
-    error = e;
-    out = std::move(r);
-    redis.close();  // the connection's pending read would keep io.run() going
-  });
-  io.run();
-  if (error) std::rethrow_exception(error);
-  if (!out.error.empty()) out.error = redacted(endpoint) + ": " + out.error;
-  return out;
-}
-
-std::optional<Config> load_for_redis(const std::string& path) {
-  std::vector<ConfigProblem> problems;
-  auto config = load_config_with_env(path, problems);
-  for (const auto& p : problems) std::cerr << to_string(p) << '\n';
-  return config;
 }
 
 boost::json::object entry_json(const DeadLetter& d) {
@@ -169,7 +121,7 @@ int cmd_dead_list(int argc, char** argv) {
   auto config = load_for_redis(config_path);
   if (!config) return kBadInput;
   auto answer = with_redis<std::vector<DeadLetter>>(
-      *config, [](RedisClient* r, DeadLetters* d) { return list_op(r, d); });
+      *config, [&](RedisClient* r) { return list_op(r, config->redis); });
   if (!answer.value) {
     std::cerr << "herald: cannot read " << config->redis.dead_stream << " at " << answer.error
               << '\n';
@@ -242,7 +194,7 @@ int cmd_dead_replay(int argc, char** argv) {
   std::vector<std::string> ids;
   if (!all) ids.push_back(id);
   auto answer = with_redis<std::vector<Replayed>>(
-      *config, [ids](RedisClient* r, DeadLetters* d) { return replay_op(r, d, ids); });
+      *config, [&](RedisClient* r) { return replay_op(r, config->redis, ids); });
   const auto done = answer.value.value_or(std::vector<Replayed>{});
   bool refused = false;
   boost::json::array out;

@@ -52,7 +52,8 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       receipts_source_(receipts_reader_, config->redis, config->redis.receipts_stream),
       in_flight_(io.get_executor(), config->limits.max_in_flight),
       wake_(io),
-      systemd_(std::make_unique<SystemdNotifier>(io.get_executor())) {
+      systemd_(std::make_unique<SystemdNotifier>(io.get_executor())),
+      stream_retention_(writer_, config->redis, config->retention) {
   auto gateways = std::make_shared<const Gateways>(make_gateways(*config, http_, &metrics_));
   dispatcher_ = std::make_unique<Dispatcher>(
       clock_, zones_, store_, metrics_,
@@ -150,7 +151,7 @@ asio::awaitable<int> Daemon::run() {
   notify_status();
 
   using namespace asio::experimental::awaitable_operators;
-  co_await (consume() && schedule() && consume_receipts());
+  co_await (consume() && schedule() && consume_receipts() && trim_streams());
 
   // Drain: what is in flight finishes and is recorded; what cannot finish in time stays leased
   // and is picked up again after a restart, when the lease runs out.
@@ -324,6 +325,27 @@ void Daemon::notify_status() {
   systemd_->status(
       fmt::format("events {}, sent {}, deferred {}, invalid {}, receipts {}, in flight {}",
                   c.events, c.sent, c.deferred, c.invalid, c.receipts, busy_));
+}
+
+// ---- Retention (service issue) ----
+
+asio::awaitable<void> Daemon::trim_streams() {
+  // Records, cases and timelines expire by themselves (PEXPIRE in the store's scripts); stream
+  // entries cannot, so they are trimmed here. Hourly is enough: an entry outlives the retention
+  // period by an hour at most.
+  constexpr std::chrono::milliseconds kInterval = 1h, kAfterFailure = 1min;
+  auto log = logger("retention");
+  while (!stopping_) {
+    auto trimmed = co_await stream_retention_.trim(clock_.now());
+    if (!trimmed)
+      log->warn("msg=\"cannot trim the streams, trying again later\" error={}",
+                log_value(trimmed.error().message()));
+    else if (trimmed->outcomes > 0 || trimmed->dead_letters > 0)
+      log->info("msg=\"trimmed streams past retention\" outcomes={} dead_letters={} days={}",
+                trimmed->outcomes, trimmed->dead_letters, config_->retention.days);
+    const auto pause = trimmed ? kInterval : kAfterFailure;
+    co_await sleep(pause);
+  }
 }
 
 }  // namespace herald

@@ -33,6 +33,8 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
   check(running.schedule.poll_interval != next.schedule.poll_interval, "schedule.poll_interval_ms");
   check(running.schedule.lease != next.schedule.lease, "schedule.lease_ms");
   check(running.schedule.batch_size != next.schedule.batch_size, "schedule.batch_size");
+  // The store's scripts and the stream trimming take the retention period at start.
+  check(running.retention.days != next.retention.days, "retention.days");
   return keys;
 }
 

@@ -25,9 +25,11 @@ TEST(RestartOnlyChanges, NamesEveryKeyThatNeedsARestart) {
   next.metrics.listen = "127.0.0.1:9999";
   next.limits.max_in_flight = 1;
   next.schedule.lease = std::chrono::milliseconds(1);
-  EXPECT_EQ(restart_only_changes(running, next),
-            (std::vector<std::string>{"redis.url", "redis.stream", "redis.group", "metrics.listen",
-                                      "limits.max_in_flight", "schedule.lease_ms"}));
+  next.retention.days = 7;
+  EXPECT_EQ(
+      restart_only_changes(running, next),
+      (std::vector<std::string>{"redis.url", "redis.stream", "redis.group", "metrics.listen",
+                                "limits.max_in_flight", "schedule.lease_ms", "retention.days"}));
 }
 
 }  // namespace

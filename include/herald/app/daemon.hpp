@@ -16,6 +16,7 @@
 #include "herald/core/async_semaphore.hpp"
 #include "herald/http/http_client.hpp"
 #include "herald/redis/redis_client.hpp"
+#include "herald/store/stream_retention.hpp"
 
 namespace herald {
 
@@ -70,6 +71,8 @@ class Daemon {
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
   boost::asio::awaitable<void> publish_gauges();
   void notify_status();
+  /// Retention (service issue): trims the outcome and dead-letter streams at start and hourly.
+  boost::asio::awaitable<void> trim_streams();
 
   boost::asio::io_context& io_;
   std::shared_ptr<const Config> config_;
@@ -91,6 +94,7 @@ class Daemon {
   std::unique_ptr<class SystemdNotifier> systemd_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<ReceiptEndpoint> receipts_;
+  StreamRetention stream_retention_;
 };
 
 }  // namespace herald
