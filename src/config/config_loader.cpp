@@ -1424,6 +1424,12 @@ Config Loader::load(const YAML::Node& root) {
     }
   }
   check_notify_templates(config);
+  // The case records that make stale and final checks work expire after retention.days: they
+  // must outlive every attempt a notification may still have.
+  if (config.retention.days <= config.contact.max_days)
+    problem(0, "retention.days",
+            "must be greater than contact.max_days (" + std::to_string(config.contact.max_days) +
+                "): a case's records must outlive its last contact attempt");
   return config;
 }
 

@@ -459,3 +459,19 @@ TEST(ConfigLoader, ReadsLogTargetAndDrainTimeoutWithTheirDefaults) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+TEST(RetentionConfig, MustOutliveTheLastContactAttempt) {
+  auto loaded = load_config_from_string(
+      "rules: []\ncontact:\n  max_days: 5\nretention:\n  days: 5\n", "r.yaml", ".");
+  bool found = false;
+  for (const auto& p : loaded.problems)
+    found = found || (p.key_path == "retention.days" &&
+                      p.message.find("greater than contact.max_days (5)") != std::string::npos);
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace herald
