@@ -17,6 +17,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import signal
 import socket
 import statistics
@@ -94,13 +95,36 @@ def event(prefix, i, anytime=False):
         "data": {"office": "London"}}, separators=(",", ":"))
 
 
+def machine():
+    """What the figures were measured on."""
+    def first_line(cmd):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return None
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                  if l.startswith("model name")), None)
+    mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    return {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "cores": os.cpu_count(), "cpu": model, "ram_gib": round(mem / 2**20, 1),
+            "load_average_at_start": os.getloadavg(),
+            "kernel": os.uname().release,
+            "redis": first_line(["redis-server", "--version"]),
+            "nginx": first_line(["nginx", "-v"]), "wrk": first_line(["wrk", "-v"]),
+            "python": sys.version.split()[0],
+            "herald": first_line([ARGS_HERALD[0], "version"]) if ARGS_HERALD else None}
+
+
+ARGS_HERALD = []
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
         self.work = tempfile.mkdtemp(prefix="herald-bench-")
         self.procs = []
-        self.results = {"machine": {"cores": os.cpu_count(), "when": datetime.datetime.now(
-            datetime.timezone.utc).isoformat(timespec="seconds")}}
+        self.results = {"machine": machine()}
 
     # --- services -------------------------------------------------------------------------
     def start_redis(self):
@@ -352,16 +376,32 @@ log:
         n = self.args.events
         self.reset()
         self.preload("py", n, anytime=False)
+        requests0, cpu0 = self.sink_requests(), self.service_cpu()
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.monotonic()
-        out = subprocess.run(
+        worker = subprocess.Popen(
             [sys.executable, f"{ROOT}/bench/py_worker.py", "--redis",
              f"redis://127.0.0.1:{self.redis_port}/0",
              "--email", f"http://127.0.0.1:{self.sink_port}/email",
              "--sms", f"http://127.0.0.1:{self.sink_port}/sms", "--expect", str(n)],
-            capture_output=True, text=True, check=True).stdout
+            stdout=subprocess.PIPE, text=True)
+        out, _ = worker.communicate()
         wall = time.monotonic() - t0
+        services = self.cpu_used(cpu0, self.service_cpu())
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        services["python_worker"] = round(children.ru_utime + children.ru_stime -
+                                          children0.ru_utime - children0.ru_stime, 2)
+        requests = self.sink_requests() - requests0 - 1
+        if worker.returncode != 0:
+            raise RuntimeError("py_worker.py failed")
         own = json.loads(out.strip().splitlines()[-1])
-        self.results["python_worker"] = dict(own, wall_seconds_with_start=round(wall, 3))
+        sent = self.outcome_results().get("sent", 0)
+        self.results["python_worker"] = dict(
+            own, wall_seconds_with_start=round(wall, 3), sink_requests=requests, sent=sent,
+            cpu_seconds=services,
+            measured="py_worker.py's own clock: first XREADGROUP reply to the last XACK")
+        if requests != n or sent != n:
+            raise RuntimeError(f"python worker: {requests} requests, {sent} sent for {n}")
 
     def bench_latency(self):
         rate, seconds = 1000, self.args.latency_seconds
@@ -391,6 +431,8 @@ log:
                 if event_id in written:
                     latencies.append((float(msec) - written[event_id]) * 1000)
         latencies.sort()
+        if len(latencies) != n:
+            raise RuntimeError(f"latency: {len(latencies)} arrivals for {n} events")
         q = statistics.quantiles(latencies, n=100)
         self.results["latency"] = {
             "rate_per_second": rate, "events": n, "arrivals": len(latencies),
@@ -548,6 +590,7 @@ def main():
                              "(DWARF call graphs: slower, for finding callers)")
     parser.add_argument("--out", default=f"{ROOT}/build/bench-results")
     args = parser.parse_args()
+    ARGS_HERALD.append(args.herald)
     if args.backlog_lead is None:
         args.backlog_lead = args.backlog // 4000 + 60
     bench = Bench(args)
