@@ -573,7 +573,7 @@ def main():
     parser.add_argument("--backlog", type=int,
                         default=int(os.environ.get("BENCH_BACKLOG", 1000000)))
     parser.add_argument("--backlog-rate", type=int,
-                        default=int(os.environ.get("BENCH_BACKLOG_RATE", 2500)),
+                        default=int(os.environ.get("BENCH_BACKLOG_RATE", 2000)),
                         help="the gateways' rate limit when the backlog falls due (requests/s)")
     parser.add_argument("--backlog-lead", type=int,
                         default=int(os.environ.get("BENCH_BACKLOG_LEAD", 0)) or None,
