@@ -7,11 +7,12 @@ by default) and prints the figures as JSON (also written to build/bench-results/
 everything it started.
 
   sink        the sink's own capacity (wrk, POSTs like herald's)
-  throughput  herald: BENCH_EVENTS (100,000) preloaded events, READY to the last XACK
+  throughput  herald: BENCH_EVENTS (100,000) preloaded events, exec to the last outcome
   python      bench/py_worker.py on the same data and sink
   latency     herald at a steady 1,000 events/s: XADD to the request's arrival at the sink
   startup     exec to READY=1 on NOTIFY_SOCKET, ten times
-  backlog     BENCH_BACKLOG (1,000,000) events deferred to the next window: herald's memory
+  backlog     BENCH_BACKLOG (1,000,000) events deferred to a window that opens a few minutes
+              later: herald's memory, then all of them sent at BENCH_BACKLOG_RATE when it opens
 """
 import argparse
 import datetime
