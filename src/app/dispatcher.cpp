@@ -173,8 +173,9 @@ asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
     Pending p{prepared, {}};
     for (const Message& message : prepared->messages) {
       auto decision = plan_attempt(now, contact_policy(event, message.channel, config.contact), {});
-      log->debug("msg=decision event_id={} notification_id={} attempt=1 action={}",
-                 log_value(event.id), log_value(message.notification_id), decision_log(decision));
+      if (log->should_log(spdlog::level::debug))  // decision_log formats: only when it is kept
+        log->debug("msg=decision event_id={} notification_id={} attempt=1 action={}",
+                   log_value(event.id), log_value(message.notification_id), decision_log(decision));
       NewNotification n{message.notification_id, message.channel, false, now, "", std::nullopt};
       if (decision.action == PlanAction::defer) {
         n.score = *decision.at;
@@ -323,8 +324,9 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
 
   const auto decision =
       plan_attempt(now, contact_policy(event, record.channel, config.contact), record.failed);
-  log->debug("msg=decision event_id={} notification_id={} attempt={} action={}",
-             log_value(event.id), log_value(id), record.attempt, decision_log(decision));
+  if (log->should_log(spdlog::level::debug))  // decision_log formats: only when it is kept
+    log->debug("msg=decision event_id={} notification_id={} attempt={} action={}",
+               log_value(event.id), log_value(id), record.attempt, decision_log(decision));
   if (decision.action == PlanAction::defer) {
     // Due, but not permitted now (herald was down, a backlog ran late, the window closed):
     // never out of hours; wait for the next permitted instant.

@@ -96,7 +96,9 @@ std::optional<std::string> normalize_phone(std::string_view number,
       PhoneNumberUtil::NO_PARSING_ERROR)
     return std::nullopt;
   if (parsed.has_extension()) return std::nullopt;
-  if (!util.IsValidNumber(parsed) && !is_drama_mobile(util, parsed)) return std::nullopt;
+  // The cheap test first: for a number libphonenumber does not know (the drama range) its
+  // validity check tries every region sharing the country code, dozens of ICU regex matches.
+  if (!is_drama_mobile(util, parsed) && !util.IsValidNumber(parsed)) return std::nullopt;
   std::string e164;
   util.Format(parsed, PhoneNumberUtil::E164, &e164);
   return e164;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include "herald/core/logging.hpp"
 
@@ -93,6 +94,22 @@ int CurlMulti::on_timer(CURLM*, long timeout_ms, void* self) {
   auto* multi = static_cast<CurlMulti*>(self);
   if (timeout_ms < 0) {
     multi->timer_.cancel();
+    return 0;
+  }
+  if (timeout_ms == 0) {
+    // "Act at once", which curl asks for after every curl_multi_add_handle: post one action
+    // instead of arming the timer. Arming a timer that is the earliest due reprograms the
+    // reactor's timerfd (a system call); under load that was a tenth of herald's CPU time
+    // (BENCHMARKS.md). Several requests before the action runs share it.
+    multi->timer_.cancel();
+    if (!multi->timeout_posted_) {
+      multi->timeout_posted_ = true;
+      asio::post(multi->executor_, [multi, alive = std::weak_ptr<bool>(multi->alive_)] {
+        if (alive.expired()) return;
+        multi->timeout_posted_ = false;
+        multi->action(CURL_SOCKET_TIMEOUT, 0);
+      });
+    }
     return 0;
   }
   multi->timer_.expires_after(std::chrono::milliseconds(timeout_ms));

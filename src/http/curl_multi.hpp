@@ -68,6 +68,8 @@ class CurlMulti {
   boost::asio::steady_timer timer_;
   // Handlers queued on the executor check this before touching `this` (it dies with us).
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // An action for curl's 0 ms timeout is queued on the executor and has not run yet.
+  bool timeout_posted_ = false;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
   std::unique_ptr<CURLM, MultiDeleter> multi_;
 };
