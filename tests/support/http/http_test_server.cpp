@@ -109,6 +109,7 @@ asio::awaitable<void> HttpTestServer::Impl::start(Impl* self, std::shared_ptr<Se
       std::lock_guard lock(self->mutex);
       ++self->failed_handshakes;
     }
+    self->arrived.notify_all();
     boost::system::error_code ignored;
     session->lowest().close(ignored);
     self->sessions.erase(session);
@@ -254,6 +255,13 @@ std::size_t HttpTestServer::connections_accepted() const {
 std::size_t HttpTestServer::failed_handshakes() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->failed_handshakes;
+}
+
+bool HttpTestServer::wait_for_failed_handshakes(std::size_t count,
+                                                std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->arrived.wait_for(lock, timeout,
+                                 [&] { return impl_->failed_handshakes >= count; });
 }
 
 std::size_t HttpTestServer::max_concurrent_requests() const {

@@ -74,6 +74,9 @@ class HttpTestServer {
 
   /// TLS handshakes that failed (a client that did not trust the certificate).
   std::size_t failed_handshakes() const;
+  /// Waits until at least `count` handshakes have failed; false on timeout. The client learns
+  /// of the failure first: the server thread counts it a moment later.
+  bool wait_for_failed_handshakes(std::size_t count, std::chrono::milliseconds timeout) const;
   /// TCP connections accepted so far (fewer than requests means connections were reused).
   std::size_t connections_accepted() const;
   /// The most requests that were received but not yet answered at the same moment.
