@@ -157,18 +157,21 @@ for i, e in ipairs(events) do
       else
         cancel_waiting(e.case, e.id, 'superseded by a newer status (' .. e.status .. ')')
       end
+      -- A fresh record has no reason to uncount and no expiry to clear: sched() inlined,
+      -- without its HGET and PERSIST (every command here runs for every notification).
       for _, j in ipairs(fresh) do
         local n = e.n[j]
         redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
                    'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
                    'channel', n.ch, 'attempt', '1', 'retries', '0', 'first_try', NOW,
-                   'failed', '')
-        sched(n.nid, n.score, n.why)
+                   'failed', '', 'why', n.why)
+        redis.call('ZADD', SCHEDULE, n.score, n.nid)
+        redis.call('HINCRBY', WHY, n.why, 1)
         redis.call('SADD', ck .. ':n', n.nid)
-        redis.call('PEXPIRE', ck .. ':n', RETENTION)
         if n.out ~= '' then publish(n.out, e.case) end
         res[j] = 'created'
       end
+      redis.call('PEXPIRE', ck .. ':n', RETENTION)
     end
   end
   results[i] = res
@@ -249,16 +252,18 @@ local nid = ARGV[5]
 local score = redis.call('ZSCORE', SCHEDULE, nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
 local rk = rec_key(nid)
-local case_ref = redis.call('HGET', rk, 'case')
+local r = redis.call('HMGET', rk, 'case', 'why', 'attempt')
+local case_ref = r[1]
 if ARGV[7] == 'sent' then
   -- The event stays until a receipt says delivered (or the record expires): a receipt saying the
-  -- attempt failed needs it to try again.
-  unsched(nid)
-  redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9])
+  -- attempt failed needs it to try again. unsched() inlined, reusing the HMGET above (the common
+  -- path: every notification sent ends here).
+  if r[2] and r[2] ~= '' then redis.call('HINCRBY', WHY, r[2], -1) end
+  redis.call('ZREM', SCHEDULE, nid)
+  redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9], 'why', '')
   redis.call('PEXPIRE', rk, RETENTION)
   if ARGV[9] ~= '' then
-    redis.call('SET', PREFIX .. 'gw:' .. ARGV[9],
-               nid .. ' ' .. (redis.call('HGET', rk, 'attempt') or '1'), 'PX', RETENTION)
+    redis.call('SET', PREFIX .. 'gw:' .. ARGV[9], nid .. ' ' .. (r[3] or '1'), 'PX', RETENTION)
   end
   publish(ARGV[8], case_ref)
 else
