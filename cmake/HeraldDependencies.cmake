@@ -12,6 +12,11 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# libjemalloc-dev: the daemon's allocator (src/app/CMakeLists.txt says why).
+option(HERALD_JEMALLOC "Link the herald executable with jemalloc" ON)
+if(HERALD_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
 
 # libphonenumber-dev ships no CMake or pkg-config file: find the header and libraries by hand.
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
