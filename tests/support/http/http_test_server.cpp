@@ -260,8 +260,7 @@ std::size_t HttpTestServer::failed_handshakes() const {
 bool HttpTestServer::wait_for_failed_handshakes(std::size_t count,
                                                 std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
-  return impl_->arrived.wait_for(lock, timeout,
-                                 [&] { return impl_->failed_handshakes >= count; });
+  return impl_->arrived.wait_for(lock, timeout, [&] { return impl_->failed_handshakes >= count; });
 }
 
 std::size_t HttpTestServer::max_concurrent_requests() const {
