@@ -1213,9 +1213,11 @@ void Loader::check_notify_templates(const Config& config) {
     if (gateway.type != "govuk_notify" || !notify_template_lines_.count(channel)) continue;
     const std::string path = join(join("gateways", to_string(channel)), "templates");
     const auto& key_lines = notify_template_key_lines_[channel];
-    auto line_for = [&](const std::string& name) {
+    // Captured by value: clang (the fuzz build) does not let a lambda name a structured binding.
+    const auto templates_line = notify_template_lines_[channel];
+    auto line_for = [&key_lines, templates_line](const std::string& name) {
       auto it = key_lines.find(name);
-      return it == key_lines.end() ? notify_template_lines_[channel] : it->second;
+      return it == key_lines.end() ? templates_line : it->second;
     };
     std::set<std::string> used;
     for (std::size_t i = 0; i < config.rules.size(); ++i) {
