@@ -8,7 +8,9 @@ namespace herald::store_scripts {
 // (hash); a case at `<prefix>case:<case_ref>` (hash: the latest event's order and status, the
 // final event), its open notifications at `...:n` (set) and its timeline at `...:log` (list).
 // A record's `why` is the reason it is in the schedule ('' when it is not): every change of
-// schedule membership goes through sched() and unsched(), which keep the count per reason.
+// schedule membership goes through sched() and unsched(), which keep the count per reason, except
+// on the two paths every notification takes (accept of a fresh record, finish of a sent one),
+// which do the same with fewer commands because they already know the old reason.
 constexpr const char* kPrelude = R"lua(
 local PREFIX, AT, NOW, RETENTION = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local SCHEDULE, WHY, OUTCOMES = KEYS[1], KEYS[2], KEYS[3]
