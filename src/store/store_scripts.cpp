@@ -8,9 +8,8 @@ namespace herald::store_scripts {
 // (hash); a case at `<prefix>case:<case_ref>` (hash: the latest event's order and status, the
 // final event), its open notifications at `...:n` (set) and its timeline at `...:log` (list).
 // A record's `why` is the reason it is in the schedule ('' when it is not): every change of
-// schedule membership goes through sched() and unsched(), which keep the count per reason, except
-// on the two paths every notification takes (accept of a fresh record, finish of a sent one),
-// which do the same with fewer commands because they already know the old reason.
+// schedule membership goes through sched(), unsched() or leave_schedule(), which keep the count
+// per reason; accept of a fresh record (no old reason, no expiry) adds it directly.
 constexpr const char* kPrelude = R"lua(
 local PREFIX, AT, NOW, RETENTION = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local SCHEDULE, WHY, OUTCOMES = KEYS[1], KEYS[2], KEYS[3]
@@ -28,14 +27,18 @@ local function sched(nid, score, why)
   redis.call('PERSIST', rk)
 end
 
+-- Takes nid out of the schedule and out of the count of `old`, its reason until now; the
+-- caller clears the record's 'why' (finish does it in the HSET it makes anyway).
+local function leave_schedule(nid, old)
+  if old and old ~= '' then redis.call('HINCRBY', WHY, old, -1) end
+  redis.call('ZREM', SCHEDULE, nid)
+end
+
 local function unsched(nid)
   local rk = rec_key(nid)
   local old = redis.call('HGET', rk, 'why')
-  if old and old ~= '' then
-    redis.call('HINCRBY', WHY, old, -1)
-    redis.call('HSET', rk, 'why', '')
-  end
-  redis.call('ZREM', SCHEDULE, nid)
+  leave_schedule(nid, old)
+  if old and old ~= '' then redis.call('HSET', rk, 'why', '') end
 end
 
 -- An outcome goes to the outcomes stream and to the case's timeline.
@@ -258,10 +261,9 @@ local r = redis.call('HMGET', rk, 'case', 'why', 'attempt')
 local case_ref = r[1]
 if ARGV[7] == 'sent' then
   -- The event stays until a receipt says delivered (or the record expires): a receipt saying the
-  -- attempt failed needs it to try again. unsched() inlined, reusing the HMGET above (the common
-  -- path: every notification sent ends here).
-  if r[2] and r[2] ~= '' then redis.call('HINCRBY', WHY, r[2], -1) end
-  redis.call('ZREM', SCHEDULE, nid)
+  -- attempt failed needs it to try again. The HMGET above already read the reason (every
+  -- notification sent ends here: no second HGET, no separate HSET of 'why').
+  leave_schedule(nid, r[2])
   redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9], 'why', '')
   redis.call('PEXPIRE', rk, RETENTION)
   if ARGV[9] ~= '' then
