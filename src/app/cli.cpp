@@ -202,6 +202,12 @@ int cmd_run(int argc, char** argv) {
   if (!loaded) return kBadInput;
   configure_logging(log_sinks(loaded->config->log.target), loaded->config->log.level);
 
+  // hiredis writes to its socket with write(2), which raises SIGPIPE when Redis has closed the
+  // connection under a pending command; the default action kills herald without a word. The
+  // write's EPIPE is handled like any lost connection. (systemd ignores SIGPIPE for services by
+  // default; a shell, a container or a test harness does not.)
+  std::signal(SIGPIPE, SIG_IGN);
+
   boost::asio::io_context io(1);
   SystemClock clock;
   Daemon daemon(io, loaded->config, loaded->templates, clock);
