@@ -7,14 +7,10 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "harness.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/core/time_format.hpp"
+#include "support/http/http_test_client.hpp"
 
 namespace herald::test {
 namespace {
@@ -349,21 +345,6 @@ TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   EXPECT_EQ(ids, (std::set<std::string>{"evt-before:email", "evt-before:sms", "evt-after:email",
                                         "evt-after:sms"}));
   EXPECT_EQ(h.pending(), 0);
-}
-
-// GET on 127.0.0.1:port, synchronously (the test thread is not the daemon's).
-std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {
-  namespace http = boost::beast::http;
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::empty_body> request(http::verb::get, target, 11);
-  request.set(http::field::host, "127.0.0.1");
-  http::write(socket, request);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(socket, buffer, response);
-  return {response.result_int(), response.body()};
 }
 
 TEST(Pipeline, ServesMetricsAndHealth) {

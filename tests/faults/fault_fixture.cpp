@@ -13,12 +13,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 namespace herald::test {
 
 using namespace std::chrono_literals;
@@ -228,32 +222,6 @@ long long pending(RedisServer& redis) {
 
 long long scheduled(RedisServer& redis) {
   return redis.command({"ZCARD", "{herald}:schedule"}).integer;  // redis.key_prefix default
-}
-
-std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {
-  namespace http = boost::beast::http;
-  // Asynchronous operations, so that the stream's deadline holds: a herald whose loop is stuck
-  // must fail the test, not hang it.
-  boost::asio::io_context io;
-  boost::beast::tcp_stream stream(io);
-  http::request<http::empty_body> request(http::verb::get, target, 11);
-  request.set(http::field::host, "127.0.0.1");
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  bool done = false;
-  stream.expires_after(5s);
-  stream.async_connect(
-      {boost::asio::ip::make_address("127.0.0.1"), port}, [&](boost::beast::error_code ec) {
-        if (ec) return;
-        http::async_write(stream, request, [&](boost::beast::error_code ec, std::size_t) {
-          if (ec) return;
-          http::async_read(stream, buffer, response,
-                           [&](boost::beast::error_code ec, std::size_t) { done = !ec; });
-        });
-      });
-  io.run();
-  if (!done) return {0, ""};
-  return {response.result_int(), response.body()};
 }
 
 double metric(const std::string& text, const std::string& series) {

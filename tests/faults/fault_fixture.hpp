@@ -15,6 +15,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/http/http_test_client.hpp"
 #include "support/http/http_test_server.hpp"
 #include "support/process/herald_process.hpp"
 #include "support/redis/redis_server.hpp"
@@ -122,9 +123,6 @@ long long pending(RedisServer& redis);
 /// ZCARD of the schedule.
 long long scheduled(RedisServer& redis);
 
-/// GET http://127.0.0.1:port/target with a 5 s deadline: the status (0 when it could not be
-/// had) and the body.
-std::pair<int, std::string> http_get(unsigned short port, const std::string& target);
 /// The value of one series ("herald_redis_reconnects_total",
 /// "herald_gateway_requests_total{code=\"503\",gateway=\"webhook\"}") in a /metrics text; 0 when
 /// absent.

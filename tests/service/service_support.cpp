@@ -2,12 +2,6 @@
 
 #include <thread>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-
 namespace herald::test {
 
 const char* const kEmailTemplate = R"(email:
@@ -30,24 +24,6 @@ std::string contact_anytime_event(const std::string& id, const std::string& stat
          R"(","occurred_at":"2026-11-23T08:00:00Z",)"
          R"("recipient":{"name":"Siobhan Featherstonehaugh","email":"siobhan.f@example.org",)"
          R"("contact_anytime":true}})";
-}
-
-std::pair<int, std::string> http_get(unsigned short port, const std::string& target) {
-  namespace http = boost::beast::http;
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  boost::system::error_code ec;
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return {0, ""};
-  http::request<http::empty_body> request(http::verb::get, target, 11);
-  request.set(http::field::host, "127.0.0.1");
-  http::write(socket, request, ec);
-  if (ec) return {0, ""};
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(socket, buffer, response, ec);
-  if (ec) return {0, ""};
-  return {response.result_int(), response.body()};
 }
 
 unsigned short metrics_port(const HeraldProcess& herald) {

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/http/http_test_client.hpp"
 #include "support/process/herald_process.hpp"
 #include "support/redis/redis_server.hpp"
 
@@ -25,9 +26,6 @@ std::string service_config(const RedisServer& redis, const std::string& gateway,
 
 /// An event that may be sent at any hour (contact_anytime), with personal data in it.
 std::string contact_anytime_event(const std::string& id, const std::string& status = "case_update");
-
-/// GET http://127.0.0.1:port/target: status and body; status 0 when it cannot connect.
-std::pair<int, std::string> http_get(unsigned short port, const std::string& target);
 
 /// The port herald logged for /metrics ("msg=\"serving metrics\" ... port=N"); 0 if none yet.
 unsigned short metrics_port(const HeraldProcess& herald);

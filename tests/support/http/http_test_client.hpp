@@ -19,4 +19,8 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
                        const std::vector<std::pair<std::string, std::string>>& headers = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// GET `target` on 127.0.0.1:`port`: the status (0 when no answer came) and the body.
+std::pair<int, std::string> http_get(unsigned short port, const std::string& target,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace herald::test
