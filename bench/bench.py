@@ -369,7 +369,7 @@ log:
             command = name.removeprefix("cmdstat_")
             if command in polling:
                 continue
-            out[command] = {"per_event": round(stats["calls"] / n, 2),
+            out[command] = {"per_event": round(stats["calls"] / n, 4),
                             "usec_per_call": stats["usec_per_call"]}
         return dict(sorted(out.items(), key=lambda kv: -kv[1]["per_event"]))
 
