@@ -25,6 +25,7 @@
 #include "herald/config/config_loader.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/core/time_format.hpp"
+#include "herald/redis/sigpipe.hpp"
 #include "herald/rules/contact_plan.hpp"
 
 #ifndef HERALD_VERSION
@@ -202,11 +203,8 @@ int cmd_run(int argc, char** argv) {
   if (!loaded) return kBadInput;
   configure_logging(log_sinks(loaded->config->log.target), loaded->config->log.level);
 
-  // hiredis writes to its socket with write(2), which raises SIGPIPE when Redis has closed the
-  // connection under a pending command; the default action kills herald without a word. The
-  // write's EPIPE is handled like any lost connection. (systemd ignores SIGPIPE for services by
-  // default; a shell, a container or a test harness does not.)
-  std::signal(SIGPIPE, SIG_IGN);
+  // A Redis restart under a command being written must not end herald (sigpipe.hpp).
+  SigpipeIgnored sigpipe_ignored;
 
   boost::asio::io_context io(1);
   SystemClock clock;

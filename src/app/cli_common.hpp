@@ -16,6 +16,7 @@
 #include "herald/config/config.hpp"
 #include "herald/config/redis_url.hpp"
 #include "herald/redis/redis_client.hpp"
+#include "herald/redis/sigpipe.hpp"
 
 namespace herald::cli {
 
@@ -77,6 +78,9 @@ boost::asio::awaitable<Answer<T>> connect_then(RedisClient* redis, Op op) {
 /// Redis connection. The error, if any, names the (redacted) Redis URL.
 template <class T, class Op>
 Answer<T> with_redis(const Config& config, Op op) {
+  // While it talks to Redis only: printing the answer to a closed pipe (`| head`) still ends
+  // the command the usual way.
+  SigpipeIgnored sigpipe_ignored;
   boost::asio::io_context io(1);
   auto endpoint = parse_redis_url(config.redis.url).value_or(RedisEndpoint{});
   RedisClientOptions options;
