@@ -30,7 +30,8 @@ struct RedisClientOptions {
 /// replies can no longer be matched to requests) and every command in flight on it fails with
 /// `boost::asio::error::timed_out`; the next command reconnects, with backoff. Commands fail
 /// fast with `boost::asio::error::not_connected` while Redis is unreachable.
-/// Single-threaded: use from the executor's thread only.
+/// Single-threaded: use from the executor's thread only. Hold a SigpipeIgnored (sigpipe.hpp)
+/// while it runs: hiredis's writes raise SIGPIPE when Redis closes a connection under them.
 class RedisClient {
  public:
   RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint,
