@@ -402,7 +402,9 @@ log:
             [sys.executable, f"{ROOT}/bench/py_worker.py", "--redis",
              f"redis://127.0.0.1:{self.redis_port}/0",
              "--email", f"http://127.0.0.1:{self.sink_port}/email",
-             "--sms", f"http://127.0.0.1:{self.sink_port}/sms", "--expect", str(n)],
+             "--sms", f"http://127.0.0.1:{self.sink_port}/sms", "--expect", str(n),
+             # herald's window in this run is open all day (herald_config's default): the same
+             "--window-start", "0", "--window-end", "24"],
             stdout=subprocess.PIPE, text=True)
         out, _ = worker.communicate()
         wall = time.monotonic() - t0
