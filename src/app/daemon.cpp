@@ -1,5 +1,7 @@
 #include "herald/app/daemon.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -18,6 +20,18 @@ using namespace std::chrono_literals;
 RedisEndpoint endpoint_of(const Config& config) {
   // check-config's rules have validated the URL already.
   return parse_redis_url(config.redis.url).value_or(RedisEndpoint{});
+}
+
+HttpClientOptions http_options(const Config& config) {
+  // No connection limit in the client: each gateway bounds its own requests (max_in_flight), and
+  // a request held back by a limit inside libcurl would wait there with its timeout running. The
+  // idle cache keeps what the gateways may open at start; after a reload that allows more, a
+  // burst's extra connections are closed when it ends.
+  HttpClientOptions o;
+  std::size_t most = 0;
+  for (const auto& [channel, gateway] : config.gateways) most += gateway.max_in_flight;
+  o.max_idle_connections = std::max<std::size_t>(most, 1);
+  return o;
 }
 
 RedisClientOptions redis_options(const Config& config, const char* name) {
@@ -46,7 +60,7 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       receipts_reader_(io.get_executor(), endpoint_of(*config),
                        redis_options(*config, "herald-receipts")),
       writer_(io.get_executor(), endpoint_of(*config), redis_options(*config, "herald-writer")),
-      http_(io.get_executor()),
+      http_(io.get_executor(), http_options(*config)),
       store_(writer_, config->redis, config->retention),
       source_(reader_, config->redis, config->redis.stream),
       receipts_source_(receipts_reader_, config->redis, config->redis.receipts_stream),

@@ -1,5 +1,7 @@
 // Gateway facts through the whole pipe: SMS fragments in outcomes and metrics, the fragment
 // limit at run time, and the gateway metrics families.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -137,6 +139,33 @@ TEST(GatewayPipeline, AGatewayThatIsDownOpensItsBreakerVisiblyAndIsNoLongerCalle
   EXPECT_EQ(h.pending(), 0);
   EXPECT_EQ(h.http.requests().size(), made) << "an open breaker does not call the gateway";
   h.stop();
+}
+
+TEST(GatewayPipeline, RequestsWithinMaxInFlightGoOutAtOnceAndDoNotTimeOutWaitingInside) {
+  // Two gateways on one host, 48 requests at once each: 96 to one host. Before, the HTTP client
+  // opened at most 64 connections per host and queued the rest inside libcurl, where their
+  // timeout was already running: behind a slow (1.2 s) but healthy provider, the queued third
+  // timed out (2 s) after being sent, was retried and arrived twice.
+  Harness h("", false, ", max_in_flight: 48");
+  h.http.set_handler([](const HttpTestServer::Request&) {
+    return HttpTestServer::Response{.status = 202, .body = R"({"id":"gw-1"})", .delay = 1200ms};
+  });
+  h.start();
+  for (int i = 0; i < 48; ++i) {
+    std::string json = event_json("evt-wide-" + std::to_string(i));
+    const std::string ref = "GWF1" + std::to_string(10000000 + i);  // each event its own case
+    json.replace(json.find("GWF012345678"), 12, ref);
+    h.publish(json);
+  }
+  ASSERT_TRUE(h.wait_for_outcomes(96, 15s));
+  h.stop();
+  std::map<std::string, int> requests;
+  for (const auto& r : h.http.requests()) ++requests[r.headers.at("idempotency-key")];
+  EXPECT_EQ(requests.size(), 96u);
+  for (const auto& [key, n] : requests) EXPECT_EQ(n, 1) << key << " arrived more than once";
+  std::size_t sent = 0;
+  for (const auto& o : h.outcomes()) sent += o.at("result").as_string() == "sent";
+  EXPECT_EQ(sent, 96u) << "none waited for a retry";
 }
 
 }  // namespace
