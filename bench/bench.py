@@ -199,8 +199,8 @@ templates:
 rules:
   - {{ status: case_update, template: case_update, channels: [email, sms] }}
 gateways:
-  email: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/email", max_in_flight: 256{protect} }}
-  sms: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/sms", max_in_flight: 256{protect} }}
+  email: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/email", max_in_flight: {self.args.gateway_in_flight}{protect} }}
+  sms: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/sms", max_in_flight: {self.args.gateway_in_flight}{protect} }}
 limits:
   max_in_flight: {self.args.in_flight}
 log:
@@ -290,13 +290,18 @@ log:
     def sink_requests(self):
         """Requests the fast sink has answered so far (nginx stub_status; the status request
         itself included)."""
+        return self.sink_status()[1]
+
+    def sink_status(self):
+        """(connections accepted, requests answered) by the fast sink, from stub_status."""
         with socket.create_connection(("127.0.0.1", self.sink_port)) as s:
             s.sendall(b"GET /sink-status HTTP/1.0\r\nHost: sink\r\n\r\n")
             data = b""
             while chunk := s.recv(4096):
                 data += chunk
         body = data.split(b"\r\n\r\n", 1)[1].decode().splitlines()
-        return int(body[2].split()[2])
+        accepts, _, requests = body[2].split()
+        return int(accepts), int(requests)
 
     def outcome_results(self):
         counts = {}
@@ -316,7 +321,7 @@ log:
         self.reset()
         self.preload("tp", n, anytime=False)
         config = self.herald_config("throughput", self.sink_port, rate_per_second=self.args.rate)
-        requests0, cpu0 = self.sink_requests(), self.service_cpu()
+        (connections0, requests0), cpu0 = self.sink_status(), self.service_cpu()
         self.redis.config_resetstat()
         p, ready, t0 = self.start_herald(config, "herald-throughput.log")
         perf = None
@@ -331,12 +336,15 @@ log:
             perf.wait()
         cpu = self.cpu_seconds(p.pid)
         services = self.cpu_used(cpu0, self.service_cpu())
-        requests = self.sink_requests() - requests0 - 1
+        connections, requests = self.sink_status()
+        # herald's alone: the status request just made is counted in both
+        connections, requests = connections - connections0 - 1, requests - requests0 - 1
         commands = self.redis_commands(n)
         self.stop(p)
         results = self.outcome_results()
         self.results["herald_throughput"] = {
             "events": n, "outcomes": results, "sink_requests": requests,
+            "sink_connections": connections, "gateway_in_flight": self.args.gateway_in_flight,
             "seconds": round(t1 - t0, 3), "events_per_second": round(n / (t1 - t0), 1),
             "ready_ms": round(ready * 1000, 1),
             "cpu_seconds": dict(herald=cpu, **services),
@@ -403,6 +411,8 @@ log:
              f"redis://127.0.0.1:{self.redis_port}/0",
              "--email", f"http://127.0.0.1:{self.sink_port}/email",
              "--sms", f"http://127.0.0.1:{self.sink_port}/sms", "--expect", str(n),
+             # As many requests at once as herald may have: two gateways' max_in_flight
+             "--concurrency", str(2 * self.args.gateway_in_flight),
              # herald's window in this run is open all day (herald_config's default): the same
              "--window-start", "0", "--window-end", "24"],
             stdout=subprocess.PIPE, text=True)
@@ -611,6 +621,8 @@ def main():
     parser.add_argument("--latency-seconds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--in-flight", type=int, default=1024)
+    parser.add_argument("--gateway-in-flight", type=int, default=256,
+                        help="each gateway's max_in_flight (requests, hence connections, at once)")
     parser.add_argument("--rate", type=int, default=int(os.environ.get("BENCH_RATE", 100000)),
                         help="the gateways' rate limit in the throughput run (requests/s)")
     parser.add_argument("--profile", nargs="?", const="flat",
