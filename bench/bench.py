@@ -621,8 +621,9 @@ def main():
     parser.add_argument("--latency-seconds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--in-flight", type=int, default=1024)
-    parser.add_argument("--gateway-in-flight", type=int, default=256,
-                        help="each gateway's max_in_flight (requests, hence connections, at once)")
+    parser.add_argument("--gateway-in-flight", type=int,
+                        default=int(os.environ.get("BENCH_GATEWAY_IN_FLIGHT", 64)),
+                        help="each gateway's max_in_flight (requests, hence connections, at once; herald's default)")
     parser.add_argument("--rate", type=int, default=int(os.environ.get("BENCH_RATE", 100000)),
                         help="the gateways' rate limit in the throughput run (requests/s)")
     parser.add_argument("--profile", nargs="?", const="flat",
