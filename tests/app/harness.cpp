@@ -90,7 +90,9 @@ void Harness::stop() {
 }
 
 std::string Harness::publish(const std::string& json) {
-  return redis.command({"XADD", config->redis.stream, "*", "event", json}).str;
+  auto reply = redis.command({"XADD", config->redis.stream, "*", "event", json});
+  if (reply.is_error()) throw std::runtime_error("XADD refused: " + reply.str);
+  return reply.str;
 }
 
 std::vector<boost::json::object> Harness::outcomes() {
