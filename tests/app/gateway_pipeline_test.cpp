@@ -1,15 +1,11 @@
 // Gateway facts through the whole pipe: SMS fragments in outcomes and metrics, the fragment
-// limit at run time, and the gateway metrics families.
+// limit at run time, the gateway metrics families, and a wide gateway's requests going out at once.
 #include <map>
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "harness.hpp"
+#include "support/http/http_test_client.hpp"
 
 namespace herald::test {
 namespace {
@@ -23,17 +19,9 @@ std::string get_metrics(Harness& h) {
     if (port == 0) std::this_thread::sleep_for(10ms);
   }
   if (port == 0) throw std::runtime_error("metrics are not served");
-  namespace http = boost::beast::http;
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::empty_body> request(http::verb::get, "/metrics", 11);
-  request.set(http::field::host, "127.0.0.1");
-  http::write(socket, request);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(socket, buffer, response);
-  return response.body();
+  auto [status, body] = http_get(port, "/metrics");
+  if (status != 200) throw std::runtime_error("GET /metrics: status " + std::to_string(status));
+  return body;
 }
 
 const boost::json::object* outcome_for(const std::vector<boost::json::object>& outcomes,
