@@ -25,11 +25,12 @@ RedisEndpoint endpoint_of(const Config& config) {
 HttpClientOptions http_options(const Config& config) {
   // No connection limit in the client: each gateway bounds its own requests (max_in_flight), and
   // a request held back by a limit inside libcurl would wait there with its timeout running. The
-  // idle cache keeps what the gateways may open at start; after a reload that allows more, a
+  // idle cache keeps what the HTTP gateways may open at start; after a reload that allows more, a
   // burst's extra connections are closed when it ends.
   HttpClientOptions o;
   std::size_t most = 0;
-  for (const auto& [channel, gateway] : config.gateways) most += gateway.max_in_flight;
+  for (const auto& [channel, gateway] : config.gateways)
+    if (gateway.type != "file") most += gateway.max_in_flight;
   o.max_idle_connections = std::max<std::size_t>(most, 1);
   return o;
 }

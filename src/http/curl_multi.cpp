@@ -44,7 +44,7 @@ struct CurlMulti::Socket {
 };
 
 CurlMulti::CurlMulti(asio::any_io_executor executor, long max_host_connections,
-                     long max_total_connections, long max_idle_connections, DoneHandler on_done)
+                     long max_idle_connections, DoneHandler on_done)
     : executor_(std::move(executor)),
       on_done_(std::move(on_done)),
       timer_(executor_),
@@ -57,7 +57,6 @@ CurlMulti::CurlMulti(asio::any_io_executor executor, long max_host_connections,
   curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
   curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, max_host_connections);
-  curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total_connections);
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, max_idle_connections);
 }
 

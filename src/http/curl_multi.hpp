@@ -37,7 +37,7 @@ class CurlMulti {
   using DoneHandler = std::function<void(CURL* easy, CURLcode result)>;
 
   CurlMulti(boost::asio::any_io_executor executor, long max_host_connections,
-            long max_total_connections, long max_idle_connections, DoneHandler on_done);
+            long max_idle_connections, DoneHandler on_done);
   ~CurlMulti();
   CurlMulti(const CurlMulti&) = delete;
   CurlMulti& operator=(const CurlMulti&) = delete;

@@ -96,7 +96,6 @@ class HttpClient::Impl {
       : executor_(std::move(executor)),
         options_(std::move(options)),
         multi_(executor_, static_cast<long>(options_.max_host_connections),
-               static_cast<long>(options_.max_total_connections),
                static_cast<long>(options_.max_idle_connections),
                [this](CURL* easy, CURLcode result) { finished(easy, result); }) {}
 

@@ -50,11 +50,10 @@ struct HttpResponse {
 
 /// Settings of one client (one connection cache).
 struct HttpClientOptions {
-  /// Connections per host and over all hosts; 0 = no limit. Requests over a limit wait inside
-  /// libcurl with their timeout already running, so a caller that bounds its own requests (as
-  /// each of herald's gateways does, with its max_in_flight) leaves these at 0.
+  /// Connections per host; 0 = no limit. Requests over the limit wait inside libcurl with their
+  /// timeout already running, so a caller that bounds its own requests (as each of herald's
+  /// gateways does, with its max_in_flight) leaves it at 0.
   std::size_t max_host_connections = 0;
-  std::size_t max_total_connections = 0;
   std::size_t max_idle_connections = 256;    ///< kept open for reuse after a burst
   std::string ca_file;                       ///< CA bundle instead of the system's; "" = system
   bool verify_tls = true;                    ///< false only for tests against self-signed servers
