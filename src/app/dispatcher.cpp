@@ -50,6 +50,10 @@ Outcome outcome_for(const NotificationRecord& r, OutcomeResult result, Instant a
                  attempt,    at,         std::move(reason), {}};
 }
 
+std::string days_text(int days) {
+  return std::to_string(days) + (days == 1 ? " day" : " days");
+}
+
 // A finished send must be recorded even if Redis blinks: without the record the lease runs out
 // and the message is sent again. Retry a few times before leaving it to the lease.
 template <class Op>
@@ -270,7 +274,6 @@ asio::awaitable<error_code> Dispatcher::send(ReadyToSend ready) {
   record.case_ref = event.case_ref;
   record.status = event.status;
   record.channel = ready.message.channel;
-  record.first_try = now;
   co_return co_await send_and_record(std::move(ready.settings), std::move(ready.message),
                                      std::move(ready.prepared), std::move(record), lease);
 }
@@ -331,7 +334,8 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
     // Due, but not permitted now (herald was down, a backlog ran late, the window closed):
     // never out of hours; wait for the next permitted instant.
     auto moved = co_await store_.reschedule(id, lease, *decision.at, schedule_reason(decision),
-                                            record.attempt, record.retries, std::nullopt, now);
+                                            record.attempt, record.retries, record.failing_since,
+                                            std::nullopt, now);
     co_return moved ? error_code{} : moved.error();
   }
   if (decision.action == PlanAction::give_up) {
@@ -430,19 +434,21 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
   }
 
   ++counters_.transient_failures;
-  record.retries += 1;
   // A gateway hiccup does not use up a contact attempt, but it cannot go on for ever: give up
-  // after as many days as the contact rules allow attempts.
-  if (now - record.first_try > std::chrono::days{config.contact.max_days}) {
+  // after as many days of it as the contact rules allow attempts, counted from the first failure
+  // of this run (not from when the notification was recorded: one deferred for a week must not
+  // be given up on at its first 503).
+  if (record.retries == 0 || !record.failing_since) record.failing_since = now;
+  record.retries += 1;
+  if (now - *record.failing_since > std::chrono::days{config.contact.max_days}) {
     count(message.channel, OutcomeResult::failed);
     log->warn(
         "msg=\"gave up after transient failures\" event_id={} notification_id={} retries={} "
         "reason={}",
         log_value(event.id), log_value(record.id), record.retries, log_value(result.reason));
-    co_return co_await record_final(NotificationState::failed, OutcomeResult::failed,
-                                    "gateway kept failing for " +
-                                        std::to_string(config.contact.max_days) +
-                                        " days: " + result.reason);
+    co_return co_await record_final(
+        NotificationState::failed, OutcomeResult::failed,
+        "gateway kept failing for " + days_text(config.contact.max_days) + ": " + result.reason);
   }
   // Retry after the backoff, but only when contact is permitted.
   Instant candidate = backoff(config.retry, record.retries, result.retry_after, now);
@@ -456,7 +462,7 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
       format_rfc3339(due), log_value(result.reason));
   auto moved = co_await with_retries([&] {
     return store_.reschedule(record.id, lease_until, due, "retry", record.attempt, record.retries,
-                             std::nullopt, now);
+                             record.failing_since, std::nullopt, now);
   });
   co_return moved ? error_code{} : moved.error();
 }
@@ -563,6 +569,7 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   ReceiptAction action;
   action.attempt = record.attempt;
   action.retries = record.retries;
+  action.failing_since = record.failing_since;
   action.failed = record.failed;
   action.timeline_json =
       boost::json::serialize(boost::json::object{{"notification_id", record.id},
@@ -594,7 +601,18 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
       prepared = std::move(std::get<PreparedEvent>(p));
       const auto policy = contact_policy(prepared->event, record.channel, config.contact);
       if (receipt.status == ReceiptStatus::technical_failure) {
-        // The provider failed, not the contact: send again, without using up an attempt.
+        // The provider failed, not the contact: send again, without using up an attempt, and
+        // give up as on the gateway's own transient failures (send_and_record).
+        if (record.retries == 0 || !record.failing_since) action.failing_since = now;
+        if (now - *action.failing_since > std::chrono::days{config.contact.max_days}) {
+          action.kind = ReceiptAction::Kind::failed;
+          action.outcome =
+              outcome_for(record, OutcomeResult::failed, now,
+                          "provider kept failing for " + days_text(config.contact.max_days) +
+                              ": delivery receipt: technical-failure",
+                          record.attempt);
+          break;
+        }
         action.kind = ReceiptAction::Kind::resend;
         action.retries = record.retries + 1;
         auto candidate = backoff(config.retry, action.retries, std::nullopt, now);
@@ -616,6 +634,7 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
         action.due = decision.at.value_or(now);
         action.attempt = record.attempt + 1;
         action.retries = 0;
+        action.failing_since.reset();
         action.outcome = outcome_for(record, OutcomeResult::retry_scheduled, action.due,
                                      "attempt " + std::to_string(record.attempt) +
                                          " failed (temporary-failure); next: " + decision.reason,

@@ -144,7 +144,8 @@ std::optional<NotificationRecord> parse_record(std::string id,
                                                std::size_t from) {
   NotificationRecord r;
   r.id = std::move(id);
-  bool state_ok = false, channel_ok = false;
+  bool state_ok = false, channel_ok = false, has_failing_since = false;
+  std::optional<Instant> first_try;  // written by earlier builds instead of failing_since
   for (std::size_t i = from; i + 1 < fields.size(); i += 2) {
     const auto& k = fields[i].str;
     const auto& v = fields[i + 1].str;
@@ -168,8 +169,11 @@ std::optional<NotificationRecord> parse_record(std::string id,
       r.retries = static_cast<int>(to_int(v));
     } else if (k == "failed") {
       r.failed = parse_instants(v);
+    } else if (k == "failing_since") {
+      if (!v.empty()) r.failing_since = Instant{std::chrono::milliseconds{to_int(v)}};
+      has_failing_since = true;
     } else if (k == "first_try") {
-      r.first_try = Instant{std::chrono::milliseconds{to_int(v)}};
+      first_try = Instant{std::chrono::milliseconds{to_int(v)}};
     } else if (k == "sent_at") {
       r.sent_at = Instant{std::chrono::milliseconds{to_int(v)}};
     } else if (k == "gw_id") {
@@ -177,6 +181,7 @@ std::optional<NotificationRecord> parse_record(std::string id,
     }
   }
   if (!state_ok || !channel_ok) return std::nullopt;
+  if (!has_failing_since && r.retries > 0) r.failing_since = first_try;
   return r;
 }
 
@@ -361,16 +366,15 @@ asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant 
   co_return reply->integer == 1;
 }
 
-asio::awaitable<result<bool>> NotificationStore::reschedule(std::string id, Instant lease_until,
-                                                            Instant due, std::string why,
-                                                            int attempt, int retries,
-                                                            std::optional<Outcome> outcome,
-                                                            Instant now) {
+asio::awaitable<result<bool>> NotificationStore::reschedule(
+    std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
+    std::optional<Instant> failing_since, std::optional<Outcome> outcome, Instant now) {
   // Arguments are named locals: GCC 12 miscompiles a `?:` temporary inside a co_await
   // expression (it frees a pointer into the caller's frame).
   std::string outcome_text = outcome ? outcome_json(*outcome) : std::string();
+  std::string since = failing_since ? ms(*failing_since) : std::string();
   auto args = redis_args(id, ms(lease_until), ms(due), std::move(why), std::to_string(attempt),
-                         std::to_string(retries), std::move(outcome_text));
+                         std::to_string(retries), std::move(outcome_text), std::move(since));
   auto reply = co_await eval(kReschedule, std::move(args), now);
   if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
   if (reply->type != RedisReply::Type::integer)
@@ -416,10 +420,11 @@ asio::awaitable<result<ReceiptApplied>> NotificationStore::apply_receipt(std::st
       break;
   }
   std::string outcome_text = action.outcome ? outcome_json(*action.outcome) : std::string();
+  std::string since = action.failing_since ? ms(*action.failing_since) : std::string();
   auto args = redis_args(std::move(id), std::to_string(attempt), std::move(kind), ms(action.due),
                          std::to_string(action.attempt), std::to_string(action.retries),
                          instants_csv(action.failed), std::move(outcome_text),
-                         std::move(action.timeline_json));
+                         std::move(action.timeline_json), std::move(since));
   auto reply = co_await eval(kApplyReceipt, std::move(args), now);
   if (!reply) co_return reply.error();
   if (reply->str == "applied") co_return ReceiptApplied::applied;

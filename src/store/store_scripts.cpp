@@ -168,8 +168,7 @@ for i, e in ipairs(events) do
         local n = e.n[j]
         redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
                    'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
-                   'channel', n.ch, 'attempt', '1', 'retries', '0', 'first_try', NOW,
-                   'failed', '', 'why', n.why)
+                   'channel', n.ch, 'attempt', '1', 'retries', '0', 'failed', '', 'why', n.why)
         redis.call('ZADD', SCHEDULE, n.score, n.nid)
         redis.call('HINCRBY', WHY, n.why, 1)
         redis.call('SADD', ck .. ':n', n.nid)
@@ -281,13 +280,15 @@ return 1
 const std::string& reschedule() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] due (ms), ARGV[8] why, ARGV[9]
--- attempt, ARGV[10] retries, ARGV[11] outcome JSON or "". Returns 1, or 0 when the lease was lost.
+-- attempt, ARGV[10] retries, ARGV[11] outcome JSON or "", ARGV[12] when the transient failures
+-- began (ms, "" when there are none). Returns 1, or 0 when the lease was lost.
 local nid = ARGV[5]
 local score = redis.call('ZSCORE', SCHEDULE, nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
 local rk = rec_key(nid)
 sched(nid, ARGV[7], ARGV[8])
-redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10])
+redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10],
+           'failing_since', ARGV[12])
 if ARGV[11] ~= '' then publish(ARGV[11], redis.call('HGET', rk, 'case')) end
 return 1
 )lua";
@@ -321,7 +322,8 @@ const std::string& apply_receipt() {
 --   delivered | rejected | failed (given up) | next (the attempt failed: the next one is due at
 --   ARGV[8]) | resend (the provider failed, not the contact: due at ARGV[8], same attempt)
 -- ARGV[8] due (ms), ARGV[9] attempt from now on, ARGV[10] retries, ARGV[11] failed attempts
--- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "".
+-- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "",
+-- ARGV[14] when the transient failures began (ms, "" when there are none).
 -- Returns 'applied', 'unknown', or 'duplicate' (applied already, or for an earlier attempt).
 local nid = ARGV[5]
 local rk = rec_key(nid)
@@ -336,7 +338,7 @@ elseif action == 'rejected' or action == 'failed' then
 elseif action == 'next' or action == 'resend' then
   if action == 'next' then sched(nid, ARGV[8], 'next_attempt') else sched(nid, ARGV[8], 'retry') end
   redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10],
-             'failed', ARGV[11])
+             'failed', ARGV[11], 'failing_since', ARGV[14])
   if ARGV[12] ~= '' then publish(ARGV[12], case_ref) end
 else
   return redis.error_reply('unknown receipt action ' .. action)

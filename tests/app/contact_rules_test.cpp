@@ -111,6 +111,30 @@ TEST(Receipts, TemporaryFailuresOverHttpScheduleTheNextAttemptsThenHeraldGivesUp
     EXPECT_EQ(r.headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
 }
 
+TEST(Receipts, TechnicalFailuresAreSentAgainThenGivenUpOnAfterMaxDaysOfThem) {
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  h.start();
+  h.publish(email_only("evt-tf"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-tf:email") == "sent"; }));
+  // The provider failed, not the contact: sent again after the backoff (50-200 ms here).
+  ASSERT_EQ(h.post(receipt("evt-tf:email", "technical-failure")).status, 200);
+  for (int i = 0; i < 250 && !h.http.wait_for_requests(2, 20ms); ++i) h.clock.advance(1s);
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-tf:email") == "sent"; }));
+  // Still failing a day later (max_days: 1), counted from the first of these failures: given up.
+  h.clock.set(london(13, 0, 24));
+  ASSERT_EQ(h.post(receipt("evt-tf:email", "technical-failure")).status, 200);
+  ASSERT_TRUE(eventually([&] { return h.state("evt-tf:email") == "failed"; }))
+      << h.state("evt-tf:email");
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:email:1", "sent:email:1", "failed:email:1"}));
+  EXPECT_EQ(h.outcomes().back().at("reason"),
+            "provider kept failing for 1 day: delivery receipt: technical-failure");
+  EXPECT_EQ(h.http.requests().size(), 2u);
+}
+
 TEST(Receipts, FromTheStreamTooWithDeliveredPermanentAndFallbackToEmail) {
   ReceiptHarness h;
   h.start();

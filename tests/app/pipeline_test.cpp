@@ -284,6 +284,58 @@ TEST(Pipeline, RetriesATransientGatewayFailureWithTheSameIdempotencyKey) {
   EXPECT_EQ(h.outcomes()[0].at("attempt"), 1) << "a gateway hiccup is not a contact attempt";
 }
 
+TEST(Pipeline, ANotificationDeferredForDaysIsNotGivenUpOnAtItsFirstGatewayFailure) {
+  // Away for five days: the first send is then, and the gateway's first answer is a 503. That is
+  // the first failure of a run, not the fifth day of one: retried, not given up on.
+  Harness h;
+  std::atomic<int> calls{0};
+  h.http.set_handler([&](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = ++calls == 1 ? 503 : 202;
+    return r;
+  });
+  h.start();
+  h.publish(event_json(
+      "evt-back-from-leave", "case_update",
+      {{"channels", boost::json::array{"email"}},
+       {"unavailable", boost::json::array{boost::json::object{{"from", "2026-11-20T00:00:00Z"},
+                                                              {"to", "2026-11-28T10:00:00Z"}}}}}));
+  ASSERT_TRUE(h.wait_for_outcomes(1));  // deferred
+  h.clock.set(london(10, 0, 28));
+  for (int i = 0; i < 250 && !h.wait_for_outcomes(2, 20ms); ++i) h.clock.advance(1s);
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>{"deferred:email", "sent:email"}));
+  EXPECT_EQ(h.http.requests().size(), 2u);
+}
+
+TEST(Pipeline, AGatewayFailingForMaxDaysIsGivenUpOnCountedFromItsFirstFailure) {
+  Harness h;
+  h.http.set_handler([](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = 503;
+    return r;
+  });
+  h.start();
+  h.publish(event_json("evt-down", "case_update", {{"channels", boost::json::array{"email"}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  // Time passes an hour per look: retried inside the window each day, never given up on before
+  // three days (contact.max_days) of failures.
+  for (int i = 0; i < 24 * 5 && !h.wait_for_outcomes(1, 20ms); ++i) h.clock.advance(1h);
+  ASSERT_TRUE(h.wait_for_outcomes(1));
+  h.stop();
+  auto outcomes = h.outcomes();
+  ASSERT_EQ(results(outcomes), (std::vector<std::string>{"failed:email"}));
+  // The last failure may be the breaker's (its cool-down runs on the real clock, not the test's).
+  EXPECT_EQ(std::string(outcomes[0].at("reason").as_string())
+                .rfind("gateway kept failing for 3 days: ", 0),
+            0u)
+      << outcomes[0].at("reason");
+  EXPECT_GT(std::string(outcomes[0].at("at").as_string()), "2026-11-26T12:00:00Z");
+  EXPECT_GT(h.http.requests().size(), 3u);
+  EXPECT_EQ(h.scheduled(), 0);
+}
+
 TEST(Pipeline, APermanentRefusalIsRejectedAndNeverRetried) {
   Harness h;
   h.http.set_handler([](const HttpTestServer::Request&) {

@@ -5,7 +5,7 @@
 /// Keys (P = redis.key_prefix, default "{herald}:", whose hash tag keeps them in one slot):
 ///   P n:<notification id>   hash: state, event (JSON, kept while it may still be sent), entry,
 ///                           event_id, case, status, occ, channel, attempt, retries, failed,
-///                           first_try, sent_at, gw_id, why
+///                           failing_since, sent_at, gw_id, why
 ///   P schedule              zset: notification id -> due time, or lease expiry while leased
 ///   P schedule:why          hash: reason -> notifications in the schedule for it
 ///   P case:<case_ref>       hash: occ, entry, event, status of the latest event; final
@@ -59,10 +59,13 @@ struct NotificationRecord {
   std::string status;
   std::string event_json;  ///< the event, kept until the notification is finished
   Channel channel = Channel::email;
-  int attempt = 1;                 ///< contact attempt under way (1-based)
-  int retries = 0;                 ///< transient gateway failures of this attempt
-  std::vector<Instant> failed;     ///< when earlier contact attempts were made that failed
-  Instant first_try;               ///< when the notification was first handled
+  int attempt = 1;              ///< contact attempt under way (1-based)
+  int retries = 0;              ///< transient gateway failures of this attempt
+  std::vector<Instant> failed;  ///< when earlier contact attempts were made that failed
+  /// When the current run of transient failures (`retries`) began; gateway trouble is given up
+  /// on after contact.max_days of it. Records written by earlier builds kept `first_try` (when
+  /// the notification was first handled), which stands in for it.
+  std::optional<Instant> failing_since;
   std::optional<Instant> sent_at;  ///< when the current attempt was accepted by the gateway
   std::string gateway_message_id;
 };
@@ -120,6 +123,7 @@ struct ReceiptAction {
   Instant due;      ///< next_attempt, resend
   int attempt = 1;  ///< the attempt number from now on
   int retries = 0;
+  std::optional<Instant> failing_since;  ///< see NotificationRecord; none when retries is 0
   std::vector<Instant> failed;  ///< failed attempts, this one included for next_attempt/failed
   std::optional<Outcome> outcome;
   std::string timeline_json;  ///< the receipt as the case timeline shows it
@@ -159,7 +163,7 @@ class NotificationStore {
   /// False when the lease was lost.
   boost::asio::awaitable<boost::system::result<bool>> reschedule(
       std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
-      std::optional<Outcome> outcome, Instant now);
+      std::optional<Instant> failing_since, std::optional<Outcome> outcome, Instant now);
 
   /// The notification a receipt's id names (a notification id or a gateway message id), with
   /// the attempt a gateway message id was given for; nullopt when there is none.
