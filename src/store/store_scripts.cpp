@@ -131,6 +131,10 @@ const std::string& accept() {
 local STREAM, GROUP = KEYS[4], ARGV[5]
 local events = cjson.decode(ARGV[6])
 local results, acks = {}, {}
+-- Per case, the notifications this call created to be sent at once: a newer event of the case
+-- later in the same batch cancels them here, since the caller sends them without asking again
+-- (cancel_waiting only sees notifications waiting in the schedule).
+local sending_now = {}
 for i, e in ipairs(events) do
   local res, fresh = {}, {}
   for j, n in ipairs(e.n) do
@@ -157,11 +161,17 @@ for i, e in ipairs(events) do
       redis.call('HSET', ck, 'occ', e.occ, 'entry', e.entry, 'event', e.id, 'status', e.status)
       if e.final == '1' then redis.call('HSET', ck, 'final', e.id) end
       redis.call('PEXPIRE', ck, RETENTION)
+      local why, kind = 'superseded by a newer status (' .. e.status .. ')', 'stale'
       if e.final == '1' then
-        cancel_waiting(e.case, e.id, 'case reached a final status (' .. e.status .. ')')
-      else
-        cancel_waiting(e.case, e.id, 'superseded by a newer status (' .. e.status .. ')')
+        why, kind = 'case reached a final status (' .. e.status .. ')', 'final'
       end
+      cancel_waiting(e.case, e.id, why)
+      for _, s in ipairs(sending_now[e.case] or {}) do
+        close(s.nid, 'suppressed', e.case,
+              outcome(s.id, e.case, s.status, s.ch, 'suppressed', 0, why))
+        results[s.i][s.j] = kind
+      end
+      sending_now[e.case] = {}
       -- A fresh record has no reason to uncount and no expiry to clear: sched() inlined,
       -- without its HGET and PERSIST (every command here runs for every notification).
       for _, j in ipairs(fresh) do
@@ -174,6 +184,10 @@ for i, e in ipairs(events) do
         redis.call('SADD', ck .. ':n', n.nid)
         if n.out ~= '' then publish(n.out, e.case) end
         res[j] = 'created'
+        if n.st == 'sending' then
+          table.insert(sending_now[e.case], {nid = n.nid, i = i, j = j, id = e.id,
+                                             status = e.status, ch = n.ch})
+        end
       end
       redis.call('PEXPIRE', ck .. ':n', RETENTION)
     end

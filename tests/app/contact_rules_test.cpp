@@ -302,11 +302,12 @@ TEST(ContactRules, OverseasNumbersGetEmailAndUnavailablePeriodsAreRespected) {
   h.publish(event_json("evt-fr", "case_update",
                        {{"phone", "+33612345678"}, {"channels", boost::json::array{"sms"}}}));
   // Away until 14:30 today: the first attempt is then, not now.
-  h.publish(event_json(
-      "evt-away", "case_update",
-      {{"channels", boost::json::array{"email"}},
-       {"unavailable", boost::json::array{boost::json::object{{"from", "2026-11-20T00:00:00Z"},
-                                                              {"to", "2026-11-23T14:30:00Z"}}}}}));
+  h.publish(in_case(event_json("evt-away", "case_update",
+                               {{"channels", boost::json::array{"email"}},
+                                {"unavailable", boost::json::array{boost::json::object{
+                                                    {"from", "2026-11-20T00:00:00Z"},
+                                                    {"to", "2026-11-23T14:30:00Z"}}}}}),
+                    "GWF000000002"));
   ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
   ASSERT_TRUE(h.wait_for_outcomes(2));
   EXPECT_EQ(h.http.requests()[0].target, "/email");

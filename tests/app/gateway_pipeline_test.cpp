@@ -36,7 +36,8 @@ TEST(GatewayPipeline, PutsTheFragmentsOfAnSmsInItsOutcomeAndTheMetrics) {
   h.start();
   h.publish(event_json("evt-short"));
   // 152 characters of office name make the SMS 2 fragments (over 160 GSM-7 characters).
-  h.publish(event_json("evt-long", "case_update", {}, {{"office", std::string(152, 'x')}}));
+  h.publish(in_case(event_json("evt-long", "case_update", {}, {{"office", std::string(152, 'x')}}),
+                    "GWF000000002"));
   ASSERT_TRUE(h.wait_for_outcomes(4));
   const std::string metrics = get_metrics(h);
   h.stop();
@@ -93,13 +94,9 @@ TEST(GatewayPipeline, AGatewayThatIsDownOpensItsBreakerVisiblyAndIsNoLongerCalle
       [](const HttpTestServer::Request&) { return HttpTestServer::Response{.status = 503}; });
   h.start();
   // Each event of its own case: a newer event of the same case would supersede the waiting ones.
-  auto own_case = [](std::string json, const std::string& ref) {
-    json.replace(json.find("GWF012345678"), 12, ref);
-    return json;
-  };
   for (int i = 0; i < 3; ++i)
     h.publish(
-        own_case(event_json("evt-down-" + std::to_string(i)), "GWF00000000" + std::to_string(i)));
+        in_case(event_json("evt-down-" + std::to_string(i)), "GWF00000000" + std::to_string(i)));
   // Email and SMS both go through gateways named "webhook": one breaker, opened by 5 failures.
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -116,7 +113,7 @@ TEST(GatewayPipeline, AGatewayThatIsDownOpensItsBreakerVisiblyAndIsNoLongerCalle
 
   const long long waiting = h.scheduled();
   EXPECT_EQ(waiting, 6) << "the first three events' notifications wait for their retry";
-  h.publish(own_case(event_json("evt-while-open"), "GWF000000009"));
+  h.publish(in_case(event_json("evt-while-open"), "GWF000000009"));
   // Its two notifications are handled without a request: they fail fast and wait for a retry.
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (h.scheduled() < waiting + 2 && std::chrono::steady_clock::now() < until)

@@ -27,6 +27,10 @@ std::string event_json(const std::string& id, const std::string& status,
   return boost::json::serialize(e);
 }
 
+std::string in_case(std::string json, const std::string& ref) {
+  return json.replace(json.find("GWF012345678"), 12, ref);
+}
+
 Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options)
     : redis(redis_aof) {
   http.set_handler([](const HttpTestServer::Request&) {

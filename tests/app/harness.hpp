@@ -25,6 +25,10 @@ std::string event_json(const std::string& id, const std::string& status = "case_
                        boost::json::object recipient = {},
                        boost::json::object data = {{"office", "London"}});
 
+/// `json` (from event_json) for case `ref` instead of the shared GWF012345678: events of one
+/// case supersede each other, so independent events need cases of their own.
+std::string in_case(std::string json, const std::string& ref);
+
 class Harness {
  public:
   /// `extra_yaml` is appended to the config (to override schedule, retry ... sections);

@@ -55,7 +55,7 @@ TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
   EXPECT_NE(list.out.find("evt-d1"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("later_status"), std::string::npos) << "the reason:\n" << list.out;
   EXPECT_NE(list.out.find(ids[1]), std::string::npos) << list.out;
-  for (const char* personal : {"Siobhan", "Featherstonehaugh", "siobhan.f@", "GWF900000001"})
+  for (const char* personal : {"Siobhan", "Featherstonehaugh", "siobhan.f@", "GWF9-"})
     EXPECT_EQ(list.out.find(personal), std::string::npos) << personal << " in\n" << list.out;
 
   auto json = run_herald({"dead", "list", "--json", "--config", cfg});

@@ -20,7 +20,8 @@ std::string service_config(const RedisServer& redis, const std::string& gateway,
 }
 
 std::string contact_anytime_event(const std::string& id, const std::string& status) {
-  return R"({"id":")" + id + R"(","case_ref":"GWF900000001","status":")" + status +
+  // Each event of its own case: a newer event of one case supersedes the older ones.
+  return R"({"id":")" + id + R"(","case_ref":"GWF9-)" + id + R"(","status":")" + status +
          R"(","occurred_at":"2026-11-23T08:00:00Z",)"
          R"("recipient":{"name":"Siobhan Featherstonehaugh","email":"siobhan.f@example.org",)"
          R"("contact_anytime":true}})";

@@ -176,6 +176,36 @@ TEST_F(StoreTest, ANewerStatusSupersedesWhatWaitsAndAnOlderOneArrivingLateIsStal
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ANewerStatusInTheSameBatchCancelsWhatWasAboutToBeSent) {
+  // e1 and its successors e2 (newer) and e3 (newer still, final) arrive in one read, inside the
+  // window: neither e1 nor e2 may go out, though each was "sending" when recorded.
+  std::vector<NewEvent> batch;
+  batch.push_back(event("e1", read_entry("e1"), kNow - 5000, true));
+  batch.push_back(event("e2", read_entry("e2"), kNow - 3000, true));
+  batch.push_back(event("e3", read_entry("e3"), kNow - 1000, true, true));
+  // And one of another case, untouched by them.
+  batch.push_back(event("o1", read_entry("o1"), kNow - 9000, true, false, "CASE2"));
+  auto r = run(store_.accept(std::move(batch), at(kNow)));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ((*r)[0][0], AcceptResult::stale);
+  EXPECT_EQ((*r)[1][0], AcceptResult::final_case);
+  EXPECT_EQ((*r)[2][0], AcceptResult::created);
+  EXPECT_EQ((*r)[3][0], AcceptResult::created);
+  EXPECT_EQ(state("e1:email"), "suppressed");
+  EXPECT_EQ(state("e2:email"), "suppressed");
+  EXPECT_EQ(state("e3:email"), "sending");
+  EXPECT_EQ(state("o1:email"), "sending");
+  auto out = outcomes();
+  ASSERT_EQ(out.size(), 2u);  // e1 and e2 suppressed (once each: by e2 and by e3)
+  EXPECT_EQ(out[0].at("event_id"), "e1");
+  EXPECT_EQ(out[0].at("reason"), "superseded by a newer status (update)");
+  EXPECT_EQ(out[1].at("event_id"), "e2");
+  EXPECT_EQ(out[1].at("reason"), "case reached a final status (closed)");
+  EXPECT_EQ(zcard(), 2);  // the leases of e3 and o1
+  EXPECT_EQ(pending(), 0);
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, AFinalStatusCancelsWhatWaitsAndNothingMoreIsSentForTheCase) {
   accept_one(event("e1", read_entry("e1"), kNow - 5000, false));
   accept_one(event("e2", read_entry("e2"), kNow - 1000, /*send_now=*/true, /*final=*/true));
