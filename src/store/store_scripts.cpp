@@ -195,7 +195,11 @@ for i, e in ipairs(events) do
   results[i] = res
   acks[#acks + 1] = e.entry
 end
-if #acks > 0 then redis.call('XACK', STREAM, GROUP, unpack(acks)) end
+-- In chunks: Lua's unpack() fails above about 8,000 values (redis.batch_size allows 10,000),
+-- and by then every record above is written: the batch would be replayed, and fail, for ever.
+for from = 1, #acks, 1000 do
+  redis.call('XACK', STREAM, GROUP, unpack(acks, from, math.min(from + 999, #acks)))
+end
 return results
 )lua";
   return text;

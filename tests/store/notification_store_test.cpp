@@ -206,6 +206,33 @@ TEST_F(StoreTest, ANewerStatusInTheSameBatchCancelsWhatWasAboutToBeSent) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, TheLargestBatchTheConfigAllowsIsAcceptedAndAcknowledged) {
+  // redis.batch_size may be 10,000; Lua's unpack() alone cannot take that many entry ids.
+  auto pipe_add = [&](int n) {
+    for (int i = 0; i < n; ++i) redis_.command({"XADD", "herald:events", "*", "event", "{}"});
+    return redis_
+        .command({"XREADGROUP", "GROUP", "herald", "test", "COUNT", std::to_string(n), "STREAMS",
+                  "herald:events", ">"})
+        .elements.at(0)
+        .elements.at(1)
+        .elements;
+  };
+  auto entries = pipe_add(10000);
+  ASSERT_EQ(entries.size(), 10000u);
+  std::vector<NewEvent> batch;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string id = "big" + std::to_string(i);
+    batch.push_back(
+        event(id, entries[i].elements.at(0).str, kNow - 1000, true, false, "CASE-" + id));
+  }
+  auto r = run(store_.accept(std::move(batch), at(kNow)));
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->size(), 10000u);
+  EXPECT_EQ((*r)[9999][0], AcceptResult::created);
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(zcard(), 10000);
+}
+
 TEST_F(StoreTest, AFinalStatusCancelsWhatWaitsAndNothingMoreIsSentForTheCase) {
   accept_one(event("e1", read_entry("e1"), kNow - 5000, false));
   accept_one(event("e2", read_entry("e2"), kNow - 1000, /*send_now=*/true, /*final=*/true));
