@@ -23,5 +23,16 @@ TEST(TimeZones, RefusesUnknownAndHostileNames) {
     EXPECT_EQ(zones.find(bad), nullptr) << bad;
 }
 
+TEST(TimeZones, RefusesTheFilesOfZoneinfoThatAreNotARecipientsZone) {
+  // /usr/share/zoneinfo/localtime is the server's own zone (a link to /etc/localtime): a
+  // recipient given it would be contacted by the server's hours, not theirs.
+  TimeZones zones;
+  for (auto bad : {"localtime", "posixrules", "Factory", "posix/Europe/London",
+                   "right/Europe/London", "zone.tab", "tzdata.zi"})
+    EXPECT_EQ(zones.find(bad), nullptr) << bad;
+  EXPECT_NE(zones.find("Etc/UTC"), nullptr);
+  EXPECT_NE(zones.find("GB"), nullptr) << "an IANA link is an IANA name";
+}
+
 }  // namespace
 }  // namespace herald
