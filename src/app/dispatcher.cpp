@@ -24,7 +24,10 @@ namespace herald {
 struct LeaseKeeper {
   LeaseKeeper(boost::asio::any_io_executor executor, Instant held)
       : lease(held), timer(executor), idle(executor) {}
-  Instant lease;          ///< the lease held now
+  Instant lease;  ///< the lease held now
+  /// Renewals asked for whose answer was lost: Redis may have made one, so each may be the
+  /// lease in force. Cleared by the next renewal that is answered.
+  std::vector<Instant> unconfirmed;
   bool stopped = false;   ///< the send is over
   bool renewing = false;  ///< a renewal is on its way to Redis
   boost::asio::steady_timer timer;
@@ -403,6 +406,16 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
     co_await keeper->idle.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
   lease_until = keeper->lease;
+  if (!keeper->unconfirmed.empty()) {
+    // The last renewal's answer was lost: find out which lease Redis has (renewing it once
+    // more), or finish would take a lease made after all for a lost one, and the lease would
+    // run out and send the message again.
+    const Instant renewed = clock_.now() + config.schedule.lease;
+    auto kept = co_await with_retries([&] {
+      return store_.renew(record.id, lease_until, keeper->unconfirmed, renewed, clock_.now());
+    });
+    if (kept && *kept) lease_until = renewed;
+  }
   const Instant now = clock_.now();
   auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
     Outcome outcome =
@@ -477,11 +490,12 @@ asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<Lea
     keeper->renewing = true;
     const Instant now = clock_.now();
     const Instant renewed = now + length;
-    auto kept = co_await store_.renew(id, keeper->lease, renewed, now);
+    auto kept = co_await store_.renew(id, keeper->lease, keeper->unconfirmed, renewed, now);
     keeper->renewing = false;
     keeper->idle.cancel();
     if (kept && *kept) {
       keeper->lease = renewed;
+      keeper->unconfirmed.clear();
     } else if (kept) {
       logger("dispatch")
           ->warn(
@@ -489,7 +503,9 @@ asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<Lea
               log_value(id));
       break;
     }
-    // A Redis error: tried again next time, with two thirds of the lease still left.
+    // A Redis error: tried again next time, with two thirds of the lease still left. The
+    // renewal may have been made before the answer was lost: the next one must count it as ours.
+    if (!kept) keeper->unconfirmed.push_back(renewed);
   }
 }
 

@@ -346,8 +346,10 @@ asio::awaitable<result<StartSend>> NotificationStore::start_send(std::string id,
 }
 
 asio::awaitable<result<bool>> NotificationStore::renew(std::string id, Instant lease_until,
+                                                       std::vector<Instant> unconfirmed,
                                                        Instant new_lease, Instant now) {
   auto args = redis_args(id, ms(lease_until), ms(new_lease));
+  for (Instant lease : unconfirmed) args.push_back(ms(lease));
   auto reply = co_await eval(kRenew, std::move(args), now);
   if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
   if (reply->type != RedisReply::Type::integer)

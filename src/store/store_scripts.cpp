@@ -256,9 +256,13 @@ return out
 
 const std::string& renew() {
   static const std::string text = std::string(kPrelude) + R"lua(
--- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] the new lease.
+-- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] the new lease, ARGV[8...] leases
+-- asked for before whose answer was lost (Redis may have made any of them).
 local score = redis.call('ZSCORE', SCHEDULE, ARGV[5])
-if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+if not score then return 0 end
+local held = tonumber(score) == tonumber(ARGV[6])
+for i = 8, #ARGV do held = held or tonumber(score) == tonumber(ARGV[i]) end
+if not held then return 0 end
 redis.call('ZADD', SCHEDULE, ARGV[7], ARGV[5])
 return 1
 )lua";

@@ -285,6 +285,26 @@ TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  const Instant first = at(kNow + 60000), second = at(kNow + 80000), third = at(kNow + 100000);
+  // Redis made the renewal to `second`, but its answer never reached the sender.
+  ASSERT_TRUE(*run(store_.renew("e1:email", first, {}, second, at(kNow + 20000))));
+  // The sender still believes it holds `first`; it says `second` may be in force too.
+  EXPECT_FALSE(*run(store_.renew("e1:email", first, {}, third, at(kNow + 40000))))
+      << "without it, the lease looks lost";
+  EXPECT_TRUE(*run(store_.renew("e1:email", first, {second}, third, at(kNow + 40000))));
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, at(kNow), "", ""};
+  EXPECT_TRUE(*run(store_.finish("e1:email", third, NotificationState::sent, sent)));
+  EXPECT_EQ(state("e1:email"), "sent");
+  // But a lease another sender took is not one of them.
+  accept_one(event("e2", read_entry("e2"), kNow, true, false, "CASE2"));
+  const Instant later = at(kNow + 61000);
+  ASSERT_EQ(run(store_.claim_due(later, later + 60s, 10))->size(), 1u);
+  EXPECT_FALSE(*run(store_.renew("e2:email", first, {second, third}, at(kNow + 90000), later)));
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
   accept_one(event("e1", read_entry("e1"), kNow, true));
   Outcome sent{"e1", "CASE1",  "update", Channel::email, OutcomeResult::sent,

@@ -148,9 +148,11 @@ class NotificationStore {
   boost::asio::awaitable<boost::system::result<StartSend>> start_send(
       std::string id, Instant lease_until, Instant new_lease, bool want_record, Instant now);
 
-  /// Extends the lease `lease_until` to `new_lease` while the send goes on. False when it was
-  /// lost (expired and claimed by another sender).
+  /// Extends the lease `lease_until` to `new_lease` while the send goes on. `unconfirmed` are
+  /// renewals asked for whose answer never came (Redis may have made them): any of them counts
+  /// as held too. False when the lease was lost (expired and claimed by another sender).
   boost::asio::awaitable<boost::system::result<bool>> renew(std::string id, Instant lease_until,
+                                                            std::vector<Instant> unconfirmed,
                                                             Instant new_lease, Instant now);
 
   /// Ends a leased notification with its outcome: `sent` keeps the event for receipts, the other
