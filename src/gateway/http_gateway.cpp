@@ -76,6 +76,7 @@ asio::awaitable<SendResult> HttpGateway::send(const Message& message) {
     co_return cancelled;
   }
   SemaphoreUnit unit(*in_flight);
+  authorize(request);
   const auto start = std::chrono::steady_clock::now();
   HttpResponse response = co_await http_.perform(std::move(request));
   SendResult result = interpret(response);

@@ -72,9 +72,13 @@ std::variant<HttpRequest, SendResult> NotifyGateway::build_request(const Message
   request.method = "POST";
   request.url = config().base_url + (email ? "/v2/notifications/email" : "/v2/notifications/sms");
   request.body = json::serialize(body);
-  request.headers = {{"Content-Type", "application/json"},
-                     {"Authorization", "Bearer " + notify_token(service_id_, secret_, now_())}};
+  request.headers = {{"Content-Type", "application/json"}};
   return request;
+}
+
+void NotifyGateway::authorize(HttpRequest& request) const {
+  request.headers.emplace_back("Authorization",
+                               "Bearer " + notify_token(service_id_, secret_, now_()));
 }
 
 // `{"status_code": 400, "errors": [{"error": "BadRequestError", "message": "..."}]}`. Notify's

@@ -224,6 +224,38 @@ TEST_F(ProviderTest, NotifyMintsATokenForEachRequestAndIsRefusedWhenTheClockIsOf
   EXPECT_GE(issued[0] - issued[2], 40);
 }
 
+TEST_F(ProviderTest, NotifyMintsTheTokenWhenTheRequestGoesOutNotWhenItBeginsToWait) {
+  // One request at a time, the provider slow: the second send waits for the first. Its token
+  // must be minted when its turn comes; one minted when it began to wait would be too old by
+  // then (here the clock moves on 40 s during the wait).
+  server.set_handler(
+      [fake = test::FakeNotify{kServiceId, kNotifySecret}](const Server::Request& r) {
+        auto response = fake(r);
+        response.delay = 500ms;
+        return response;
+      });
+  std::atomic<int> skew_s{0};
+  auto config = notify_config(server);
+  config.max_in_flight = 1;
+  NotifyGateway gateway(http, config, [&] {
+    return std::chrono::system_clock::now() + std::chrono::seconds(skew_s);
+  });
+  std::optional<SendResult> first, second;
+  const Message m1 = email("evt-1"), m2 = email("evt-2");  // send() holds them by reference
+  asio::co_spawn(io, gateway.send(m1), [&](std::exception_ptr, SendResult r) { first = r; });
+  run_until([&] { return server.requests().size() == 1; });
+  ASSERT_EQ(server.requests().size(), 1u);
+  skew_s = -40;  // when the second send begins to wait
+  asio::co_spawn(io, gateway.send(m2), [&](std::exception_ptr, SendResult r) { second = r; });
+  run_until([] { return false; }, 100ms);
+  skew_s = 0;  // 40 s later, when its turn comes
+  run_until([&] { return first && second; });
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->kind, Kind::accepted) << first->reason;
+  EXPECT_EQ(second->kind, Kind::accepted) << second->reason;
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
 TEST_F(ProviderTest, NotifyWithTheWrongKeyIsRejectedNamingOnlyTheErrorType) {
   server.set_handler(test::FakeNotify{kServiceId, "00000000-0000-4000-8000-000000000000"});
   NotifyGateway gateway(http, notify_config(server));

@@ -33,6 +33,9 @@ class HttpGateway : public Gateway {
   /// The request for `message` (method, URL, headers, body; deadlines and CA file are added),
   /// or a permanent SendResult when the message cannot be sent by this gateway at all.
   virtual std::variant<HttpRequest, SendResult> build_request(const Message& message) const = 0;
+  /// Adds what must be fresh when the request goes out, not when it began waiting for its turn
+  /// behind `max_in_flight`: a token with an issue time (Notify refuses one over 30 s old).
+  virtual void authorize(HttpRequest& /*request*/) const {}
   /// The provider's error codes in an error answer, safe for outcomes and logs: codes and short
   /// fixed texts only. "" when it gave none.
   virtual std::string error_detail(const HttpResponse& response) const = 0;

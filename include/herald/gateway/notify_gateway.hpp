@@ -32,6 +32,8 @@ class NotifyGateway final : public HttpGateway {
 
  protected:
   std::variant<HttpRequest, SendResult> build_request(const Message& message) const override;
+  /// The token, minted when the request goes out.
+  void authorize(HttpRequest& request) const override;
   std::string error_detail(const HttpResponse& response) const override;
   std::string message_id(const HttpResponse& response) const override;
 
