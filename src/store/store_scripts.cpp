@@ -138,7 +138,14 @@ local sending_now = {}
 for i, e in ipairs(events) do
   local res, fresh = {}, {}
   for j, n in ipairs(e.n) do
-    local entry = redis.call('HGET', rec_key(n.nid), 'entry')
+    local r = redis.call('HMGET', rec_key(n.nid), 'entry', 'state')
+    local entry = r[1]
+    if entry and r[2] == 'invalid' and entry ~= e.entry then
+      -- It could not be sent as configured when it fell due and was dead-lettered: this is its
+      -- event replayed after the fix (herald dead replay). It starts again.
+      redis.call('DEL', rec_key(n.nid))
+      entry = nil
+    end
     if not entry then
       fresh[#fresh + 1] = j
     elseif entry == e.entry then

@@ -305,6 +305,26 @@ TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ANotificationDeadLetteredWhenItFellDueStartsAgainWhenItsEventIsReplayed) {
+  // Due, but no longer valid (a template changed): dead-lettered and finished as invalid.
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  Outcome invalid{"e1",     "CASE1",         "update", Channel::email, OutcomeResult::invalid, 0,
+                  at(kNow), "template gone", ""};
+  ASSERT_TRUE(
+      *run(store_.finish("e1:email", at(kNow + 60000), NotificationState::invalid, invalid)));
+  // `herald dead replay` after the fix publishes the event again: a new entry, the same id.
+  EXPECT_EQ(accept_one(event("e1", read_entry("e1"), kNow, true)), AcceptResult::created);
+  EXPECT_EQ(state("e1:email"), "sending");
+  EXPECT_EQ(redis_.command({"PTTL", "{herald}:n:e1:email"}).integer, -1)
+      << "a live record does not expire";
+  // A notification that was sent is still never sent twice.
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, at(kNow), "", ""};
+  ASSERT_TRUE(*run(store_.finish("e1:email", at(kNow + 60000), NotificationState::sent, sent)));
+  EXPECT_EQ(accept_one(event("e1", read_entry("e1"), kNow, true)), AcceptResult::duplicate);
+  EXPECT_EQ(zcard(), 0);
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
   accept_one(event("e1", read_entry("e1"), kNow, true));
   Outcome sent{"e1", "CASE1",  "update", Channel::email, OutcomeResult::sent,
