@@ -57,18 +57,26 @@ std::string days_text(int days) {
   return std::to_string(days) + (days == 1 ? " day" : " days");
 }
 
-// A finished send must be recorded even if Redis blinks: without the record the lease runs out
-// and the message is sent again. Retry a few times before leaving it to the lease.
+// A finished send must be recorded even if Redis is away for a while (a restart that loads its
+// data answers LOADING for seconds; a failover): without the record the lease runs out and the
+// message is sent again. So retry while the lease lasts, `lease_left` (less a margin, so that
+// no other sender can have taken it by the time an answer comes), then leave it to the lease.
+std::chrono::milliseconds time_left(const Clock& clock, Instant lease_until) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(lease_until - clock.now());
+}
+
 template <class Op>
-auto with_retries(Op op) -> decltype(op()) {
+auto with_retries(std::chrono::milliseconds lease_left, Op op) -> decltype(op()) {
   auto executor = co_await asio::this_coro::executor;
+  const auto margin = std::min<std::chrono::milliseconds>(2s, lease_left / 4);
+  const auto deadline = std::chrono::steady_clock::now() + lease_left - margin;
   std::chrono::milliseconds delay = 100ms;
-  for (int i = 0;; ++i) {
+  for (;;) {
     auto r = co_await op();
-    if (r || i == 4) co_return r;
+    if (r || std::chrono::steady_clock::now() + delay >= deadline) co_return r;
     asio::steady_timer timer(executor, delay);
     co_await timer.async_wait(asio::use_awaitable);
-    delay *= 3;
+    delay = std::min<std::chrono::milliseconds>(delay * 2, 2s);
   }
 }
 
@@ -354,7 +362,8 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
 
 asio::awaitable<error_code> Dispatcher::finish(std::string id, Instant lease_until,
                                                NotificationState state, Outcome outcome) {
-  auto done = co_await with_retries([&] { return store_.finish(id, lease_until, state, outcome); });
+  auto done = co_await with_retries(time_left(clock_, lease_until),
+                                    [&] { return store_.finish(id, lease_until, state, outcome); });
   if (!done) co_return done.error();
   if (!*done)
     logger("dispatch")
@@ -411,7 +420,7 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
     // more), or finish would take a lease made after all for a lost one, and the lease would
     // run out and send the message again.
     const Instant renewed = clock_.now() + config.schedule.lease;
-    auto kept = co_await with_retries([&] {
+    auto kept = co_await with_retries(time_left(clock_, lease_until), [&] {
       return store_.renew(record.id, lease_until, keeper->unconfirmed, renewed, clock_.now());
     });
     if (kept && *kept) lease_until = renewed;
@@ -473,7 +482,7 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
       "gateway={} retries={} retry_at={} reason={}",
       log_value(event.id), log_value(record.id), gateway.type(), record.retries,
       format_rfc3339(due), log_value(result.reason));
-  auto moved = co_await with_retries([&] {
+  auto moved = co_await with_retries(time_left(clock_, lease_until), [&] {
     return store_.reschedule(record.id, lease_until, due, "retry", record.attempt, record.retries,
                              record.failing_since, std::nullopt, now);
   });

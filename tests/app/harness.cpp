@@ -31,7 +31,8 @@ std::string in_case(std::string json, const std::string& ref) {
   return json.replace(json.find("GWF012345678"), 12, ref);
 }
 
-Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options)
+Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options,
+                 std::chrono::milliseconds lease)
     : redis(redis_aof) {
   http.set_handler([](const HttpTestServer::Request&) {
     HttpTestServer::Response response;
@@ -52,7 +53,9 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
           "  sms: { type: webhook, url: \"" +
           http.url("/sms") + "\", timeout_ms: 2000" + gateway_options +
           " }\n"
-          "schedule:\n  poll_interval_ms: 50\n  lease_ms: 3000\n"
+          "schedule:\n  poll_interval_ms: 50\n  lease_ms: " +
+          std::to_string(lease.count()) +
+          "\n"
           "retry:\n  initial_ms: 50\n  max_ms: 200\n" +
           extra_yaml;
   auto loaded = load_config_from_string(yaml_, "test.yaml", HERALD_TEST_DATA_DIR);

@@ -33,8 +33,10 @@ class Harness {
  public:
   /// `extra_yaml` is appended to the config (to override schedule, retry ... sections);
   /// `gateway_options` goes into both gateways' maps (", rate_per_second: 20").
+  /// `lease` is schedule.lease_ms (short, so that tests of expiry need not wait).
   explicit Harness(std::string extra_yaml = "", bool redis_aof = false,
-                   std::string gateway_options = "");
+                   std::string gateway_options = "",
+                   std::chrono::milliseconds lease = std::chrono::milliseconds(3000));
   ~Harness();
 
   /// The config in force (loaded from YAML, as the daemon does).

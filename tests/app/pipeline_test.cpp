@@ -379,6 +379,33 @@ TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
   EXPECT_EQ(targets, (std::vector<std::string>{"/sms", "/email"}));
 }
 
+TEST(Pipeline, ASendIsRecordedOnceRedisIsBackEvenAfterSecondsAwayAndNotSentAgain) {
+  // The gateway answers while Redis is away (a restart loading its data, a failover) for longer
+  // than a blink: the outcome waits for Redis, within the lease, rather than being left to the
+  // lease, which would send the message a second time.
+  Harness h("", /*redis_aof=*/true, "", /*lease=*/30s);
+  h.http.set_handler([](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = 202;
+    r.delay = 500ms;
+    return r;
+  });
+  h.start();
+  h.publish(event_json("evt-away", "case_update", {{"channels", boost::json::array{"email"}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  h.redis.stop();
+  std::this_thread::sleep_for(6s);
+  h.redis.start();
+  ASSERT_TRUE(h.wait_for_outcomes(1, 20s));
+  // Past the lease (30 s): a notification left 'sending' would now be claimed and sent again.
+  h.clock.advance(2min);
+  std::this_thread::sleep_for(1500ms);
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>{"sent:email"}));
+  EXPECT_EQ(h.http.requests().size(), 1u);
+  EXPECT_EQ(h.scheduled(), 0);
+}
+
 TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   Harness h("", /*redis_aof=*/true);
   h.start();
