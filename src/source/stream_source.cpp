@@ -109,6 +109,17 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
       // A full scan is done when the cursor comes back to 0-0; look again after half the idle time.
       if (claim_cursor_ == "0-0") next_claim_ = now + config_.claim_idle / 2;
       auto claimed = parse_stream_entries(reply->elements[1]);
+      // Redis 7 drops from the pending list the claimed entries that were deleted from the
+      // stream (trimmed before anyone handled them) and names them in a third element: they are
+      // dead letters, like a trimmed entry of our own (the XACK they get is a no-op).
+      if (reply->elements.size() >= 3 && reply->elements[2].type == RedisReply::Type::array) {
+        for (const auto& id : reply->elements[2].elements) {
+          StreamEntry gone;
+          gone.id = id.str;
+          gone.trimmed = true;
+          claimed.push_back(std::move(gone));
+        }
+      }
       if (!claimed.empty()) {
         logger("source")->info("msg=\"reclaimed idle entries\" count={}", claimed.size());
         co_return claimed;

@@ -224,6 +224,33 @@ TEST(Pipeline, ReclaimsEntriesOfADeadConsumer) {
   EXPECT_EQ(h.pending(), 0);
 }
 
+TEST(Pipeline, AnEntryOfADeadConsumerTrimmedFromTheStreamBecomesADeadLetter) {
+  Harness h("", false);
+  auto config = std::make_shared<Config>(*h.config);
+  config->redis.claim_idle = 100ms;
+  h.config = config;
+  h.redis.command(
+      {"XGROUP", "CREATE", h.config->redis.stream, h.config->redis.group, "0", "MKSTREAM"});
+  auto lost = h.publish(event_json("evt-trimmed"));
+  h.publish(event_json("evt-kept"));
+  h.redis.command({"XREADGROUP", "GROUP", h.config->redis.group, "consumer-that-died", "COUNT",
+                   "10", "STREAMS", h.config->redis.stream, ">"});
+  h.redis.command({"XDEL", h.config->redis.stream, lost});  // trimmed before anyone handled it
+  std::this_thread::sleep_for(150ms);
+  h.start();
+  ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+  ASSERT_TRUE(h.wait_for_outcomes(3));
+  h.stop();
+  auto dead = h.dead_letters();
+  ASSERT_EQ(dead.size(), 1u);
+  std::map<std::string, std::string> fields(dead[0].begin(), dead[0].end());
+  EXPECT_NE(fields.at("reason").find("deleted from the stream"), std::string::npos)
+      << fields.at("reason");
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"invalid:-", "sent:email", "sent:sms"}));
+  EXPECT_EQ(h.pending(), 0);
+}
+
 TEST(Pipeline, ACrashBetweenRecordAndSendIsSentOnceWhenTheLeaseRunsOut) {
   Harness h;
   // What a crash after "begin" and before the gateway answered leaves behind: the notification
