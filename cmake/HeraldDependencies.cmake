@@ -12,6 +12,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+find_package(ICU REQUIRED COMPONENTS uc)  # libicu-dev: the case of letters in names, any script
 # libjemalloc-dev: the daemon's allocator (src/app/CMakeLists.txt says why).
 option(HERALD_JEMALLOC "Link the herald executable with jemalloc" ON)
 if(HERALD_JEMALLOC)

@@ -4,53 +4,35 @@
 #include <array>
 #include <vector>
 
+#include <unicode/uchar.h>
+
 namespace herald {
 namespace {
 
-// herald links no ICU (not worth a dependency for names), so the upper/lower pairs of the
-// scripts the service's customers write their names in are mapped by hand: ASCII, Latin-1
-// Supplement, Latin Extended-A (which holds Welsh ŵ and ŷ) and the Welsh ẁ ẃ ẅ ỳ of Latin
-// Extended Additional. Letters outside these ranges are left as they are.
+// The case of a letter, in any script, from ICU (Unicode's simple case mappings, one code point
+// to one). Hand-made tables of a few Latin blocks mangled the names of everyone else: Romanian
+// "ȚURCANU" came out "ȚUrcanu", since a letter the tables did not know was no letter at all.
 char32_t to_lower(char32_t c) {
-  if (c >= U'A' && c <= U'Z') return c + 0x20;
-  if (c < 0xC0) return c;
-  if (c <= 0xDE) return c == 0xD7 ? c : c + 0x20;  // U+00D7 is the multiplication sign
-  if (c == 0x130) return U'i';                     // İ
-  if (c >= 0x100 && c <= 0x137) return c % 2 == 0 ? c + 1 : c;
-  if (c >= 0x139 && c <= 0x148) return c % 2 == 1 ? c + 1 : c;
-  if (c >= 0x14A && c <= 0x177) return c % 2 == 0 ? c + 1 : c;
-  if (c == 0x178) return 0xFF;  // Ÿ
-  if (c >= 0x179 && c <= 0x17E) return c % 2 == 1 ? c + 1 : c;
-  if (c >= 0x1E80 && c <= 0x1E85) return c % 2 == 0 ? c + 1 : c;  // Ẁ Ẃ Ẅ
-  if (c == 0x1EF2) return 0x1EF3;                                 // Ỳ
-  return c;
+  return static_cast<char32_t>(u_tolower(static_cast<UChar32>(c)));
 }
-
 char32_t to_upper(char32_t c) {
-  if (c >= U'a' && c <= U'z') return c - 0x20;
-  if (c < 0xE0) return c;
-  if (c <= 0xFE) return c == 0xF7 ? c : c - 0x20;  // U+00F7 is the division sign
-  if (c == 0xFF) return 0x178;                     // ÿ
-  if (c == 0x131) return U'I';                     // dotless ı
-  if (c >= 0x101 && c <= 0x137) return c % 2 == 1 ? c - 1 : c;
-  if (c >= 0x13A && c <= 0x148) return c % 2 == 0 ? c - 1 : c;
-  if (c >= 0x14B && c <= 0x177) return c % 2 == 1 ? c - 1 : c;
-  if (c >= 0x17A && c <= 0x17E) return c % 2 == 0 ? c - 1 : c;
-  if (c == 0x17F) return U'S';  // long s
-  if (c >= 0x1E81 && c <= 0x1E85) return c % 2 == 1 ? c - 1 : c;
-  if (c == 0x1EF3) return 0x1EF2;
-  return c;
+  return static_cast<char32_t>(u_toupper(static_cast<UChar32>(c)));
 }
-
+// The first letter of a word: the title case, which differs from upper case for the digraphs
+// (ǆ -> ǅ, not Ǆ).
+char32_t to_title(char32_t c) {
+  return static_cast<char32_t>(u_totitle(static_cast<UChar32>(c)));
+}
 bool is_upper(char32_t c) {
   return to_lower(c) != c;
 }
-// ß, ĸ and ŉ are lower-case letters without a single upper-case form.
+// ß and the like are lower-case letters without a single upper-case form.
 bool is_lower(char32_t c) {
-  return to_upper(c) != c || c == 0xDF || c == 0x138 || c == 0x149;
+  return to_upper(c) != c || u_isULowercase(static_cast<UChar32>(c));
 }
+// Any letter, cased or not (a Chinese name's letters have no case; they are still letters).
 bool is_letter(char32_t c) {
-  return is_upper(c) || is_lower(c);
+  return u_isalpha(static_cast<UChar32>(c));
 }
 
 // Bytes that are not valid UTF-8 travel through as lone surrogates (U+DC80..U+DCFF, which valid
@@ -141,6 +123,10 @@ std::vector<std::u32string> split_parts(std::string_view name) {
 
 std::u32string lower(std::u32string s) {
   for (auto& c : s) c = to_lower(c);
+  // Greek's one mapping that depends on its place: a sigma that ends a word is ς, not σ.
+  for (std::size_t i = 1; i < s.size(); ++i)
+    if (s[i] == U'σ' && is_letter(s[i - 1]) && (i + 1 == s.size() || !is_letter(s[i + 1])))
+      s[i] = U'ς';
   return s;
 }
 
@@ -199,7 +185,7 @@ std::u32string normalise_piece(const std::u32string& piece) {
   std::size_t first = 0;
   while (first < out.size() && !is_letter(out[first])) ++first;
   if (first == out.size()) return out;
-  out[first] = to_upper(out[first]);
+  out[first] = to_title(out[first]);
   capitalise_mc(out);
   // O'Brien, D'Arcy: one letter and an apostrophe is a prefix; "Ng'ang'a" is not.
   if (first + 2 < out.size() && is_apostrophe(out[first + 1]) && is_letter(out[first + 2]))

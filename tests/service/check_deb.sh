@@ -21,7 +21,7 @@ check "$info" '^ Maintainer: .+<.+@.+>' "maintainer"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 for dep in adduser libc6 libstdc\\+\\+6 libhiredis0.14 libcurl4 libsystemd0 libyaml-cpp0.7 \
-           libprometheus-cpp-core1.0 libspdlog1.10 libboost-json1.81.0; do
+           libprometheus-cpp-core1.0 libspdlog1.10 libboost-json1.81.0 libicu72; do
   check "$depends" "(^|, )$dep" "Depends names $dep"
 done
 check "$depends" 'libc6 \(>= ' "versioned libc6 dependency (dpkg-shlibdeps)"

@@ -99,8 +99,21 @@ TEST(FormatName, GivesNothingForAnEmptyName) {
   EXPECT_EQ(format_name("   "), "");
 }
 
-TEST(FormatName, LeavesLettersItCannotCaseAsTheyAre) {
-  EXPECT_EQ(format_name("ΑΛΈΞΑΝΔΡΟΣ 李"), "ΑΛΈΞΑΝΔΡΟΣ 李");
+TEST(FormatName, WritesNamesOfEveryScriptWithCapitalsAsFirstLettersOnly) {
+  EXPECT_EQ(format_name("Ștefan Popescu"), "Ștefan Popescu");
+  EXPECT_EQ(format_name("ȚURCANU"), "Țurcanu");
+  EXPECT_EQ(format_name("ION MUREȘAN"), "Ion Mureșan");
+  EXPECT_EQ(format_name("Əliyev"), "Əliyev");
+  EXPECT_EQ(format_name("ƏLIYEV"), "Əliyev");
+  EXPECT_EQ(format_name("NGUYỄN VĂN AN"), "Nguyễn Văn An");
+  EXPECT_EQ(format_name("ИВАН ПЕТРОВ"), "Иван Петров");
+  EXPECT_EQ(format_name("ΑΛΈΞΑΝΔΡΟΣ ΠΑΠΑΔΌΠΟΥΛΟΣ"), "Αλέξανδρος Παπαδόπουλος");  // final ς
+  EXPECT_EQ(format_name("ǄEMAL"), "ǅemal");  // a digraph's capital is its title case
+}
+
+TEST(FormatName, LeavesLettersWithoutCaseAsTheyAre) {
+  EXPECT_EQ(format_name("李 小龍"), "李 小龍");
+  EXPECT_EQ(format_name("محمد"), "محمد");
 }
 
 TEST(FormatName, PassesInvalidUtf8ThroughUnchanged) {
