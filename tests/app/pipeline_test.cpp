@@ -174,6 +174,28 @@ TEST(Pipeline, DeadLettersEveryMalformedEventWithItsReasonAndCarriesOn) {
   EXPECT_EQ(h.pending(), 0) << "bad entries are acknowledged too";
 }
 
+TEST(Pipeline, AnEventFromTheFutureIsDeadLetteredAndDoesNotSilenceTheCase) {
+  Harness h;
+  h.start();
+  // A typo in the year: taken as the case's newest event, it would make every real one stale.
+  auto typo = boost::json::parse(event_json("evt-2062")).as_object();
+  typo["occurred_at"] = "2062-11-23T08:00:00Z";
+  h.publish(boost::json::serialize(typo));
+  // Hours ahead (local time written as UTC) is a clock's error, not a typo: accepted.
+  auto ahead = boost::json::parse(event_json("evt-ahead")).as_object();
+  ahead["occurred_at"] = "2026-11-23T13:00:00Z";  // the harness's clock: 12:00 UTC
+  h.publish(boost::json::serialize(ahead));
+  ASSERT_TRUE(h.wait_for_outcomes(3));
+  h.stop();
+  auto dead = h.dead_letters();
+  ASSERT_EQ(dead.size(), 1u);
+  std::map<std::string, std::string> fields(dead[0].begin(), dead[0].end());
+  EXPECT_EQ(fields.at("reason"),
+            "occurred_at is more than a day ahead of herald's clock: 2062-11-23T08:00:00Z");
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"invalid:-", "sent:email", "sent:sms"}));
+}
+
 TEST(Pipeline, ARepublishedEventIdIsSuppressedNotSentTwice) {
   Harness h;
   h.start();
