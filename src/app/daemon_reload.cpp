@@ -25,8 +25,8 @@ bool Daemon::reload() {
     restart_keys = restart_only_changes(*config_, *loaded->config);
     if (restart_keys.empty()) {
       try {
-        gateways =
-            std::make_shared<const Gateways>(make_gateways(*loaded->config, http_, &metrics_));
+        gateways = std::make_shared<const Gateways>(make_gateways(
+            *loaded->config, http_, &metrics_, dispatcher_->settings().gateways.get()));
       } catch (const std::exception& e) {
         problems.push_back({loaded->config->source, "gateways", 0, e.what()});
       }

@@ -20,11 +20,28 @@ std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& h
   throw std::runtime_error("unknown gateway type '" + config.type + "'");
 }
 
-Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer) {
+namespace {
+
+// The guard of `previous` (the gateways in use before a reload) that serves `config`, if any.
+std::shared_ptr<GatewayGuard> kept_guard(const Gateways* previous, const GatewayConfig& config) {
+  if (!previous) return nullptr;
+  for (const auto& [channel, old] : *previous) {
+    const auto* protected_gateway = dynamic_cast<const ProtectedGateway*>(old.get());
+    if (protected_gateway && protected_gateway->guard()->serves(config))
+      return protected_gateway->guard();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer,
+                       const Gateways* previous) {
   Gateways gateways;
   std::map<std::string, std::shared_ptr<GatewayGuard>> guards;  // by gateway name
   for (const auto& [channel, gateway] : config.gateways) {
     auto& guard = guards[gateway.name.empty() ? gateway.type : gateway.name];
+    if (!guard) guard = kept_guard(previous, gateway);
     if (!guard) guard = std::make_shared<GatewayGuard>(gateway, observer);
     gateways.emplace(channel,
                      std::make_shared<ProtectedGateway>(make_gateway(gateway, http), guard));

@@ -48,7 +48,11 @@ class ProbeHold {
 
 GatewayGuard::GatewayGuard(std::string name, double rate_per_second, std::size_t burst,
                            CircuitBreakerConfig breaker, GatewayObserver* observer)
-    : name_(std::move(name)), breaker_config_(breaker), observer_(observer) {
+    : name_(std::move(name)),
+      rate_per_second_(rate_per_second),
+      burst_(burst),
+      breaker_config_(breaker),
+      observer_(observer) {
   if (rate_per_second > 0)
     bucket_.emplace(rate_per_second, default_burst(rate_per_second, burst), Clock::now());
   if (breaker.failures > 0) breaker_.emplace(breaker.failures, breaker.cool_down);
@@ -61,6 +65,13 @@ GatewayGuard::GatewayGuard(std::string name, double rate_per_second, std::size_t
 GatewayGuard::GatewayGuard(const GatewayConfig& config, GatewayObserver* observer)
     : GatewayGuard(config.name.empty() ? config.type : config.name, config.rate_per_second,
                    config.burst, config.circuit_breaker, observer) {}
+
+bool GatewayGuard::serves(const GatewayConfig& config) const {
+  return (config.name.empty() ? config.type : config.name) == name_ &&
+         config.rate_per_second == rate_per_second_ && config.burst == burst_ &&
+         config.circuit_breaker.failures == breaker_config_.failures &&
+         config.circuit_breaker.cool_down == breaker_config_.cool_down;
+}
 
 CircuitBreaker::State GatewayGuard::breaker_state() const {
   return breaker_ ? breaker_->state() : CircuitBreaker::State::closed;

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "service_support.hpp"
+#include "support/http/http_test_server.hpp"
 
 namespace herald::test {
 namespace {
@@ -70,6 +71,50 @@ TEST(Reload, AppliesAGoodConfigAndRefusesABrokenOneWhileTheOldOneKeepsRunning) {
                            "herald_config_reloads_total{result=\"restart_required\"} 1",
                            "herald_config_last_reload_successful 0"})
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+
+  herald.signal(SIGTERM);
+  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+}
+
+TEST(Reload, KeepsAnOpenCircuitBreakerOpenWhenItsSettingsDoNotChange) {
+  // A provider is down and the breaker open; the operator reloads to change the log level. The
+  // breaker must stay open: a fresh one would send everything waiting straight at the provider.
+  RedisServer redis;
+  HttpTestServer provider;
+  provider.set_handler(
+      [](const HttpTestServer::Request&) { return HttpTestServer::Response{.status = 503}; });
+  TestDir dir;
+  const std::string gateway = "{ type: webhook, url: \"" + provider.url("/email") +
+                              "\", circuit_breaker: { failures: 2, cool_down_ms: 600000 } }";
+  const std::string metrics = "metrics:\n  listen: 127.0.0.1:0\n";
+  dir.write("herald.yaml", service_config(redis, gateway, metrics));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  for (const char* id : {"evt-b1", "evt-b2"})
+    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event(id)});
+  const auto port = metrics_port(herald);
+  ASSERT_NE(port, 0) << herald.log();
+  const auto breaker_open = [&] {
+    return http_get(port, "/metrics")
+               .second.find("herald_gateway_breaker_state{gateway=\"webhook\"} 2") !=
+           std::string::npos;
+  };
+  ASSERT_TRUE(eventually(breaker_open, 20s)) << herald.log();
+  const auto made = provider.requests().size();
+
+  dir.write("herald.yaml", service_config(redis, gateway, metrics + "log:\n  level: debug\n"));
+  herald.signal(SIGHUP);
+  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
+  redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-b3")});
+  ASSERT_TRUE(herald.wait_for_log(
+      "msg=\"transient gateway failure, retrying\" event_id=evt-b3 notification_id=evt-b3:email "
+      "gateway=webhook retries=1",
+      20s))
+      << herald.log();
+  EXPECT_NE(herald.log().find("reason=\"circuit breaker open\""), std::string::npos);
+  EXPECT_EQ(provider.requests().size(), made) << "no request while the breaker is open";
+  EXPECT_TRUE(breaker_open());
 
   herald.signal(SIGTERM);
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();

@@ -19,7 +19,11 @@ std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& h
 
 /// One gateway per configured channel, each behind a ProtectedGateway: gateways with the same
 /// name share one GatewayGuard (rate limit and circuit breaker). `observer` (metrics) may be
-/// null and must outlive the gateways.
-Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer = nullptr);
+/// null and must outlive the gateways. On a reload, `previous` are the gateways in use: a guard
+/// of theirs whose name, rate limit and breaker settings are unchanged is kept, so that a reload
+/// (to change a log level, say) neither closes an open breaker on a provider that is down nor
+/// refills the bucket of one that is rate-limiting.
+Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer = nullptr,
+                       const Gateways* previous = nullptr);
 
 }  // namespace herald

@@ -25,6 +25,9 @@ class GatewayGuard {
   GatewayGuard(const GatewayConfig& config, GatewayObserver* observer);
 
   const std::string& name() const { return name_; }
+  /// Whether `config` asks for this guard's rate limit and breaker under this name: a reload
+  /// keeps such a guard, with its breaker's state and the tokens left in its bucket.
+  bool serves(const GatewayConfig& config) const;
   /// The breaker's state; closed when there is no breaker.
   CircuitBreaker::State breaker_state() const;
 
@@ -33,6 +36,8 @@ class GatewayGuard {
   void breaker_changed(CircuitBreaker::State before);
 
   std::string name_;
+  double rate_per_second_;
+  std::size_t burst_;
   std::optional<TokenBucket> bucket_;
   std::optional<CircuitBreaker> breaker_;
   CircuitBreakerConfig breaker_config_;
@@ -54,6 +59,7 @@ class ProtectedGateway final : public Gateway {
   std::string_view type() const override { return guard_->name(); }
 
   const Gateway& inner() const { return *inner_; }
+  const std::shared_ptr<GatewayGuard>& guard() const { return guard_; }
 
  private:
   std::shared_ptr<Gateway> inner_;
