@@ -61,14 +61,23 @@ std::string days_text(int days) {
   return std::to_string(days) + (days == 1 ? " day" : " days");
 }
 
-// A finished send must be recorded even if Redis is away for a while (a restart that loads its
-// data answers LOADING for seconds; a failover): without the record the lease runs out and the
-// message is sent again. So retry while the lease lasts, `lease_left` (less a margin, so that
-// no other sender can have taken it by the time an answer comes), then leave it to the lease.
+// When the run of transient failures that `now`'s failure belongs to began: `now` when it
+// starts one. Gateway trouble is given up on after contact.max_days of it.
+Instant failing_since(const NotificationRecord& record, Instant now) {
+  return record.retries > 0 && record.failing_since ? *record.failing_since : now;
+}
+bool failing_too_long(Instant since, Instant now, const ContactConfig& contact) {
+  return now - since > std::chrono::days{contact.max_days};
+}
+
 std::chrono::milliseconds time_left(const Clock& clock, Instant lease_until) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(lease_until - clock.now());
 }
 
+// A finished send must be recorded even if Redis is away for a while (a restart that loads its
+// data answers LOADING for seconds; a failover): without the record the lease runs out and the
+// message is sent again. So retry while the lease lasts, `lease_left` (less a margin, so that
+// no other sender can have taken it by the time an answer comes), then leave it to the lease.
 template <class Op>
 auto with_retries(std::chrono::milliseconds lease_left, Op op) -> decltype(op()) {
   auto executor = co_await asio::this_coro::executor;
@@ -475,9 +484,9 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
   // after as many days of it as the contact rules allow attempts, counted from the first failure
   // of this run (not from when the notification was recorded: one deferred for a week must not
   // be given up on at its first 503).
-  if (record.retries == 0 || !record.failing_since) record.failing_since = now;
+  record.failing_since = failing_since(record, now);
   record.retries += 1;
-  if (now - *record.failing_since > std::chrono::days{config.contact.max_days}) {
+  if (failing_too_long(*record.failing_since, now, config.contact)) {
     count(message.channel, OutcomeResult::failed);
     log->warn(
         "msg=\"gave up after transient failures\" event_id={} notification_id={} retries={} "
@@ -643,8 +652,8 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
       if (receipt.status == ReceiptStatus::technical_failure) {
         // The provider failed, not the contact: send again, without using up an attempt, and
         // give up as on the gateway's own transient failures (send_and_record).
-        if (record.retries == 0 || !record.failing_since) action.failing_since = now;
-        if (now - *action.failing_since > std::chrono::days{config.contact.max_days}) {
+        action.failing_since = failing_since(record, now);
+        if (failing_too_long(*action.failing_since, now, config.contact)) {
           action.kind = ReceiptAction::Kind::failed;
           action.outcome =
               outcome_for(record, OutcomeResult::failed, now,

@@ -228,16 +228,26 @@ TEST(Pipeline, ReadsItsOwnPendingEntriesAfterACrashBeforeAnythingNew) {
   EXPECT_EQ(h.pending(), 0);
 }
 
-TEST(Pipeline, ReclaimsEntriesOfADeadConsumer) {
-  Harness h("", false);
+// Entries of other consumers are claimed after 100 ms idle; the group exists before herald starts.
+void reclaim_quickly(Harness& h) {
   auto config = std::make_shared<Config>(*h.config);
   config->redis.claim_idle = 100ms;
   h.config = config;
   h.redis.command(
       {"XGROUP", "CREATE", h.config->redis.stream, h.config->redis.group, "0", "MKSTREAM"});
-  h.publish(event_json("evt-orphan"));
+}
+
+// Everything in the stream read (pending) by a consumer that then dies.
+void read_by_a_consumer_that_dies(Harness& h) {
   h.redis.command({"XREADGROUP", "GROUP", h.config->redis.group, "consumer-that-died", "COUNT",
                    "10", "STREAMS", h.config->redis.stream, ">"});
+}
+
+TEST(Pipeline, ReclaimsEntriesOfADeadConsumer) {
+  Harness h("", false);
+  reclaim_quickly(h);
+  h.publish(event_json("evt-orphan"));
+  read_by_a_consumer_that_dies(h);
   std::this_thread::sleep_for(150ms);
   h.start();
   ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
@@ -248,15 +258,10 @@ TEST(Pipeline, ReclaimsEntriesOfADeadConsumer) {
 
 TEST(Pipeline, AnEntryOfADeadConsumerTrimmedFromTheStreamBecomesADeadLetter) {
   Harness h("", false);
-  auto config = std::make_shared<Config>(*h.config);
-  config->redis.claim_idle = 100ms;
-  h.config = config;
-  h.redis.command(
-      {"XGROUP", "CREATE", h.config->redis.stream, h.config->redis.group, "0", "MKSTREAM"});
+  reclaim_quickly(h);
   auto lost = h.publish(event_json("evt-trimmed"));
   h.publish(event_json("evt-kept"));
-  h.redis.command({"XREADGROUP", "GROUP", h.config->redis.group, "consumer-that-died", "COUNT",
-                   "10", "STREAMS", h.config->redis.stream, ">"});
+  read_by_a_consumer_that_dies(h);
   h.redis.command({"XDEL", h.config->redis.stream, lost});  // trimmed before anyone handled it
   std::this_thread::sleep_for(150ms);
   h.start();
