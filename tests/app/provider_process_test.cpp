@@ -63,9 +63,11 @@ std::string config_yaml(const RedisServer& redis, const HttpTestServer& notify) 
          "retry:\n  initial_ms: 50\n  max_ms: 200\n";
 }
 
-std::string event(const std::string& id, const std::string& phone) {
-  return R"({"id":")" + id +
-         R"(","case_ref":"GWF7319","status":"case_update","occurred_at":"2026-11-23T08:00:00Z",)"
+// Each event has its own case: a later event of one case read in the same batch would cancel
+// the earlier one's messages (the stale rule), and how events fall into batches is timing.
+std::string event(const std::string& id, const std::string& case_ref, const std::string& phone) {
+  return R"({"id":")" + id + R"(","case_ref":")" + case_ref +
+         R"(","status":"case_update","occurred_at":"2026-11-23T08:00:00Z",)"
          R"("recipient":{"name":"Siobhan Featherstonehaugh","email":"siobhan.f@example.org",)"
          R"("phone":")" +
          phone + R"(","contact_anytime":true}})";
@@ -99,8 +101,10 @@ TEST(ProviderProcess, SendsThroughNotifyAndNeverWritesTheSecretAnywhere) {
   HeraldProcess herald({"run", "--config", dir.path("herald.yaml")},
                        {{"HERALD_NOTIFY_API_KEY", kApiKey}});
   ASSERT_TRUE(herald.wait_for_log("msg=started", 10s)) << herald.log();
-  redis.command({"XADD", "herald:events", "*", "event", event("evt-n1", "+447700900123")});
-  redis.command({"XADD", "herald:events", "*", "event", event("evt-n2", "+447700900987")});
+  redis.command(
+      {"XADD", "herald:events", "*", "event", event("evt-n1", "GWF73191", "+447700900123")});
+  redis.command(
+      {"XADD", "herald:events", "*", "event", event("evt-n2", "GWF73192", "+447700900987")});
   ASSERT_TRUE(herald.wait_for_log("msg=sent", 10s, 3)) << herald.log();
   ASSERT_TRUE(herald.wait_for_log("msg=rejected", 10s)) << herald.log();
   herald.signal(SIGTERM);
