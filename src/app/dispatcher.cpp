@@ -450,12 +450,15 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
     if (kept && *kept) lease_until = renewed;
   }
   const Instant now = clock_.now();
-  auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
+  auto final_outcome = [&](OutcomeResult what, std::string reason) {
     Outcome outcome =
         outcome_for(event, message.channel, what, now, std::move(reason), record.attempt);
     outcome.gateway_message_id = result.gateway_message_id;
     if (message.channel == Channel::sms) outcome.fragments = message.fragments;
-    return finish(record.id, lease_until, state, std::move(outcome));
+    return outcome;
+  };
+  auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
+    return finish(record.id, lease_until, state, final_outcome(what, std::move(reason)));
   };
 
   switch (result.kind) {
@@ -470,10 +473,24 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
       log->warn("msg=rejected event_id={} notification_id={} gateway={} reason={}",
                 log_value(event.id), log_value(record.id), gateway.type(),
                 log_value(result.reason));
-      if (auto ec = co_await record_final(NotificationState::rejected, OutcomeResult::rejected,
-                                          result.reason))
-        co_return ec;
-      co_return co_await fall_back(settings, prepared, record);
+      auto fallback = plan_fallback(settings, *prepared, record, now);
+      if (!fallback)
+        co_return co_await record_final(NotificationState::rejected, OutcomeResult::rejected,
+                                        result.reason);
+      // The email it falls back to is recorded with the rejection, in one step.
+      const Outcome outcome = final_outcome(OutcomeResult::rejected, result.reason);
+      auto done = co_await with_retries(time_left(clock_, lease_until), [&] {
+        return store_.reject(record.id, lease_until, outcome, fallback->event);
+      });
+      if (!done) co_return done.error();
+      if (!*done) {
+        log->warn(
+            "msg=\"lease lost before the outcome was recorded; another sender has it\" "
+            "notification_id={}",
+            log_value(record.id));
+        co_return error_code{};
+      }
+      co_return co_await fall_back(std::move(*fallback), record, **done);
     }
     case SendResult::Kind::transient:
       break;
@@ -542,20 +559,20 @@ asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<Lea
   }
 }
 
-asio::awaitable<error_code> Dispatcher::fall_back(DispatchSettings settings,
-                                                  std::shared_ptr<const PreparedEvent> prepared,
-                                                  NotificationRecord refused) {
-  const Event& event = prepared->event;
-  auto channel = fallback_channel(event, *prepared->rule, refused.channel);
-  if (!channel) co_return error_code{};
+std::optional<Dispatcher::Fallback> Dispatcher::plan_fallback(const DispatchSettings& settings,
+                                                              const PreparedEvent& prepared,
+                                                              const NotificationRecord& refused,
+                                                              Instant now) {
+  const Event& event = prepared.event;
+  auto channel = fallback_channel(event, *prepared.rule, refused.channel);
+  if (!channel) return std::nullopt;
   const Config& config = *settings.config;
-  const Instant now = clock_.now();
   auto fallback = prepare_event(refused.event_json, config, *settings.templates, zones_, *channel);
   if (auto* error = std::get_if<PreparationError>(&fallback)) {
     logger("dispatch")
         ->warn("msg=\"cannot fall back to email\" notification_id={} reason={}",
                log_value(refused.id), log_value(error->reason));
-    co_return error_code{};
+    return std::nullopt;
   }
   auto fb = std::make_shared<const PreparedEvent>(std::move(std::get<PreparedEvent>(fallback)));
   const Message& message = fb->messages.front();
@@ -570,24 +587,30 @@ asio::awaitable<error_code> Dispatcher::fall_back(DispatchSettings settings,
     n.outcome = outcome_for(event, message.channel, OutcomeResult::deferred, *decision.at,
                             "falling back to email: " + decision.reason, 1);
   }
-  NewEvent ne{refused.entry,      event.id,
-              event.case_ref,     event.status,
-              event.occurred_at,  prepared->rule->final,
-              refused.event_json, {n}};
-  std::vector<NewEvent> batch{std::move(ne)};
-  auto accepted = co_await store_.accept(std::move(batch), now);
-  if (!accepted) co_return accepted.error();
-  const auto what = (*accepted)[0][0];
+  NewEvent ne{refused.entry,      event.id,          event.case_ref,
+              event.status,       event.occurred_at, prepared.rule->final,
+              refused.event_json, {std::move(n)}};
+  return Fallback{std::move(ne), std::move(fb), settings};
+}
+
+asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, NotificationRecord refused,
+                                                  AcceptResult what) {
+  const Event& event = fallback.prepared->event;
+  const Message& message = fallback.prepared->messages.front();
+  const NewNotification& n = fallback.event.notifications.front();
   logger("dispatch")
       ->info("msg=\"refused SMS falls back to email\" event_id={} notification_id={} result={}",
-             log_value(event.id), log_value(message.notification_id), to_string(what));
+             log_value(event.id), log_value(n.id), to_string(what));
+  if (what == AcceptResult::stale || what == AcceptResult::final_case)
+    count(message.channel, OutcomeResult::suppressed);
   if (what != AcceptResult::created) co_return error_code{};
-  if (decision.action == PlanAction::defer) {
+  if (!n.send_now) {
     count(message.channel, OutcomeResult::deferred);
     co_return error_code{};
   }
   // A named local: GCC 12 miscompiles a braced temporary passed to a coroutine (DEVELOPERS.md).
-  ReadyToSend ready{n.id, n.score, refused.entry, refused.event_json, message, fb, settings};
+  ReadyToSend ready{n.id,    n.score,           refused.entry,    refused.event_json,
+                    message, fallback.prepared, fallback.settings};
   co_return co_await send(std::move(ready));
 }
 
@@ -693,11 +716,21 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
     }
   }
 
+  // An SMS the network refused for good goes out as email, when there is one to send: recorded
+  // with the rejection, in one step.
+  std::optional<Fallback> fallback;
+  if (action.kind == ReceiptAction::Kind::rejected) {
+    auto p = prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
+    if (auto* ok = std::get_if<PreparedEvent>(&p))
+      fallback = plan_fallback(settings, *ok, record, now);
+    if (fallback) action.fallback = fallback->event;
+  }
+
   auto applied = co_await store_.apply_receipt(record.id, attempt, action, now);
   if (!applied) co_return applied.error();
   metrics_.receipt(to_string(receipt.status));
-  if (*applied == ReceiptApplied::unknown) co_return ReceiptResult::unknown;
-  if (*applied == ReceiptApplied::duplicate) co_return ReceiptResult::duplicate;
+  if (applied->result == ReceiptApplied::unknown) co_return ReceiptResult::unknown;
+  if (applied->result == ReceiptApplied::duplicate) co_return ReceiptResult::duplicate;
   log->info("msg=\"receipt applied\" notification_id={} status={} attempt={}", log_value(record.id),
             to_string(receipt.status), attempt);
   switch (action.kind) {
@@ -713,13 +746,9 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
     default:
       break;
   }
-  if (action.kind == ReceiptAction::Kind::rejected) {
-    // An SMS the network refused for good goes out as email, when there is one to send.
-    auto p = prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
-    if (auto* ok = std::get_if<PreparedEvent>(&p)) {
-      auto shared = std::make_shared<const PreparedEvent>(std::move(*ok));
-      if (auto ec = co_await fall_back(settings, shared, record)) co_return ec;
-    }
+  if (fallback && applied->fallback) {
+    if (auto ec = co_await fall_back(std::move(*fallback), record, *applied->fallback))
+      co_return ec;
   }
   co_return ReceiptResult::applied;
 }

@@ -60,6 +60,33 @@ error_code as_error(const result<RedisReply>& r) {
   return {};
 }
 
+// An event as the accept script (and a fallback) takes it.
+boost::json::object event_object(const NewEvent& e) {
+  boost::json::array notifications;
+  for (const auto& n : e.notifications) {
+    std::string out = n.outcome ? outcome_json(*n.outcome) : std::string();
+    notifications.push_back(boost::json::object{{"nid", n.id},
+                                                {"ch", to_string(n.channel)},
+                                                {"st", n.send_now ? "sending" : "deferred"},
+                                                {"score", ms(n.score)},
+                                                {"why", n.why},
+                                                {"out", std::move(out)}});
+  }
+  return boost::json::object{{"entry", e.entry},         {"id", e.event_id},
+                             {"case", e.case_ref},       {"status", e.status},
+                             {"occ", ms(e.occurred_at)}, {"final", e.final ? "1" : "0"},
+                             {"event", e.event_json},    {"n", std::move(notifications)}};
+}
+
+std::optional<AcceptResult> accept_result(const std::string& s) {
+  if (s == "created") return AcceptResult::created;
+  if (s == "redelivered") return AcceptResult::redelivered;
+  if (s == "duplicate") return AcceptResult::duplicate;
+  if (s == "stale") return AcceptResult::stale;
+  if (s == "final") return AcceptResult::final_case;
+  return std::nullopt;
+}
+
 // A hostile entry must not be able to make its own dead letter fail (Lua's unpack has a stack
 // limit; a multi-megabyte value would be copied whole): keep a bounded copy.
 constexpr std::size_t kMaxDeadFields = 64;
@@ -247,26 +274,7 @@ asio::awaitable<result<std::vector<std::vector<AcceptResult>>>> NotificationStor
   if (events.empty()) co_return Results{};
   boost::json::array batch;
   batch.reserve(events.size());
-  for (const auto& e : events) {
-    boost::json::array notifications;
-    for (const auto& n : e.notifications) {
-      std::string out = n.outcome ? outcome_json(*n.outcome) : std::string();
-      notifications.push_back(boost::json::object{{"nid", n.id},
-                                                  {"ch", to_string(n.channel)},
-                                                  {"st", n.send_now ? "sending" : "deferred"},
-                                                  {"score", ms(n.score)},
-                                                  {"why", n.why},
-                                                  {"out", std::move(out)}});
-    }
-    batch.push_back(boost::json::object{{"entry", e.entry},
-                                        {"id", e.event_id},
-                                        {"case", e.case_ref},
-                                        {"status", e.status},
-                                        {"occ", ms(e.occurred_at)},
-                                        {"final", e.final ? "1" : "0"},
-                                        {"event", e.event_json},
-                                        {"n", std::move(notifications)}});
-  }
+  for (const auto& e : events) batch.push_back(event_object(e));
   auto keys = redis_args(config_.stream);
   auto args = redis_args(config_.group, boost::json::serialize(batch));
   auto reply = co_await eval(kAccept, std::move(keys), std::move(args), now);
@@ -280,21 +288,9 @@ asio::awaitable<result<std::vector<std::vector<AcceptResult>>>> NotificationStor
     // every notification has a result, so anything else is a fault.
     if (per_event.elements.size() != events[i].notifications.size()) co_return fault();
     for (const auto& r : per_event.elements) {
-      const auto& s = r.str;
-      AcceptResult a;
-      if (s == "created")
-        a = AcceptResult::created;
-      else if (s == "redelivered")
-        a = AcceptResult::redelivered;
-      else if (s == "duplicate")
-        a = AcceptResult::duplicate;
-      else if (s == "stale")
-        a = AcceptResult::stale;
-      else if (s == "final")
-        a = AcceptResult::final_case;
-      else
-        co_return fault();
-      out[i].push_back(a);
+      auto a = accept_result(r.str);
+      if (!a) co_return fault();
+      out[i].push_back(*a);
     }
   }
   co_return out;
@@ -368,6 +364,23 @@ asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant 
   co_return reply->integer == 1;
 }
 
+asio::awaitable<result<std::optional<AcceptResult>>> NotificationStore::reject(std::string id,
+                                                                               Instant lease_until,
+                                                                               Outcome outcome,
+                                                                               NewEvent fallback) {
+  auto args =
+      redis_args(id, ms(lease_until), to_string(NotificationState::rejected), outcome_json(outcome),
+                 outcome.gateway_message_id, boost::json::serialize(event_object(fallback)));
+  auto reply = co_await eval(kFinish, std::move(args), outcome.at);
+  if (!reply) co_return reply.error();
+  if (reply->type == RedisReply::Type::integer && reply->integer == 0)
+    co_return std::optional<AcceptResult>{};  // the lease was lost
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != 2) co_return fault();
+  auto what = accept_result(reply->elements[1].str);
+  if (!what) co_return fault();
+  co_return what;
+}
+
 asio::awaitable<result<bool>> NotificationStore::reschedule(
     std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
     std::optional<Instant> failing_since, std::optional<Outcome> outcome, Instant now) {
@@ -399,7 +412,7 @@ asio::awaitable<result<std::optional<NotificationStore::Lookup>>> NotificationSt
   co_return std::optional<Lookup>{std::move(lookup)};
 }
 
-asio::awaitable<result<ReceiptApplied>> NotificationStore::apply_receipt(std::string id,
+asio::awaitable<result<AppliedReceipt>> NotificationStore::apply_receipt(std::string id,
                                                                          int attempt,
                                                                          ReceiptAction action,
                                                                          Instant now) {
@@ -427,11 +440,18 @@ asio::awaitable<result<ReceiptApplied>> NotificationStore::apply_receipt(std::st
                          std::to_string(action.attempt), std::to_string(action.retries),
                          instants_csv(action.failed), std::move(outcome_text),
                          std::move(action.timeline_json), std::move(since));
+  if (action.fallback) args.push_back(boost::json::serialize(event_object(*action.fallback)));
   auto reply = co_await eval(kApplyReceipt, std::move(args), now);
   if (!reply) co_return reply.error();
-  if (reply->str == "applied") co_return ReceiptApplied::applied;
-  if (reply->str == "unknown") co_return ReceiptApplied::unknown;
-  if (reply->str == "duplicate") co_return ReceiptApplied::duplicate;
+  if (reply->type == RedisReply::Type::array && reply->elements.size() == 2 &&
+      reply->elements[0].str == "applied") {
+    auto what = accept_result(reply->elements[1].str);
+    if (!what) co_return fault();
+    co_return AppliedReceipt{ReceiptApplied::applied, what};
+  }
+  if (reply->str == "applied") co_return AppliedReceipt{ReceiptApplied::applied, std::nullopt};
+  if (reply->str == "unknown") co_return AppliedReceipt{ReceiptApplied::unknown, std::nullopt};
+  if (reply->str == "duplicate") co_return AppliedReceipt{ReceiptApplied::duplicate, std::nullopt};
   co_return fault();
 }
 

@@ -120,6 +120,44 @@ local function cancel_waiting(case_ref, except_event, reason)
     end
   end
 end
+
+-- A new record for notification n of event e (as accept takes them, below). A fresh record has
+-- no reason to uncount and no expiry to clear: sched() inlined, without its HGET and PERSIST
+-- (accept runs this for every notification).
+local function create(e, n, ck)
+  redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
+             'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
+             'channel', n.ch, 'attempt', '1', 'retries', '0', 'failed', '', 'why', n.why)
+  redis.call('ZADD', SCHEDULE, n.score, n.nid)
+  redis.call('HINCRBY', WHY, n.why, 1)
+  redis.call('SADD', ck .. ':n', n.nid)
+  if n.out ~= '' then publish(n.out, e.case) end
+end
+
+-- The email a refused SMS falls back to (e: its event as accept takes it, with one
+-- notification) is recorded by the same script that records the refusal, so that neither is
+-- kept without the other: herald dying in between, or Redis failing, would lose the email.
+-- check_fallback only reads (a script that fails part way keeps what it wrote): what
+-- add_fallback will do, as accept would decide it.
+local function check_fallback(e)
+  local entry = redis.call('HGET', rec_key(e.n[1].nid), 'entry')
+  if entry == e.entry then return 'redelivered' end  -- the email went out with the SMS
+  if entry then return 'duplicate' end
+  local why_not, kind = moved_on(e.case, e.id, e.occ, e.entry)
+  if why_not then return kind, why_not end
+  return 'created'
+end
+
+local function add_fallback(e, verdict, why_not)
+  local n = e.n[1]
+  if verdict == 'created' then
+    local ck = case_key(e.case)
+    create(e, n, ck)
+    redis.call('PEXPIRE', ck .. ':n', RETENTION)
+  elseif verdict == 'stale' or verdict == 'final' then
+    publish(outcome(e.id, e.case, e.status, n.ch, 'suppressed', 0, why_not), e.case)
+  end
+end
 )lua";
 
 const std::string& accept() {
@@ -179,17 +217,9 @@ for i, e in ipairs(events) do
         results[s.i][s.j] = kind
       end
       sending_now[e.case] = {}
-      -- A fresh record has no reason to uncount and no expiry to clear: sched() inlined,
-      -- without its HGET and PERSIST (every command here runs for every notification).
       for _, j in ipairs(fresh) do
         local n = e.n[j]
-        redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
-                   'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
-                   'channel', n.ch, 'attempt', '1', 'retries', '0', 'failed', '', 'why', n.why)
-        redis.call('ZADD', SCHEDULE, n.score, n.nid)
-        redis.call('HINCRBY', WHY, n.why, 1)
-        redis.call('SADD', ck .. ':n', n.nid)
-        if n.out ~= '' then publish(n.out, e.case) end
+        create(e, n, ck)
         res[j] = 'created'
         if n.st == 'sending' then
           table.insert(sending_now[e.case], {nid = n.nid, i = i, j = j, id = e.id,
@@ -279,11 +309,18 @@ return 1
 const std::string& finish() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] state (sent, rejected, failed,
--- suppressed, invalid), ARGV[8] outcome JSON, ARGV[9] gateway message id.
--- Returns 1, or 0 when the lease was lost to another sender.
+-- suppressed, invalid), ARGV[8] outcome JSON, ARGV[9] gateway message id, ARGV[10] (optional,
+-- for rejected) the fallback email, see check_fallback.
+-- Returns 1, or 0 when the lease was lost to another sender; with a fallback, {1, what became of
+-- it (created, redelivered, duplicate, stale, final)}.
 local nid = ARGV[5]
 local score = redis.call('ZSCORE', SCHEDULE, nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local fallback, verdict, why_not
+if ARGV[10] and ARGV[10] ~= '' then
+  fallback = cjson.decode(ARGV[10])
+  verdict, why_not = check_fallback(fallback)
+end
 local rk = rec_key(nid)
 local r = redis.call('HMGET', rk, 'case', 'why', 'attempt')
 local case_ref = r[1]
@@ -300,6 +337,10 @@ if ARGV[7] == 'sent' then
   publish(ARGV[8], case_ref)
 else
   close(nid, ARGV[7], case_ref, ARGV[8])
+end
+if fallback then
+  add_fallback(fallback, verdict, why_not)
+  return {1, verdict}
 end
 return 1
 )lua";
@@ -352,13 +393,20 @@ const std::string& apply_receipt() {
 --   ARGV[8]) | resend (the provider failed, not the contact: due at ARGV[8], same attempt)
 -- ARGV[8] due (ms), ARGV[9] attempt from now on, ARGV[10] retries, ARGV[11] failed attempts
 -- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "",
--- ARGV[14] when the transient failures began (ms, "" when there are none).
--- Returns 'applied', 'unknown', or 'duplicate' (applied already, or for an earlier attempt).
+-- ARGV[14] when the transient failures began (ms, "" when there are none), ARGV[15] (optional,
+-- for rejected) the fallback email, see check_fallback.
+-- Returns 'applied', 'unknown', or 'duplicate' (applied already, or for an earlier attempt);
+-- applied with a fallback, {'applied', what became of it}.
 local nid = ARGV[5]
 local rk = rec_key(nid)
 local r = redis.call('HMGET', rk, 'state', 'attempt', 'case')
 if not r[1] then return 'unknown' end
 if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
+local fallback, verdict, why_not
+if ARGV[7] == 'rejected' and ARGV[15] and ARGV[15] ~= '' then
+  fallback = cjson.decode(ARGV[15])
+  verdict, why_not = check_fallback(fallback)
+end
 local action, case_ref = ARGV[7], r[3]
 if action == 'delivered' then
   close(nid, 'delivered', case_ref, nil)
@@ -376,6 +424,10 @@ if ARGV[13] ~= '' and case_ref then
   local log = case_key(case_ref) .. ':log'
   redis.call('RPUSH', log, ARGV[13])
   redis.call('PEXPIRE', log, RETENTION)
+end
+if fallback then
+  add_fallback(fallback, verdict, why_not)
+  return {'applied', verdict}
 end
 return 'applied'
 )lua";

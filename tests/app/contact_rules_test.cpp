@@ -173,6 +173,30 @@ TEST(Receipts, FromTheStreamTooWithDeliveredPermanentAndFallbackToEmail) {
   EXPECT_EQ(std::count(r.begin(), r.end(), "sent:email:1"), 2) << "evt-s1 and the fallback";
 }
 
+TEST(Receipts, APermanentFailureIsRecordedWithItsFallbackEmailOrNotAtAll) {
+  // The receipt that refuses an SMS and the email it falls back to are recorded in one step. If
+  // the email cannot be written (a value of the wrong type in its place stands in for a failing
+  // write), the receipt is not applied and the provider is told to try again; before, the
+  // rejection was kept, the retried receipt was a duplicate and the email was never sent.
+  ReceiptHarness h;
+  h.start();
+  h.publish(event_json("evt-fa", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-fa:sms") == "sent"; }));
+  const std::string email_key = h.config->redis.key_prefix + "n:evt-fa:email";
+  h.redis.command({"SET", email_key, "in the way"});
+  EXPECT_EQ(h.post(receipt("evt-fa:sms", "permanent-failure")).status, 503);
+  EXPECT_EQ(h.state("evt-fa:sms"), "sent");
+  h.redis.command({"DEL", email_key});
+  EXPECT_EQ(h.post(receipt("evt-fa:sms", "permanent-failure")).status, 200);
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  EXPECT_EQ(h.http.requests().back().target, "/email");
+  ASSERT_TRUE(eventually([&] { return h.state("evt-fa:email") == "sent"; }));
+  EXPECT_EQ(h.state("evt-fa:sms"), "rejected");
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:sms:1", "rejected:sms:1", "sent:email:1"}));
+}
+
 TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
   ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n");
   h.start();

@@ -413,16 +413,18 @@ TEST(Pipeline, APermanentRefusalIsRejectedAndNeverRetried) {
   EXPECT_EQ(h.scheduled(), 0);
 }
 
-TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
-  Harness h;
+// The SMS gateway refuses every message for good; email is accepted.
+void refuse_sms(Harness& h) {
   h.http.set_handler([](const HttpTestServer::Request& request) {
     HttpTestServer::Response r;
     r.status = request.target == "/sms" ? 400 : 202;
     return r;
   });
-  h.start();
-  // The recipient chose SMS only, but has an email address and the rule sends email.
-  h.publish(event_json("evt-fallback", "case_update", {{"channels", boost::json::array{"sms"}}}));
+}
+
+// Stops `h` once the refused SMS and the email it fell back to are recorded and sent, and checks
+// that they were, once each.
+void expect_refused_sms_then_email(Harness& h) {
   ASSERT_TRUE(h.wait_for_outcomes(2));
   ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
   std::this_thread::sleep_for(200ms);
@@ -431,6 +433,36 @@ TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
   std::vector<std::string> targets;
   for (const auto& r : h.http.requests()) targets.push_back(r.target);
   EXPECT_EQ(targets, (std::vector<std::string>{"/sms", "/email"}));
+}
+
+TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
+  Harness h;
+  refuse_sms(h);
+  h.start();
+  // The recipient chose SMS only, but has an email address and the rule sends email.
+  h.publish(event_json("evt-fallback", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  expect_refused_sms_then_email(h);
+}
+
+TEST(Pipeline, TheFallbackEmailIsRecordedWithTheRefusalOrNeither) {
+  // Recording a refused SMS and creating the email it falls back to are one step: when the
+  // email's record cannot be written (a value of the wrong type in its place stands in for a
+  // failing write), the refusal is not recorded either, so nothing is lost; once Redis can write
+  // it, within the lease, both are.
+  Harness h;
+  refuse_sms(h);
+  h.start();
+  const std::string email_key = h.config->redis.key_prefix + "n:evt-fb-atomic:email";
+  h.redis.command({"SET", email_key, "in the way"});
+  h.publish(event_json("evt-fb-atomic", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 5s));
+  std::this_thread::sleep_for(300ms);
+  const std::string sms_key = h.config->redis.key_prefix + "n:evt-fb-atomic:sms";
+  EXPECT_EQ(h.redis.command({"HGET", sms_key, "state"}).str, "sending")
+      << "the refusal is not recorded without its fallback";
+  EXPECT_TRUE(h.outcomes().empty());
+  h.redis.command({"DEL", email_key});
+  expect_refused_sms_then_email(h);
 }
 
 TEST(Pipeline, ASendIsRecordedOnceRedisIsBackEvenAfterSecondsAwayAndNotSentAgain) {
@@ -515,11 +547,7 @@ TEST(Pipeline, KeepsPersonalDataOutOfTheLogs) {
   configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "debug");
   {
     Harness h;
-    h.http.set_handler([](const HttpTestServer::Request& request) {
-      HttpTestServer::Response r;
-      r.status = request.target == "/sms" ? 400 : 202;
-      return r;
-    });
+    refuse_sms(h);
     h.start();
     h.publish(event_json("evt-private", "case_update",
                          {{"name", "Siobhan Featherstonehaugh"},

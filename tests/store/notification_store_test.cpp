@@ -285,6 +285,54 @@ TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
+  // An SMS being sent (e1:sms) whose event also asks for an email fallback (e1:email).
+  auto sms_event = [&](const std::string& id, const std::string& entry, std::int64_t occurred,
+                       std::string case_ref) {
+    NewEvent e = event(id, entry, occurred, true, false, std::move(case_ref));
+    e.notifications[0].id = id + ":sms";
+    e.notifications[0].channel = Channel::sms;
+    return e;
+  };
+  const Instant lease = at(kNow + 60000);
+  Outcome refused{"e1",     "CASE1",    "update", Channel::sms, OutcomeResult::rejected, 1,
+                  at(kNow), "HTTP 400", ""};
+  const auto e1 = read_entry("e1");
+  ASSERT_EQ(accept_one(sms_event("e1", e1, kNow, "CASE1")), AcceptResult::created);
+
+  // Not the lease holder: neither is written.
+  EXPECT_EQ(*run(store_.reject("e1:sms", at(kNow + 1), refused, event("e1", e1, kNow, true))),
+            std::nullopt);
+  EXPECT_EQ(state("e1:email"), "");
+  // The holder: the SMS is rejected and the email created, leased to be sent at once.
+  EXPECT_EQ(*run(store_.reject("e1:sms", lease, refused, event("e1", e1, kNow, true))),
+            AcceptResult::created);
+  EXPECT_EQ(state("e1:sms"), "rejected");
+  EXPECT_EQ(state("e1:email"), "sending");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+            std::to_string(kNow + 60000));
+  expect_reasons_add_up();
+
+  // An SMS whose case moved on while it was being sent: its fallback is suppressed, with an
+  // outcome saying why.
+  const auto e2 = read_entry("e2");
+  ASSERT_EQ(accept_one(sms_event("e2", e2, kNow, "CASE2")), AcceptResult::created);
+  ASSERT_EQ(accept_one(event("e3", read_entry("e3"), kNow + 1000, false, false, "CASE2")),
+            AcceptResult::created);
+  refused.event_id = "e2";
+  refused.case_ref = "CASE2";
+  EXPECT_EQ(
+      *run(store_.reject("e2:sms", lease, refused, event("e2", e2, kNow, true, false, "CASE2"))),
+      AcceptResult::stale);
+  EXPECT_EQ(state("e2:sms"), "rejected");
+  EXPECT_EQ(state("e2:email"), "");
+  const auto last = outcomes().back();
+  EXPECT_EQ(last.at("event_id"), "e2");
+  EXPECT_EQ(last.at("channel"), "email");
+  EXPECT_EQ(last.at("result"), "suppressed");
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
   accept_one(event("e1", read_entry("e1"), kNow, true));
   const Instant first = at(kNow + 60000), second = at(kNow + 80000), third = at(kNow + 100000);
@@ -353,14 +401,16 @@ TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
                          next.due,
                          "attempt 1 failed",
                          {}};
-  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, next, at(kNow))), ReceiptApplied::applied);
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, at(kNow)))->result,
+            ReceiptApplied::applied);
   EXPECT_EQ(state("e1:email"), "deferred");
   EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "2");
   EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
             std::to_string(kNow + 3600000));
   // The same receipt again, or a late one for attempt 1: nothing changes.
-  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, next, at(kNow))), ReceiptApplied::duplicate);
-  EXPECT_EQ(*run(store_.apply_receipt("nope", 1, next, at(kNow))), ReceiptApplied::unknown);
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, at(kNow)))->result,
+            ReceiptApplied::duplicate);
+  EXPECT_EQ(run(store_.apply_receipt("nope", 1, next, at(kNow)))->result, ReceiptApplied::unknown);
   EXPECT_EQ(outcomes().back().at("result"), "retry_scheduled");
   EXPECT_EQ(outcomes().back().at("attempt"), 1);
   expect_reasons_add_up();
@@ -374,7 +424,7 @@ TEST_F(StoreTest, ADeliveredReceiptDropsTheEventAndLeavesTheTimeline) {
       << "kept while a receipt may still ask for another attempt";
   ReceiptAction delivered;
   delivered.timeline_json = R"({"notification_id":"e1:email","receipt":"delivered"})";
-  EXPECT_EQ(*run(store_.apply_receipt("e1:email", 1, delivered, at(kNow))),
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, delivered, at(kNow)))->result,
             ReceiptApplied::applied);
   EXPECT_EQ(state("e1:email"), "delivered");
   EXPECT_EQ(redis_.command({"HEXISTS", "{herald}:n:e1:email", "event"}).integer, 0);

@@ -108,10 +108,21 @@ class Dispatcher {
   /// Renews the lease `keeper` holds every third of its `length` until the send is over.
   boost::asio::awaitable<void> keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
                                           std::chrono::milliseconds length);
-  /// A refused SMS goes out as email instead, when the rule and the recipient allow it.
-  boost::asio::awaitable<boost::system::error_code> fall_back(
-      DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
-      NotificationRecord refused);
+  /// The email a refused SMS goes out as instead, ready to be recorded with the rejection.
+  struct Fallback {
+    NewEvent event;  ///< the event with that one notification, for the store
+    std::shared_ptr<const PreparedEvent> prepared;
+    DispatchSettings settings;
+  };
+  /// The fallback of `refused`, when the rule and the recipient allow one (else nullopt).
+  std::optional<Fallback> plan_fallback(const DispatchSettings& settings,
+                                        const PreparedEvent& prepared,
+                                        const NotificationRecord& refused, Instant now);
+  /// After the store recorded a fallback (`what` became of it): counts it, and sends it now
+  /// when it was created to be sent at once.
+  boost::asio::awaitable<boost::system::error_code> fall_back(Fallback fallback,
+                                                              NotificationRecord refused,
+                                                              AcceptResult what);
   Instant backoff(const RetryConfig& retry, int retries,
                   std::optional<std::chrono::milliseconds> retry_after, Instant now);
 

@@ -116,6 +116,12 @@ struct StartSend {
 /// How a receipt was applied.
 enum class ReceiptApplied { applied, unknown, duplicate };
 
+/// What apply_receipt did: the receipt, and the fallback email it was given, if any.
+struct AppliedReceipt {
+  ReceiptApplied result = ReceiptApplied::applied;
+  std::optional<AcceptResult> fallback;  ///< when applied with a fallback
+};
+
 /// What a receipt does to the notification it is for (decided by the caller from the receipt
 /// and the contact rules; applied only if the notification is still the sent attempt it names).
 struct ReceiptAction {
@@ -127,6 +133,9 @@ struct ReceiptAction {
   std::vector<Instant> failed;  ///< failed attempts, this one included for next_attempt/failed
   std::optional<Outcome> outcome;
   std::string timeline_json;  ///< the receipt as the case timeline shows it
+  /// rejected: the email a refused SMS falls back to (an event with that one notification),
+  /// recorded with the rejection.
+  std::optional<NewEvent> fallback;
 };
 
 class NotificationStore {
@@ -161,6 +170,12 @@ class NotificationStore {
                                                              NotificationState state,
                                                              Outcome outcome);
 
+  /// Ends a leased SMS as `rejected` and, in the same step, records the email it falls back to
+  /// (`fallback`: its event with that one notification, decided as for accept), so that neither
+  /// is kept without the other. What became of the fallback; nullopt when the lease was lost.
+  boost::asio::awaitable<boost::system::result<std::optional<AcceptResult>>> reject(
+      std::string id, Instant lease_until, Outcome outcome, NewEvent fallback);
+
   /// Gives a leased notification a new due time (state `deferred`), with an optional outcome.
   /// False when the lease was lost.
   boost::asio::awaitable<boost::system::result<bool>> reschedule(
@@ -177,7 +192,7 @@ class NotificationStore {
       std::string id, Instant now);
 
   /// Applies `action` to notification `id` if it is still sent for attempt `attempt`.
-  boost::asio::awaitable<boost::system::result<ReceiptApplied>> apply_receipt(std::string id,
+  boost::asio::awaitable<boost::system::result<AppliedReceipt>> apply_receipt(std::string id,
                                                                               int attempt,
                                                                               ReceiptAction action,
                                                                               Instant now);
