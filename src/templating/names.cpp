@@ -217,6 +217,24 @@ bool has_lower(const std::u32string& s) {
   return std::any_of(s.begin(), s.end(), is_lower);
 }
 
+// A generational suffix after the surname ("John Smith Jr", "Henry Ford III") as it is
+// customarily written, or "" when `part` is none. It is not the surname, and roman numerals stay
+// in capitals.
+std::u32string generational_suffix(const std::u32string& part) {
+  static const std::pair<std::u32string_view, std::u32string_view> kSuffixes[] = {
+      {U"jr", U"Jr"}, {U"jr.", U"Jr."}, {U"sr", U"Sr"}, {U"sr.", U"Sr."},
+      {U"ii", U"II"}, {U"iii", U"III"}, {U"iv", U"IV"}};
+  const auto lowered = lower(part);
+  for (const auto& [spelt, written] : kSuffixes)
+    if (lowered == spelt) return std::u32string(written);
+  return {};
+}
+
+// Whether the last of `parts` is a generational suffix: only after a first name and a surname.
+bool ends_in_suffix(const std::vector<std::u32string>& parts) {
+  return parts.size() >= 3 && !generational_suffix(parts.back()).empty();
+}
+
 std::vector<std::u32string> formatted_parts(std::string_view name) {
   auto parts = split_parts(name);
   bool mixed_input = false;
@@ -240,6 +258,7 @@ std::vector<std::u32string> formatted_parts(std::string_view name) {
       parts[i] = normalise_part(parts[i]);
     }
   }
+  if (ends_in_suffix(parts)) parts.back() = generational_suffix(parts.back());
   return parts;
 }
 
@@ -281,7 +300,9 @@ std::string accepted_title(std::string_view title) {
 std::string salutation(std::string_view title, std::string_view name) {
   auto parts = formatted_parts(name);
   if (parts.empty()) return "";
-  std::size_t surname = parts.size() - 1;
+  // "Jo Bloggs Jr" by name, "Mr Bloggs" by title: a suffix goes with the full name only.
+  const std::size_t end = parts.size() - (ends_in_suffix(parts) ? 1 : 0);
+  std::size_t surname = end - 1;
   while (surname > 1 && is_particle(lower(parts[surname - 1]))) --surname;
   std::string accepted = accepted_title(title);
   if (accepted.empty()) {
@@ -289,7 +310,7 @@ std::string salutation(std::string_view title, std::string_view name) {
     return encode(parts[0]) + " " + join(parts, surname, parts.size());
   }
   if (accepted == "Sir" || accepted == "Dame") return accepted + " " + encode(parts[0]);
-  return accepted + " " + join(parts, surname, parts.size());
+  return accepted + " " + join(parts, surname, end);
 }
 
 }  // namespace herald

@@ -89,6 +89,15 @@ TEST(FormatName, KeepsALowerCaseParticleInAMixedCaseName) {
   EXPECT_EQ(format_name("LUDWIG VAN BEETHOVEN"), "Ludwig Van Beethoven");
 }
 
+TEST(FormatName, WritesAGenerationalSuffixAsItIsCustomarilyWritten) {
+  EXPECT_EQ(format_name("JOHN SMITH JR"), "John Smith Jr");
+  EXPECT_EQ(format_name("john smith jr."), "John Smith Jr.");
+  EXPECT_EQ(format_name("HENRY FORD III"), "Henry Ford III");
+  EXPECT_EQ(format_name("Martin Luther King Sr"), "Martin Luther King Sr");
+  // Only after a first name and a surname: a surname that looks like one stays a surname.
+  EXPECT_EQ(format_name("JIM IV"), "Jim Iv");
+}
+
 TEST(FormatName, CollapsesAndTrimsWhitespace) {
   EXPECT_EQ(format_name("  katie \t  mcnally  "), "Katie McNally");
   EXPECT_EQ(format_name("katie\u00a0mcnally"), "Katie McNally");
@@ -159,6 +168,13 @@ TEST(Salutation, UsesFirstNameAndSurnameWithoutATitle) {
 TEST(Salutation, KeepsParticlesWithTheSurname) {
   EXPECT_EQ(salutation("Mr", "DAFYDD AP GWILYM"), "Mr ap Gwilym");
   EXPECT_EQ(salutation("", "Ludwig van Beethoven"), "Ludwig van Beethoven");
+}
+
+TEST(Salutation, LeavesAGenerationalSuffixOutOfTheSurname) {
+  EXPECT_EQ(salutation("Mr", "JOHN SMITH JR"), "Mr Smith");
+  EXPECT_EQ(salutation("Dr", "Henry van der Berg iii"), "Dr van der Berg");
+  EXPECT_EQ(salutation("", "JOHN SMITH JR"), "John Smith Jr");
+  EXPECT_EQ(salutation("Sir", "JOHN SMITH JR"), "Sir John");
 }
 
 TEST(Salutation, GreetsSirAndDameByFirstName) {

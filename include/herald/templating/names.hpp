@@ -10,9 +10,10 @@ namespace herald {
 /// "Anne-Marie Jones", "ŴYN AP DAFYDD" -> "Ŵyn ap Dafydd". Mc is always followed by a capital;
 /// Mac is not forced (Mack, Macey), but a part already written in mixed case ("MacDonald",
 /// "DeVito") keeps its casing, and so does a lower-case particle ("van", "de") in a mixed-case
-/// name. Welsh "ap"/"ab" inside a name stay lower-case. Whitespace is collapsed and trimmed.
-/// Case mapping covers ASCII, Latin-1, Latin Extended-A and the Welsh ẁ ẃ ẅ ỳ; other letters are
-/// kept as they are.
+/// name. Welsh "ap"/"ab" inside a name stay lower-case. A generational suffix after the surname
+/// is written as is customary ("JOHN SMITH JR" -> "John Smith Jr", "HENRY FORD III" -> "Henry
+/// Ford III"). Whitespace is collapsed and trimmed. Case mapping is Unicode's (ICU), for every
+/// script; letters without case are kept as they are.
 std::string format_name(std::string_view name);
 
 /// The accepted title, normalised ("MRS" -> "Mrs", "dr." -> "Dr"): Mr, Mrs, Miss, Ms, Dr, Prof,
@@ -22,7 +23,8 @@ std::string accepted_title(std::string_view title);
 /// How a letter greets the recipient: the accepted title and surname ("Ms McNally"), or the first
 /// name and surname ("Jo Bloggs") when the title is absent or not accepted; the name alone when it
 /// has one part; "" when the name is empty. Sir and Dame take the first name ("Sir Keir"), as is
-/// customary. The surname is the last part with any particles before it ("van Beethoven").
+/// customary. The surname is the last part with any particles before it ("van Beethoven"); a
+/// generational suffix is not part of it ("Mr Smith" for "John Smith Jr").
 std::string salutation(std::string_view title, std::string_view name);
 
 }  // namespace herald
