@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "herald/gateway/file_gateway.hpp"
+#include "herald/gateway/http_gateway.hpp"
 #include "herald/gateway/notify_gateway.hpp"
 #include "herald/gateway/protected_gateway.hpp"
 #include "herald/gateway/sendgrid_gateway.hpp"
@@ -33,6 +34,17 @@ std::shared_ptr<GatewayGuard> kept_guard(const Gateways* previous, const Gateway
   return nullptr;
 }
 
+// The HTTP gateway `previous` (the gateways before a reload) had for `channel`, if any.
+const HttpGateway* previous_http(const Gateways* previous, Channel channel) {
+  if (!previous) return nullptr;
+  auto it = previous->find(channel);
+  if (it == previous->end()) return nullptr;
+  const Gateway* gateway = it->second.get();
+  if (const auto* protected_gateway = dynamic_cast<const ProtectedGateway*>(gateway))
+    gateway = &protected_gateway->inner();
+  return dynamic_cast<const HttpGateway*>(gateway);
+}
+
 }  // namespace
 
 Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer,
@@ -43,8 +55,13 @@ Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* 
     auto& guard = guards[gateway.name.empty() ? gateway.type : gateway.name];
     if (!guard) guard = kept_guard(previous, gateway);
     if (!guard) guard = std::make_shared<GatewayGuard>(gateway, observer);
-    gateways.emplace(channel,
-                     std::make_shared<ProtectedGateway>(make_gateway(gateway, http), guard));
+    auto inner = make_gateway(gateway, http);
+    // Requests the old gateway of this channel still has under way keep counting against
+    // max_in_flight: a reload must not let twice as many at the provider.
+    auto* now_http = dynamic_cast<HttpGateway*>(inner.get());
+    if (const auto* old_http = previous_http(previous, channel); now_http && old_http)
+      now_http->continue_from(*old_http);
+    gateways.emplace(channel, std::make_shared<ProtectedGateway>(std::move(inner), guard));
   }
   return gateways;
 }

@@ -19,6 +19,10 @@ HttpGateway::HttpGateway(HttpClient& http, GatewayConfig config)
 
 HttpGateway::~HttpGateway() = default;
 
+void HttpGateway::continue_from(const HttpGateway& previous) {
+  if (previous.config_.max_in_flight == config_.max_in_flight) in_flight_ = previous.in_flight_;
+}
+
 SendResult HttpGateway::interpret(const HttpResponse& response) const {
   SendResult result;
   switch (response.error) {

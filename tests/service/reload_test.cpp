@@ -120,6 +120,37 @@ TEST(Reload, KeepsAnOpenCircuitBreakerOpenWhenItsSettingsDoNotChange) {
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
 }
 
+TEST(Reload, KeepsCountingRequestsUnderWayAgainstMaxInFlight) {
+  // A slow provider, two requests at most at once; the operator reloads while two are under way
+  // and two more wait. The new gateway must count the old one's requests: a fresh bound would
+  // put four at the provider.
+  RedisServer redis;
+  HttpTestServer provider([](const HttpTestServer::Request&) {
+    return HttpTestServer::Response{.status = 202, .delay = 1s};
+  });
+  TestDir dir;
+  const std::string gateway =
+      "{ type: webhook, url: \"" + provider.url("/email") + "\", max_in_flight: 2 }";
+  dir.write("herald.yaml", service_config(redis, gateway, ""));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  for (const char* id : {"evt-m1", "evt-m2", "evt-m3", "evt-m4"})
+    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event(id)});
+  ASSERT_TRUE(provider.wait_for_requests(2, 20s));
+
+  dir.write("herald.yaml", service_config(redis, gateway, "log:\n  level: debug\n"));
+  herald.signal(SIGHUP);
+  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
+  for (const char* id : {"evt-m5", "evt-m6", "evt-m7", "evt-m8"})
+    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event(id)});
+  ASSERT_TRUE(herald.wait_for_log("msg=sent", 30s, 8)) << herald.log();
+  EXPECT_EQ(provider.max_concurrent_requests(), 2u);
+
+  herald.signal(SIGTERM);
+  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+}
+
 TEST(Reload, ChangesTheLogLevel) {
   RedisServer redis;
   TestDir dir;

@@ -26,6 +26,11 @@ class HttpGateway : public Gateway {
   /// transient with reason "cancelled" and no code (no request was made).
   boost::asio::awaitable<SendResult> send(const Message& message) final;
 
+  /// After a reload: this gateway's requests count against `previous`'s `max_in_flight`, with
+  /// those of its requests still under way, when both allow as many at once (else the two
+  /// bounds are apart for as long as the old requests last). Call before the first send.
+  void continue_from(const HttpGateway& previous);
+
  protected:
   /// `http` must outlive the gateway.
   HttpGateway(HttpClient& http, GatewayConfig config);
