@@ -93,6 +93,15 @@ auto with_retries(std::chrono::milliseconds lease_left, Op op) -> decltype(op())
   }
 }
 
+// finish found the lease gone: the notification is another sender's now.
+void log_lease_lost(const std::string& id) {
+  logger("dispatch")
+      ->warn(
+          "msg=\"lease lost before the outcome was recorded; another sender has it\" "
+          "notification_id={}",
+          log_value(id));
+}
+
 std::string decision_log(const PlanDecision& d) {
   return std::string(to_string(d.action)) + " at=" + (d.at ? format_rfc3339(*d.at) : "-") +
          " reason=" + log_value(d.reason);
@@ -389,12 +398,7 @@ asio::awaitable<error_code> Dispatcher::finish(std::string id, Instant lease_unt
   auto done = co_await with_retries(time_left(clock_, lease_until),
                                     [&] { return store_.finish(id, lease_until, state, outcome); });
   if (!done) co_return done.error();
-  if (!*done)
-    logger("dispatch")
-        ->warn(
-            "msg=\"lease lost before the outcome was recorded; another sender has it\" "
-            "notification_id={}",
-            log_value(id));
+  if (!*done) log_lease_lost(id);
   co_return error_code{};
 }
 
@@ -484,10 +488,7 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
       });
       if (!done) co_return done.error();
       if (!*done) {
-        log->warn(
-            "msg=\"lease lost before the outcome was recorded; another sender has it\" "
-            "notification_id={}",
-            log_value(record.id));
+        log_lease_lost(record.id);
         co_return error_code{};
       }
       co_return co_await fall_back(std::move(*fallback), record, **done);

@@ -78,12 +78,11 @@ boost::json::object event_object(const NewEvent& e) {
                              {"event", e.event_json},    {"n", std::move(notifications)}};
 }
 
-std::optional<AcceptResult> accept_result(const std::string& s) {
-  if (s == "created") return AcceptResult::created;
-  if (s == "redelivered") return AcceptResult::redelivered;
-  if (s == "duplicate") return AcceptResult::duplicate;
-  if (s == "stale") return AcceptResult::stale;
-  if (s == "final") return AcceptResult::final_case;
+// The inverse of to_string(AcceptResult): the scripts answer with those words.
+std::optional<AcceptResult> accept_result(std::string_view text) {
+  for (auto a : {AcceptResult::created, AcceptResult::redelivered, AcceptResult::duplicate,
+                 AcceptResult::stale, AcceptResult::final_case})
+    if (to_string(a) == text) return a;
   return std::nullopt;
 }
 
