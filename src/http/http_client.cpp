@@ -266,13 +266,18 @@ void HttpClient::Impl::finished(CURL* easy, CURLcode result) {
   HttpResponse& response = transfer->response;
   if (result == CURLE_OK) {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
+  } else if (transfer->body_too_large) {
+    // The write callback stopped the transfer, so the status line and headers are in.
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
+    response.body.clear();
+    response.body_dropped = true;
+    logger("http")->debug("msg=\"response body dropped\" status={} limit_bytes={}", response.status,
+                          transfer->max_body);
   } else {
     response.error = error_kind(result);
-    response.error_message =
-        transfer->body_too_large
-            ? "response body larger than " + std::to_string(transfer->max_body) + " bytes"
-        : transfer->error_buffer[0] != '\0' ? std::string(transfer->error_buffer.data())
-                                            : std::string(curl_easy_strerror(result));
+    response.error_message = transfer->error_buffer[0] != '\0'
+                                 ? std::string(transfer->error_buffer.data())
+                                 : std::string(curl_easy_strerror(result));
     logger("http")->debug("msg=\"request failed\" curl_code={} error={}", static_cast<int>(result),
                           log_value(response.error_message));
   }

@@ -144,6 +144,16 @@ TEST_F(WebhookGatewayTest, AcceptsA2xxWhoseBodyIsNotJson) {
   EXPECT_EQ(result.gateway_message_id, "");
 }
 
+// Sending again because the provider said more than we read would be a duplicate.
+TEST_F(WebhookGatewayTest, AcceptsA2xxWhoseBodyIsTooLargeToRead) {
+  answer({.status = 201, .body = std::string((1 << 20) + 1000, ' ') + R"({"id":"gw-1"})"});
+  SendResult result = send(email());
+  EXPECT_EQ(result.kind, Kind::accepted) << result.reason;
+  EXPECT_EQ(result.http_status, 201);
+  EXPECT_EQ(result.gateway_message_id, "");
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST_F(WebhookGatewayTest, TreatsServerErrorsAsTransient) {
   for (int status : {500, 503}) {
     answer({.status = status, .body = "<html>oops</html>"});

@@ -202,15 +202,25 @@ TEST_F(HttpClientTest, TransfersLargeBodiesBothWays) {
   EXPECT_TRUE(response.body == request.body + request.body);
 }
 
-TEST_F(HttpClientTest, FailsAResponseLargerThanTheLimit) {
-  server.set_handler(
-      [](const Server::Request&) { return Server::Response{.body = std::string(10000, 'x')}; });
+TEST_F(HttpClientTest, DropsABodyLargerThanTheLimitButKeepsTheStatus) {
+  server.set_handler([](const Server::Request&) {
+    return Server::Response{.status = 201, .body = std::string(10000, 'x')};
+  });
   HttpClient client(io.get_executor(), {.max_response_bytes = 1000});
 
   HttpResponse response = perform(client, get(server.url("/big")));
 
-  EXPECT_EQ(response.error, HttpResponse::Error::other);
-  EXPECT_NE(response.error_message.find("larger than 1000 bytes"), std::string::npos);
+  EXPECT_EQ(response.error, HttpResponse::Error::none) << response.error_message;
+  EXPECT_EQ(response.status, 201);
+  EXPECT_TRUE(response.body_dropped);
+  EXPECT_TRUE(response.body.empty());
+
+  // The next request on the same client is unaffected.
+  server.set_handler([](const Server::Request&) { return Server::Response{.body = "small"}; });
+  HttpResponse next = perform(client, get(server.url("/small")));
+  EXPECT_EQ(next.status, 200);
+  EXPECT_FALSE(next.body_dropped);
+  EXPECT_EQ(next.body, "small");
 }
 
 TEST_F(HttpClientTest, CancellingTheAwaitingCoroutineAbortsTheTransfer) {

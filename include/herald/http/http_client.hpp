@@ -43,6 +43,10 @@ struct HttpResponse {
   long status = 0;            ///< HTTP status when error == none
   HttpHeaders headers;        ///< response headers, names lower-cased
   std::string body;
+  /// The body was larger than `max_response_bytes`: the transfer stopped there and `body` is
+  /// empty, but the status line and headers had arrived, so `error` is none. A provider's 2xx
+  /// is an acceptance however long its answer; treating it as a failure would send again.
+  bool body_dropped = false;
 
   /// The value of header `name` (compared case-insensitively), or "".
   std::string header(std::string_view name) const;
@@ -57,7 +61,7 @@ struct HttpClientOptions {
   std::size_t max_idle_connections = 256;    ///< kept open for reuse after a burst
   std::string ca_file;                       ///< CA bundle instead of the system's; "" = system
   bool verify_tls = true;                    ///< false only for tests against self-signed servers
-  std::size_t max_response_bytes = 1 << 20;  ///< larger bodies fail the request (error other)
+  std::size_t max_response_bytes = 1 << 20;  ///< larger bodies are dropped (`body_dropped`)
 };
 
 /// Many requests in flight at once over reused connections (HTTP/2 multiplexing where a TLS
