@@ -1,7 +1,7 @@
 # Every dependency is a Debian 12 package (scripts/install-deps installs them).
 find_package(Threads REQUIRED)
 set(Boost_NO_WARN_NEW_VERSIONS ON)  # CMake 3.25 predates Boost 1.81
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json program_options)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json program_options url)
 find_package(date REQUIRED)            # libhowardhinnant-date-dev: target date::date-tz, USE_OS_TZDB=1
 find_package(spdlog REQUIRED)          # libspdlog-dev (uses the Debian fmt)
 find_package(yaml-cpp REQUIRED)        # libyaml-cpp-dev

@@ -1,5 +1,7 @@
 #include "herald/app/http_server.hpp"
 
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -71,6 +73,20 @@ asio::awaitable<void> HttpServer::run() {
   }
 }
 
+// Closing a socket with unread bytes makes the kernel reset the connection, and the reset can
+// overtake the answer: a client still sending a body we refused would see no 413 at all. So
+// say we are done, then read and drop what still comes, for a little while.
+asio::awaitable<void> HttpServer::drain(boost::beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16 * 1024> scratch;
+  std::size_t dropped = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && dropped < 4 * max_body_bytes_ + (1 << 20))
+    dropped += co_await stream.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+}
+
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   boost::beast::tcp_stream stream(std::move(socket));
   boost::beast::flat_buffer buffer;
@@ -82,35 +98,40 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     boost::system::error_code ec;
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
-    http::response<http::string_body> response;
-    bool keep_alive = false;
-    if (ec == http::error::body_limit) {
-      response.result(http::status::payload_too_large);
-      response.set(http::field::content_type, "text/plain; charset=utf-8");
-      response.body() = "request body too large\n";
-    } else if (ec) {
-      break;
-    } else {
-      auto& request = parser.get();
-      keep_alive = request.keep_alive();
-      ServerRequest in;
-      in.method = std::string(request.method_string());
-      in.target = std::string(request.target());
-      if (auto q = in.target.find('?'); q != std::string::npos) in.target.resize(q);
-      in.authorization = std::string(request[http::field::authorization]);
-      in.body = std::move(request.body());
-      stream.expires_never();  // the handler has its own deadlines (Redis commands)
-      ServerResponse out = co_await handler_.handle(std::move(in));
-      response.version(request.version());
-      response.result(static_cast<http::status>(out.status));
-      response.set(http::field::content_type, out.content_type);
-      for (auto& [name, value] : out.headers) response.set(name, value);
-      if (request.method() != http::verb::head) response.body() = std::move(out.body);
+    // Beast reports a Content-Length over the limit once the fields are in, before it calls
+    // the header done: the request line and fields are there to answer from.
+    const bool too_large = ec == http::error::body_limit;
+    if (ec && !too_large) break;
+    auto& request = parser.get();
+    // A body left unread would be taken for the next request: close after answering.
+    const bool keep_alive = !too_large && request.keep_alive();
+    ServerRequest in;
+    in.method = std::string(request.method_string());
+    in.target = std::string(request.target());
+    if (auto q = in.target.find('?'); q != std::string::npos) in.target.resize(q);
+    in.authorization = std::string(request[http::field::authorization]);
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      in.headers.emplace_back(std::move(name), std::string(field.value()));
     }
+    if (too_large)
+      in.body_too_large = true;
+    else
+      in.body = std::move(request.body());
+    stream.expires_never();  // the handler has its own deadlines (Redis commands)
+    ServerResponse out = co_await handler_.handle(std::move(in));
+    http::response<http::string_body> response;
+    response.version(request.version());
+    response.result(static_cast<http::status>(out.status));
+    response.set(http::field::content_type, out.content_type);
+    for (auto& [name, value] : out.headers) response.set(name, value);
+    if (request.method() != http::verb::head) response.body() = std::move(out.body);
     response.keep_alive(keep_alive);
     response.prepare_payload();
     stream.expires_after(std::chrono::seconds(30));
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && too_large) co_await drain(stream);
     if (ec || !keep_alive) break;
   }
   boost::system::error_code ignored;

@@ -12,7 +12,10 @@ MetricsServer::MetricsServer(boost::asio::any_io_executor executor, const std::s
 
 boost::asio::awaitable<ServerResponse> MetricsServer::handle(ServerRequest request) {
   ServerResponse response;
-  if (request.method != "GET" && request.method != "HEAD") {
+  if (request.body_too_large) {
+    response.status = 413;
+    response.body = "request body too large\n";
+  } else if (request.method != "GET" && request.method != "HEAD") {
     response.status = 405;
     response.headers.emplace_back("Allow", "GET, HEAD");
   } else if (request.target == "/metrics") {

@@ -6,6 +6,7 @@
 #include "herald/app/metrics.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/event/receipt.hpp"
+#include "herald/gateway/twilio_receipt.hpp"
 
 namespace herald {
 namespace {
@@ -29,6 +30,12 @@ ServerResponse answer(int status, std::string_view result, std::string_view deta
   return r;
 }
 
+ServerResponse method_not_allowed(std::string_view what) {
+  auto r = answer(405, "method_not_allowed", what);
+  r.headers.emplace_back("Allow", "POST");
+  return r;
+}
+
 }  // namespace
 
 ReceiptEndpoint::ReceiptEndpoint(boost::asio::any_io_executor executor, const std::string& listen,
@@ -39,13 +46,10 @@ ReceiptEndpoint::ReceiptEndpoint(boost::asio::any_io_executor executor, const st
       server_(std::move(executor), listen, "callbacks.listen", *this, kMaxReceiptBytes) {}
 
 boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest request) {
+  if (request.target == "/receipts/twilio") co_return co_await handle_twilio(std::move(request));
   auto log = logger("receipts");
   if (request.target != "/receipts") co_return answer(404, "not_found", "POST /receipts");
-  if (request.method != "POST") {
-    auto r = answer(405, "method_not_allowed", "POST /receipts");
-    r.headers.emplace_back("Allow", "POST");
-    co_return r;
-  }
+  if (request.method != "POST") co_return method_not_allowed("POST /receipts");
   constexpr std::string_view kBearer = "Bearer ";
   if (!request.authorization.starts_with(kBearer) ||
       !same_secret(std::string_view(request.authorization).substr(kBearer.size()), token_)) {
@@ -55,16 +59,62 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     co_return r;
   }
+  if (request.body_too_large) co_return too_large();
   auto parsed = parse_receipt(request.body);
-  if (auto* error = std::get_if<ReceiptError>(&parsed)) {
-    metrics_.receipt_refused("malformed");
-    log->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error->reason));
-    co_return answer(400, "malformed", error->reason);
+  if (auto* error = std::get_if<ReceiptError>(&parsed)) co_return malformed(*error);
+  co_return co_await apply(std::get<Receipt>(std::move(parsed)));
+}
+
+// Twilio signs each callback with the account's auth token over the URL it was given
+// (`status_callback`) and the form's fields; the bearer token is not Twilio's to send.
+boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_twilio(ServerRequest request) {
+  auto log = logger("receipts");
+  const GatewayConfig* twilio = nullptr;
+  const auto config = dispatcher_.settings().config;  // a reload may replace it meanwhile
+  for (const auto& [channel, gateway] : config->gateways)
+    if (gateway.type == "twilio" && !gateway.status_callback.empty()) twilio = &gateway;
+  if (!twilio) co_return answer(404, "not_found", "no twilio gateway has a status_callback");
+  if (request.method != "POST") co_return method_not_allowed("POST /receipts/twilio");
+  if (request.body_too_large) co_return too_large();
+  auto form = parse_form(request.body);
+  if (!form) co_return malformed(ReceiptError{"not a form-encoded body"});
+  if (!twilio_signature_matches(twilio->auth_token.reveal(), twilio->status_callback, *form,
+                                request.header("x-twilio-signature"))) {
+    metrics_.receipt_refused("unauthorized");
+    log->warn("msg=\"receipt refused: missing or wrong X-Twilio-Signature\"");
+    co_return answer(403, "unauthorized", "a valid X-Twilio-Signature is required");
   }
-  auto result = co_await dispatcher_.receipt(std::get<Receipt>(std::move(parsed)));
+  auto receipt = twilio_receipt(*form);
+  if (auto* error = std::get_if<ReceiptError>(&receipt)) co_return malformed(*error);
+  if (auto* interim = std::get_if<ReceiptInterim>(&receipt)) {
+    log->debug("msg=\"receipt: a step on the way, nothing to apply\" status={}",
+               log_value(interim->status));
+    co_return answer(200, "interim");
+  }
+  co_return co_await apply(std::get<Receipt>(std::move(receipt)));
+}
+
+ServerResponse ReceiptEndpoint::malformed(const ReceiptError& error) {
+  metrics_.receipt_refused("malformed");
+  logger("receipts")->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error.reason));
+  return answer(400, "malformed", error.reason);
+}
+
+ServerResponse ReceiptEndpoint::too_large() {
+  metrics_.receipt_refused("malformed");
+  logger("receipts")
+      ->warn("msg=\"receipt refused: malformed\" reason={}",
+             log_value("larger than " + std::to_string(kMaxReceiptBytes) + " bytes"));
+  return answer(413, "too_large",
+                "a receipt is at most " + std::to_string(kMaxReceiptBytes) + " bytes");
+}
+
+boost::asio::awaitable<ServerResponse> ReceiptEndpoint::apply(Receipt receipt) {
+  auto result = co_await dispatcher_.receipt(std::move(receipt));
   if (!result) {
-    log->warn("msg=\"receipt not applied: Redis unavailable\" error={}",
-              log_value(result.error().message()));
+    logger("receipts")
+        ->warn("msg=\"receipt not applied: Redis unavailable\" error={}",
+               log_value(result.error().message()));
     co_return answer(503, "unavailable", "try again later");
   }
   switch (*result) {

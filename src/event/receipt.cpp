@@ -18,6 +18,13 @@ std::string_view to_string(ReceiptStatus status) {
   return "unknown";
 }
 
+std::optional<ReceiptError> check_receipt_id(std::string_view id) {
+  if (id.empty() || id.size() > 256) return ReceiptError{"expected 1 to 256 characters"};
+  for (unsigned char c : id)
+    if (c < 0x20 || c == 0x7f) return ReceiptError{"control characters are not allowed"};
+  return std::nullopt;
+}
+
 std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
   if (json.size() > kMaxReceiptBytes)
     return ReceiptError{"receipt larger than " + std::to_string(kMaxReceiptBytes) + " bytes"};
@@ -34,10 +41,7 @@ std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
   if (!id) return ReceiptError{"id: required"};
   if (!id->is_string()) return ReceiptError{"id: expected a string"};
   receipt.id = std::string(id->as_string());
-  if (receipt.id.empty() || receipt.id.size() > 256)
-    return ReceiptError{"id: expected 1 to 256 characters"};
-  for (unsigned char c : receipt.id)
-    if (c < 0x20 || c == 0x7f) return ReceiptError{"id: control characters are not allowed"};
+  if (auto bad = check_receipt_id(receipt.id)) return ReceiptError{"id: " + bad->reason};
 
   const auto* status = object.if_contains("status");
   if (!status) return ReceiptError{"status: required"};

@@ -1,5 +1,6 @@
 #include "crypto.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -27,13 +28,29 @@ std::string base64url(std::string_view data) {
   return out;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length))
-    throw std::runtime_error("HMAC-SHA256 failed");  // only without memory: a bug, not a value
+    throw std::runtime_error("HMAC failed");  // only without memory: a bug, not a value
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha256(), key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha1(), key, data);
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace herald::gateway_detail

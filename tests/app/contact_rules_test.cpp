@@ -10,7 +10,10 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "herald/gateway/twilio_gateway.hpp"
+#include "herald/gateway/twilio_receipt.hpp"
 #include "support/http/http_test_client.hpp"
+#include "support/provider/fake_providers.hpp"
 
 namespace herald::test {
 namespace {
@@ -43,9 +46,10 @@ std::vector<std::string> results(const std::vector<boost::json::object>& outcome
 // A harness whose config has the receipt endpoint, with the token in the environment as
 // systemd's Environment= or a shell would put it.
 struct ReceiptHarness : Harness {
-  explicit ReceiptHarness(std::string extra = "")
+  explicit ReceiptHarness(std::string extra = "", std::string sms_gateway = "")
       : Harness((setenv("HERALD_CALLBACK_TOKEN", kToken, 1),
-                 "callbacks:\n  listen: 127.0.0.1:0\n" + extra)) {}
+                 "callbacks:\n  listen: 127.0.0.1:0\n" + extra),
+                false, "", std::chrono::milliseconds(3000), std::move(sms_gateway)) {}
 
   unsigned short port() {
     unsigned short p = 0;
@@ -211,6 +215,7 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
   EXPECT_EQ(h.post(R"({"status": "delivered"})").status, 400) << "no id";
   EXPECT_EQ(h.post(receipt("evt-nope:email", "delivered")).status, 404) << "unknown id";
   EXPECT_EQ(http_request(h.port(), "GET", "/receipts").status, 405);
+  EXPECT_EQ(h.post(receipt("evt-b1:email", std::string(20000, 'x'))).status, 413) << "too large";
   EXPECT_EQ(h.state("evt-b1:email"), "sent") << "nothing changed";
 
   EXPECT_EQ(h.post(receipt("evt-b1:email", "delivered")).status, 200);
@@ -221,12 +226,73 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
 
   const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
   for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2",
-                           "herald_receipts_refused_total{why=\"malformed\"} 3",
+                           "herald_receipts_refused_total{why=\"malformed\"} 4",
                            "herald_receipts_refused_total{why=\"unknown\"} 1",
                            "herald_receipts_refused_total{why=\"duplicate\"} 2",
                            "herald_receipts_total{status=\"delivered\"} 1"})
     EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
   h.stop();
+}
+
+// Twilio reports on a text through the status_callback herald gave it: a form, signed with the
+// account's auth token over that URL, whose MessageSid is the sid Twilio answered the send with.
+TEST(Receipts, TwilioStatusCallbacksAreCheckedByTheirSignatureAndApplied) {
+  const std::string account = "AC0123456789abcdef0123456789abcdef";
+  const std::string auth_token = "twilio-auth-token-for-tests-0123";
+  const std::string callback = "https://herald.example.gov.uk/receipts/twilio";
+  setenv("HERALD_TEST_TWILIO_TOKEN", auth_token.c_str(), 1);
+  ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n",
+                   "{ type: twilio, base_url: \"@HTTP@\", account_sid: " + account +
+                       ", auth_token: \"${HERALD_TEST_TWILIO_TOKEN}\", from: \"+447700900000\", "
+                       "status_callback: \"" +
+                       callback + "\" }");
+  h.http.set_handler(FakeTwilio{account, auth_token});
+  h.start();
+  h.publish(event_json("evt-tw", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-tw:sms") == "sent"; }));
+  ASSERT_EQ(h.http.requests().size(), 1u);
+  EXPECT_EQ(form_decode(h.http.requests()[0].body)["StatusCallback"], callback);
+  const std::string sid = "SM1f0e8ae6ade43cb3c0ce4525424e404f";  // FakeTwilio's answer
+
+  auto post = [&](const std::string& status, const std::string& signature_of = "") {
+    FormFields fields{{"AccountSid", account},   {"ApiVersion", "2010-04-01"},
+                      {"From", "+447700900000"}, {"MessageSid", sid},
+                      {"MessageStatus", status}, {"SmsSid", sid},
+                      {"SmsStatus", status},     {"To", "+447700900123"}};
+    if (status == "undelivered") fields.emplace_back("ErrorCode", "30003");
+    const std::string signature =
+        twilio_signature(signature_of.empty() ? auth_token : signature_of, callback, fields);
+    return http_request(
+        h.port(), "POST", "/receipts/twilio", form_encode(fields),
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", signature}});
+  };
+
+  auto reply = post("sent");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find("interim"), std::string::npos) << reply.body;
+  EXPECT_EQ(post("undelivered", "not-the-auth-token").status, 403);
+  EXPECT_EQ(http_request(h.port(), "POST", "/receipts/twilio",
+                         "MessageSid=" + sid + "&MessageStatus=undelivered",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            403)
+      << "unsigned";
+  EXPECT_EQ(h.state("evt-tw:sms"), "sent") << "nothing changed";
+
+  // Phone off (30003): a failed attempt, the next one scheduled.
+  reply = post("undelivered");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  ASSERT_TRUE(eventually([&] { return h.state("evt-tw:sms") == "deferred"; }))
+      << h.state("evt-tw:sms");
+  EXPECT_EQ(post("undelivered").status, 409) << "a repeated callback changes nothing";
+
+  const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+  for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2",
+                           "herald_receipts_total{status=\"temporary-failure\"} 1"})
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:sms:1", "retry_scheduled:sms:1"}));
 }
 
 TEST(ContactRules, AFinalStatusCancelsWhatIsQueuedAndNothingMoreIsSentForTheCase) {

@@ -32,8 +32,13 @@ std::string in_case(std::string json, const std::string& ref) {
 }
 
 Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options,
-                 std::chrono::milliseconds lease)
+                 std::chrono::milliseconds lease, std::string sms_gateway)
     : redis(redis_aof) {
+  std::string base_url = http.url("/");
+  base_url.pop_back();
+  for (auto at = sms_gateway.find("@HTTP@"); at != std::string::npos;
+       at = sms_gateway.find("@HTTP@"))
+    sms_gateway.replace(at, 6, base_url);
   http.set_handler([](const HttpTestServer::Request&) {
     HttpTestServer::Response response;
     response.status = 202;
@@ -50,9 +55,11 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
           "  email: { type: webhook, url: \"" +
           http.url("/email") + "\", timeout_ms: 2000" + gateway_options +
           " }\n"
-          "  sms: { type: webhook, url: \"" +
-          http.url("/sms") + "\", timeout_ms: 2000" + gateway_options +
-          " }\n"
+          "  sms: " +
+          (sms_gateway.empty() ? "{ type: webhook, url: \"" + http.url("/sms") +
+                                     "\", timeout_ms: 2000" + gateway_options + " }"
+                               : sms_gateway) +
+          "\n"
           "schedule:\n  poll_interval_ms: 50\n  lease_ms: " +
           std::to_string(lease.count()) +
           "\n"

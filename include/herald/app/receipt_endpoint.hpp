@@ -1,11 +1,14 @@
 #pragma once
-/// `POST /receipts`: delivery receipts from providers (callbacks.listen), authenticated with a
-/// bearer token. The same JSON also arrives on the receipts stream (Daemon).
+/// Delivery receipts from providers on callbacks.listen: `POST /receipts`, herald's JSON (GOV.UK
+/// Notify's callbacks), authenticated with a bearer token, and `POST /receipts/twilio`, Twilio's
+/// status callbacks, authenticated by their signature. The same JSON also arrives on the receipts
+/// stream (Daemon).
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "herald/app/http_server.hpp"
+#include "herald/event/receipt.hpp"
 
 namespace herald {
 
@@ -23,12 +26,18 @@ class ReceiptEndpoint : public HttpHandler {
   void stop() { server_.stop(); }
   unsigned short port() const { return server_.port(); }
 
-  /// 200 applied; 400 malformed; 401 no or wrong token; 404 unknown id; 405 not POST; 409
-  /// duplicate; 503 Redis unavailable (the provider should try again). Nothing changes state
-  /// unless the answer is 200.
+  /// 200 applied (or, from Twilio, a step on the way: nothing to apply); 400 malformed; 401 no
+  /// or wrong token; 403 no or wrong Twilio signature; 404 unknown id; 405 not POST; 409
+  /// duplicate; 413 over 16 KiB; 503 Redis unavailable (the provider should try again). Nothing
+  /// changes state unless the answer is 200.
   boost::asio::awaitable<ServerResponse> handle(ServerRequest request) override;
 
  private:
+  boost::asio::awaitable<ServerResponse> handle_twilio(ServerRequest request);
+  boost::asio::awaitable<ServerResponse> apply(Receipt receipt);
+  ServerResponse malformed(const ReceiptError& error);
+  ServerResponse too_large();
+
   std::string token_;
   Dispatcher& dispatcher_;
   Metrics& metrics_;

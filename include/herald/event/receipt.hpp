@@ -32,6 +32,9 @@ struct ReceiptError {
 /// Largest receipt accepted, in bytes.
 inline constexpr std::size_t kMaxReceiptBytes = 16 * 1024;
 
+/// Why `id` cannot be a receipt's id (empty, over 256 bytes, control characters), or nullopt.
+std::optional<ReceiptError> check_receipt_id(std::string_view id);
+
 /// Parses and validates one receipt. Never throws for bad input.
 std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json);
 
