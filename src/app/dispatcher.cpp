@@ -30,8 +30,22 @@ struct LeaseKeeper {
   std::vector<Instant> unconfirmed;
   bool stopped = false;   ///< the send is over
   bool renewing = false;  ///< a renewal is on its way to Redis
+  bool held = false;      ///< the check before the request is renewing it: skip a turn
   boost::asio::steady_timer timer;
   boost::asio::steady_timer idle;  ///< cancelled when a renewal comes back
+};
+
+/// What the check right before a request (SendCheck) needs, and what it found.
+struct SendGuard {
+  const Event& event;
+  const NotificationRecord& record;
+  const ContactConfig& contact;
+  Channel channel;
+  std::shared_ptr<LeaseKeeper> keeper;
+  std::chrono::milliseconds lease_length;
+  Instant checked;  ///< when Redis last said the case had not moved on (the lease's start)
+  std::optional<PlanDecision> not_now;  ///< found: contact is not permitted any more
+  bool settled = false;                 ///< found: suppressed in Redis, or the lease lost
 };
 
 namespace {
@@ -40,6 +54,10 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 using boost::system::result;
 using namespace std::chrono_literals;
+
+// A send that waited this long for its turn asks Redis again whether its case moved on. Less,
+// and the check made when the send was decided stands (a round trip per send costs throughput).
+constexpr auto kRecheckAfter = 1s;
 
 Outcome outcome_for(const Event& event, Channel channel, OutcomeResult result, Instant at,
                     std::string reason, int attempt = 0) {
@@ -434,7 +452,17 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
   auto keeper = std::make_shared<LeaseKeeper>(co_await asio::this_coro::executor, lease_until);
   asio::co_spawn(keeper->timer.get_executor(), keep_lease(record.id, keeper, config.schedule.lease),
                  asio::detached);
-  const SendResult result = co_await gateway.send(message);
+  // Asked again once the send has its turn, which can take minutes behind a rate limit: the
+  // window may have closed meanwhile, or the case moved on.
+  SendGuard guard{event,
+                  record,
+                  config.contact,
+                  message.channel,
+                  keeper,
+                  config.schedule.lease,
+                  lease_until - config.schedule.lease};
+  const SendCheck check = [this, &guard] { return check_before_request(guard); };
+  const SendResult result = co_await gateway.send(message, check);
   keeper->stopped = true;
   keeper->timer.cancel();
   while (keeper->renewing) {  // the outcome must be recorded under the lease Redis has
@@ -493,6 +521,8 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
       }
       co_return co_await fall_back(std::move(*fallback), record, **done);
     }
+    case SendResult::Kind::withheld:
+      co_return co_await withhold(guard, lease_until, now);
     case SendResult::Kind::transient:
       break;
   }
@@ -531,6 +561,80 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
   co_return moved ? error_code{} : moved.error();
 }
 
+asio::awaitable<std::optional<std::string>> Dispatcher::check_before_request(SendGuard& guard) {
+  const Instant now = clock_.now();
+  auto decision = plan_attempt(now, contact_policy(guard.event, guard.channel, guard.contact),
+                               guard.record.failed);
+  if (decision.action != PlanAction::send) {
+    std::string reason = "contact not permitted any more: " + decision.reason;
+    guard.not_now = std::move(decision);
+    co_return reason;
+  }
+  if (now - guard.checked < kRecheckAfter) co_return std::nullopt;
+
+  // Long enough for the case to have moved on: ask Redis, as for a scheduled send, renewing the
+  // lease on the way (the keeper sits out meanwhile, so that one lease is in play).
+  LeaseKeeper& keeper = *guard.keeper;
+  while (keeper.renewing) {
+    keeper.idle.expires_at(asio::steady_timer::time_point::max());
+    error_code ignored;
+    co_await keeper.idle.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  keeper.held = true;
+  const Instant renewed = now + guard.lease_length;
+  auto started = co_await store_.start_send(guard.record.id, keeper.lease, renewed, false, now);
+  keeper.held = false;
+  // Redis unreachable: the case was checked when the send was decided; the request goes ahead
+  // (its outcome waits for Redis as any other does).
+  if (!started) co_return std::nullopt;
+  switch (started->kind) {
+    case StartSend::Kind::ok:
+      keeper.lease = renewed;
+      keeper.unconfirmed.clear();
+      co_return std::nullopt;
+    case StartSend::Kind::suppressed:
+      count(started->channel, OutcomeResult::suppressed);
+      logger("dispatch")
+          ->info("msg=suppressed notification_id={} reason={}", log_value(guard.record.id),
+                 log_value(started->reason));
+      guard.settled = true;
+      co_return "suppressed: " + started->reason;
+    case StartSend::Kind::lost:
+    case StartSend::Kind::gone:
+      log_lease_lost(guard.record.id);
+      guard.settled = true;
+      co_return std::string("lease lost");
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, Instant lease_until,
+                                                 Instant now) {
+  if (guard.settled || !guard.not_now) co_return error_code{};  // Redis has its outcome
+  const PlanDecision& decision = *guard.not_now;
+  const Event& event = guard.event;
+  const NotificationRecord& record = guard.record;
+  auto log = logger("dispatch");
+  if (decision.action == PlanAction::defer) {
+    count(guard.channel, OutcomeResult::deferred);
+    log->info("msg=deferred event_id={} notification_id={} due={} why={}", log_value(event.id),
+              log_value(record.id), format_rfc3339(*decision.at), schedule_reason(decision));
+    Outcome outcome = outcome_for(event, guard.channel, OutcomeResult::deferred, *decision.at,
+                                  decision.reason, record.attempt);
+    auto moved = co_await with_retries(time_left(clock_, lease_until), [&] {
+      return store_.reschedule(record.id, lease_until, *decision.at, schedule_reason(decision),
+                               record.attempt, record.retries, record.failing_since, outcome, now);
+    });
+    if (!moved) co_return moved.error();
+    if (!*moved) log_lease_lost(record.id);
+    co_return error_code{};
+  }
+  count(guard.channel, OutcomeResult::failed);
+  co_return co_await finish(record.id, lease_until, NotificationState::failed,
+                            outcome_for(event, guard.channel, OutcomeResult::failed, now,
+                                        decision.reason, std::max(0, record.attempt - 1)));
+}
+
 asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
                                              std::chrono::milliseconds length) {
   while (!keeper->stopped) {
@@ -538,6 +642,7 @@ asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<Lea
     error_code ec;
     co_await keeper->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (keeper->stopped) break;
+    if (keeper->held) continue;
     keeper->renewing = true;
     const Instant now = clock_.now();
     const Instant renewed = now + length;

@@ -161,7 +161,11 @@ FileGateway::FileGateway(std::filesystem::path directory) : directory_(std::move
                              "': " + (ec ? ec.message() : "not a directory"));
 }
 
-boost::asio::awaitable<SendResult> FileGateway::send(const Message& message) {
+boost::asio::awaitable<SendResult> FileGateway::send(const Message& message,
+                                                     const SendCheck& check) {
+  if (check) {
+    if (auto reason = co_await check()) co_return withheld(std::move(*reason));
+  }
   std::string content;
   indent_json(content, json::parse(message_json(message)), 0);
   content += '\n';

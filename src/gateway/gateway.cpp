@@ -103,6 +103,13 @@ std::optional<date::sys_seconds> parse_http_date(std::string_view text) {
 
 }  // namespace
 
+SendResult withheld(std::string reason) {
+  SendResult result;
+  result.kind = SendResult::Kind::withheld;
+  result.reason = std::move(reason);
+  return result;
+}
+
 std::string_view to_string(SendResult::Kind kind) {
   switch (kind) {
     case SendResult::Kind::accepted:
@@ -111,6 +118,8 @@ std::string_view to_string(SendResult::Kind kind) {
       return "transient";
     case SendResult::Kind::permanent:
       return "permanent";
+    case SendResult::Kind::withheld:
+      return "withheld";
   }
   return "unknown";
 }

@@ -61,7 +61,7 @@ SendResult HttpGateway::interpret(const HttpResponse& response) const {
   return result;
 }
 
-asio::awaitable<SendResult> HttpGateway::send(const Message& message) {
+asio::awaitable<SendResult> HttpGateway::send(const Message& message, const SendCheck& check) {
   // Everything needed from `message` is taken before the first suspension.
   const std::string id = message.notification_id;
   auto built = build_request(message);
@@ -80,6 +80,9 @@ asio::awaitable<SendResult> HttpGateway::send(const Message& message) {
     co_return cancelled;
   }
   SemaphoreUnit unit(*in_flight);
+  if (check) {
+    if (auto reason = co_await check()) co_return withheld(std::move(*reason));
+  }
   authorize(request);
   const auto start = std::chrono::steady_clock::now();
   HttpResponse response = co_await http_.perform(std::move(request));

@@ -104,7 +104,8 @@ ProtectedGateway::ProtectedGateway(std::shared_ptr<Gateway> inner,
                                    std::shared_ptr<GatewayGuard> guard)
     : inner_(std::move(inner)), guard_(std::move(guard)) {}
 
-asio::awaitable<SendResult> ProtectedGateway::send(const Message& original) {
+asio::awaitable<SendResult> ProtectedGateway::send(const Message& original,
+                                                   const SendCheck& check) {
   // Copies: the caller's message, this gateway and its guard must not be needed after a
   // suspension.
   const Message message = original;
@@ -148,7 +149,9 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original) {
     }
   }
 
-  SendResult result = co_await inner->send(message);
+  SendResult result = co_await inner->send(message, check);
+  // Not sent after all: the turn it took is given back to the next send.
+  if (result.kind == SendResult::Kind::withheld && g.bucket_) g.bucket_->give_back();
 
   const bool requested = !result.code.empty();
   if (requested && g.observer_)

@@ -50,8 +50,7 @@ std::optional<FormFields> parse_form(std::string_view body) {
   return fields;
 }
 
-std::string twilio_signature(std::string_view auth_token, std::string_view url,
-                             FormFields fields) {
+std::string twilio_signature(std::string_view auth_token, std::string_view url, FormFields fields) {
   std::sort(fields.begin(), fields.end());
   std::string data(url);
   for (const auto& [name, value] : fields) data.append(name).append(value);

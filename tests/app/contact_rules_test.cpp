@@ -427,6 +427,69 @@ TEST(ContactRules, OverseasNumbersGetEmailAndUnavailablePeriodsAreRespected) {
 namespace herald::test {
 namespace {
 
+// A send decided at 19:59 can wait for the rate limit past 20:00: it is asked again when its turn
+// comes, and goes to the next morning instead of out of hours.
+TEST(ContactRules, TheWindowClosingWhileSendsWaitForTheRateLimitDefersThem) {
+  // Burst 1: one at once, then one a second. Leases outlast the minute the clock jumps.
+  Harness h("", false, ", rate_per_second: 1", 10min);
+  h.clock.set(london(19, 59));
+  h.start();
+  for (int i = 0; i < 6; ++i)
+    h.publish(
+        in_case(email_only("evt-late-" + std::to_string(i)), "CASE-LATE-" + std::to_string(i)));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  h.clock.set(london(20, 0));
+  ASSERT_TRUE(h.wait_for_outcomes(6, 20s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  EXPECT_EQ(h.http.requests().size(), 1u) << "nothing after 20:00";
+  int sent = 0;
+  int deferred = 0;
+  for (const auto& o : h.outcomes()) {
+    if (o.at("result") == "sent") ++sent;
+    if (o.at("result") == "deferred") {
+      ++deferred;
+      EXPECT_EQ(o.at("at"), "2026-11-24T09:00:00Z");
+      EXPECT_EQ(o.at("attempt"), 1) << "no attempt was made";
+    }
+  }
+  EXPECT_EQ(sent, 1);
+  EXPECT_EQ(deferred, 5);
+  EXPECT_EQ(h.scheduled(), 5);
+}
+
+// A message waiting for the rate limit is not yet handed to the gateway: a final status that comes
+// in meanwhile stops it, as it stops a deferred one.
+TEST(ContactRules, AFinalStatusStopsAnOlderMessageStillWaitingForTheRateLimit) {
+  Harness h("", false, ", rate_per_minute: 30", 60s);  // one at once, then one every 2 s
+  h.start();
+  h.publish(in_case(email_only("evt-wait-1"), "CASE-WAIT-1"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  h.publish(in_case(email_only("evt-wait-2"), "CASE-WAIT-2"));  // waits for its turn
+  auto closed = boost::json::parse(in_case(event_json("evt-wait-3", "case_closed"), "CASE-WAIT-2"))
+                    .as_object();
+  closed["occurred_at"] = "2026-11-23T09:00:00Z";
+  h.publish(boost::json::serialize(closed));
+  h.clock.advance(5s);  // long enough a wait for the case to be asked about again
+  ASSERT_TRUE(h.http.wait_for_requests(2, 15s));
+  ASSERT_TRUE(h.wait_for_outcomes(3, 10s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  std::vector<std::string> sent_ids;
+  for (const auto& r : h.http.requests())
+    sent_ids.emplace_back(boost::json::parse(r.body).as_object().at("id").as_string());
+  EXPECT_EQ(sent_ids, (std::vector<std::string>{"evt-wait-1:email", "evt-wait-3:email"}));
+  bool suppressed = false;
+  for (const auto& o : h.outcomes()) {
+    if (o.at("event_id") != "evt-wait-2") continue;
+    EXPECT_EQ(o.at("result"), "suppressed");
+    EXPECT_NE(std::string(o.at("reason").as_string()).find("final"), std::string::npos)
+        << o.at("reason");
+    suppressed = true;
+  }
+  EXPECT_TRUE(suppressed);
+}
+
 TEST(ContactRules, ABacklogFallingDueAtOnceGoesOutAtTheGatewayRateEarliestDueFirst) {
   // Both gateways are named "webhook": one rate limit of 10 a second, burst 10, for all.
   Harness h("", false, ", rate_per_second: 10");

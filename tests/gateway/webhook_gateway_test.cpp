@@ -144,6 +144,39 @@ TEST_F(WebhookGatewayTest, AcceptsA2xxWhoseBodyIsNotJson) {
   EXPECT_EQ(result.gateway_message_id, "");
 }
 
+// The caller's check is asked once the send has its turn, right before the request; a reason from
+// it means no request at all.
+TEST_F(WebhookGatewayTest, ACheckRightBeforeTheRequestCanWithholdTheSend) {
+  const Message message = email();
+  WebhookGateway gateway(http, config);
+  int asked = 0;
+  std::optional<std::string> verdict = "contact not permitted any more: 20:00";
+  const SendCheck check = [&]() -> asio::awaitable<std::optional<std::string>> {
+    ++asked;
+    co_return verdict;
+  };
+  auto send_checked = [&] {
+    std::optional<SendResult> result;
+    asio::co_spawn(io, gateway.send(message, check), [&](std::exception_ptr e, SendResult r) {
+      if (e) std::rethrow_exception(e);
+      result = std::move(r);
+    });
+    run_until([&] { return result.has_value(); });
+    return result.value_or(SendResult{});
+  };
+
+  SendResult held = send_checked();
+  EXPECT_EQ(held.kind, Kind::withheld);
+  EXPECT_EQ(held.reason, "contact not permitted any more: 20:00");
+  EXPECT_EQ(held.code, "") << "no request was made";
+  EXPECT_EQ(server.requests().size(), 0u);
+
+  verdict.reset();
+  EXPECT_EQ(send_checked().kind, Kind::accepted);
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(asked, 2);
+}
+
 // Sending again because the provider said more than we read would be a duplicate.
 TEST_F(WebhookGatewayTest, AcceptsA2xxWhoseBodyIsTooLargeToRead) {
   answer({.status = 201, .body = std::string((1 << 20) + 1000, ' ') + R"({"id":"gw-1"})"});

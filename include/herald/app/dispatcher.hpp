@@ -26,6 +26,7 @@
 namespace herald {
 
 struct LeaseKeeper;
+struct SendGuard;
 
 /// What the dispatcher works with; a reload swaps the whole set at once.
 struct DispatchSettings {
@@ -106,6 +107,12 @@ class Dispatcher {
       DispatchSettings settings, Message message, std::shared_ptr<const PreparedEvent> prepared,
       NotificationRecord record, Instant lease_until);
   /// Renews the lease `keeper` holds every third of its `length` until the send is over.
+  /// Right before the request (the gateway's SendCheck): still within the contact rules, and,
+  /// after a wait of kRecheckAfter or more, the case not moved on in Redis.
+  boost::asio::awaitable<std::optional<std::string>> check_before_request(SendGuard& guard);
+  /// After a send withheld by that check: deferred to the next permitted instant, or given up.
+  boost::asio::awaitable<boost::system::error_code> withhold(const SendGuard& guard,
+                                                             Instant lease_until, Instant now);
   boost::asio::awaitable<void> keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
                                           std::chrono::milliseconds length);
   /// The email a refused SMS goes out as instead, ready to be recorded with the rejection.

@@ -18,7 +18,8 @@ class FileGateway final : public Gateway {
   explicit FileGateway(std::filesystem::path directory);
   /// Accepted with gateway_message_id = the file name (code "ok"); a failed write (disk full,
   /// permissions) is transient with the system's reason (code "error").
-  boost::asio::awaitable<SendResult> send(const Message& message) override;
+  using Gateway::send;
+  boost::asio::awaitable<SendResult> send(const Message& message, const SendCheck& check) override;
   std::string_view type() const override { return "file"; }
 
   /// The directory the files go to.

@@ -1,6 +1,7 @@
 #pragma once
 /// A gateway delivers rendered messages to a provider (CONTRACT.md section 6).
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@ struct SendResult {
     accepted,   ///< 2xx: the provider has it
     transient,  ///< 408, 425, 429, 5xx, connect failure, timeout: try again later
     permanent,  ///< any other 4xx: never retried, the message is `rejected`
+    withheld,   ///< not sent after all: the caller's SendCheck said no once it had its turn
   };
   Kind kind = Kind::accepted;
   int http_status = 0;             ///< 0 when no HTTP response came back
@@ -32,15 +34,31 @@ struct SendResult {
   std::chrono::steady_clock::duration duration{};
 };
 
-/// "accepted", "transient" or "permanent".
+/// A `withheld` result: no request made, for `reason`.
+SendResult withheld(std::string reason);
+
+/// "accepted", "transient", "permanent" or "withheld".
 std::string_view to_string(SendResult::Kind kind);
+
+/// Asked by a gateway once a send has its turn (rate limit, max_in_flight), right before the
+/// request: a reason not to send after all (the contact window closed while it waited, the
+/// case moved on), or nullopt to go ahead. A send can wait long for its turn.
+using SendCheck = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
 
 /// Interface of every gateway type.
 class Gateway {
  public:
   virtual ~Gateway() = default;
   /// Sends `message`. Never throws for provider failures: they come back as a SendResult.
-  virtual boost::asio::awaitable<SendResult> send(const Message& message) = 0;
+  /// `check`, when given, is asked right before the request; when it gives a reason, nothing is
+  /// sent and the result is `withheld` with that reason. It must outlive the send.
+  virtual boost::asio::awaitable<SendResult> send(const Message& message,
+                                                  const SendCheck& check) = 0;
+  /// Sends without a check. (A coroutine itself: the empty check must outlive the send.)
+  boost::asio::awaitable<SendResult> send(const Message& message) {
+    const SendCheck none;
+    co_return co_await send(message, none);
+  }
   /// The gateway's name in logs and metrics: its type ("webhook", "file", "govuk_notify"), or for
   /// a ProtectedGateway its configured name (which defaults to the type).
   virtual std::string_view type() const = 0;

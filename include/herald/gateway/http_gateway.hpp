@@ -24,7 +24,8 @@ class HttpGateway : public Gateway {
   ~HttpGateway() override;
   /// Never throws for provider failures; a send cancelled while waiting for its turn comes back
   /// transient with reason "cancelled" and no code (no request was made).
-  boost::asio::awaitable<SendResult> send(const Message& message) final;
+  using Gateway::send;
+  boost::asio::awaitable<SendResult> send(const Message& message, const SendCheck& check) final;
 
   /// After a reload: this gateway's requests count against `previous`'s `max_in_flight`, with
   /// those of its requests still under way, when both allow as many at once (else the two

@@ -55,7 +55,8 @@ class GatewayGuard {
 class ProtectedGateway final : public Gateway {
  public:
   ProtectedGateway(std::shared_ptr<Gateway> inner, std::shared_ptr<GatewayGuard> guard);
-  boost::asio::awaitable<SendResult> send(const Message& message) override;
+  using Gateway::send;
+  boost::asio::awaitable<SendResult> send(const Message& message, const SendCheck& check) override;
   std::string_view type() const override { return guard_->name(); }
 
   const Gateway& inner() const { return *inner_; }
