@@ -76,13 +76,19 @@ std::size_t code_points(std::string_view utf8) {
   }));
 }
 
-// C0, DEL and C1 controls (U+0080-U+009F, encoded as C2 80-C2 9F).
+// C0, DEL and C1 controls (U+0080-U+009F, encoded as C2 80-C2 9F), and the bidirectional
+// embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: E2 80 AA-AE, E2 81 A6-A9),
+// which would turn the rest of a greeting around on the reader's screen.
 bool has_control_char(std::string_view utf8) {
+  auto at = [&](std::size_t i) {
+    return i < utf8.size() ? static_cast<unsigned char>(utf8[i]) : 0;
+  };
   for (std::size_t i = 0; i < utf8.size(); ++i) {
-    auto c = static_cast<unsigned char>(utf8[i]);
+    const unsigned char c = at(i);
     if (c < 0x20 || c == 0x7f) return true;
-    if (c == 0xc2 && i + 1 < utf8.size() && static_cast<unsigned char>(utf8[i + 1]) < 0xa0)
-      return true;
+    if (c == 0xc2 && at(i + 1) >= 0x80 && at(i + 1) < 0xa0) return true;
+    if (c == 0xe2 && at(i + 1) == 0x80 && at(i + 2) >= 0xaa && at(i + 2) <= 0xae) return true;
+    if (c == 0xe2 && at(i + 1) == 0x81 && at(i + 2) >= 0xa6 && at(i + 2) <= 0xa9) return true;
   }
   return false;
 }

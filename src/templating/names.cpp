@@ -97,9 +97,10 @@ std::string encode(const std::u32string& s) {
   return out;
 }
 
+// Unicode's White_Space: besides ASCII's, the no-break, en, em, thin and ideographic spaces
+// that pasted text and input methods bring.
 bool is_space(char32_t c) {
-  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\v' || c == U'\f' ||
-         c == 0xA0;
+  return u_isUWhiteSpace(static_cast<UChar32>(c));
 }
 
 bool is_apostrophe(char32_t c) {
@@ -132,15 +133,24 @@ std::u32string lower(std::u32string s) {
 
 // Particles that belong to the surname and are written in lower case inside a name.
 bool is_particle(const std::u32string& lowered) {
-  static const std::u32string kParticles[] = {U"ap", U"ab",  U"van",   U"von", U"der", U"den",
-                                              U"de", U"del", U"della", U"di",  U"da",  U"du",
-                                              U"la", U"le",  U"dos",   U"das"};
+  static const std::u32string kParticles[] = {
+      U"ap", U"ab", U"ferch", U"verch", U"van", U"von", U"der", U"den", U"de",  U"del", U"della",
+      U"di", U"da", U"du",    U"la",    U"le",  U"dos", U"das", U"ter", U"ten", U"'t",  U"\u2019t"};
   return std::find(std::begin(kParticles), std::end(kParticles), lowered) != std::end(kParticles);
 }
 
+// Words that begin a surname and are capitalised: Irish Ó, Ní, Nic, Mac, Uí, Mhic and Ua
+// ("Seán Ó Briain", "Siobhán Ní Bhriain"), Arabic Al and El ("Ahmed Al Farsi").
+bool is_surname_prefix(const std::u32string& lowered) {
+  static const std::u32string kPrefixes[] = {U"ó",    U"ní", U"nic", U"mac", U"uí",
+                                             U"mhic", U"ua", U"al",  U"el"};
+  return std::find(std::begin(kPrefixes), std::end(kPrefixes), lowered) != std::end(kPrefixes);
+}
+
 // Welsh patronymics are always lower-case inside a name ("Dafydd ap Gwilym").
+// "ap" and "ab" (son of), "ferch" and "verch" (daughter of): always in lower case.
 bool is_welsh_patronymic(const std::u32string& lowered) {
-  return lowered == U"ap" || lowered == U"ab";
+  return lowered == U"ap" || lowered == U"ab" || lowered == U"ferch" || lowered == U"verch";
 }
 
 // A piece is one run between hyphens or dots: "Anne" and "Marie" in "Anne-Marie".
@@ -222,7 +232,8 @@ bool has_lower(const std::u32string& s) {
 // in capitals.
 std::u32string generational_suffix(const std::u32string& part) {
   static const std::pair<std::u32string_view, std::u32string_view> kSuffixes[] = {
-      {U"jr", U"Jr"}, {U"jr.", U"Jr."}, {U"sr", U"Sr"}, {U"sr.", U"Sr."},
+      {U"jr", U"Jr"}, {U"jr.", U"Jr."}, {U"jnr", U"Jnr"}, {U"jnr.", U"Jnr."},
+      {U"sr", U"Sr"}, {U"sr.", U"Sr."}, {U"snr", U"Snr"}, {U"snr.", U"Snr."},
       {U"ii", U"II"}, {U"iii", U"III"}, {U"iv", U"IV"}};
   const auto lowered = lower(part);
   for (const auto& [spelt, written] : kSuffixes)
@@ -258,7 +269,12 @@ std::vector<std::u32string> formatted_parts(std::string_view name) {
       parts[i] = normalise_part(parts[i]);
     }
   }
-  if (ends_in_suffix(parts)) parts.back() = generational_suffix(parts.back());
+  if (ends_in_suffix(parts)) {
+    parts.back() = generational_suffix(parts.back());
+    // "Smith, Jr.": the comma belongs to neither the surname nor the suffix.
+    auto& surname = parts[parts.size() - 2];
+    if (surname.size() > 1 && surname.back() == U',') surname.pop_back();
+  }
   return parts;
 }
 
@@ -303,7 +319,9 @@ std::string salutation(std::string_view title, std::string_view name) {
   // "Jo Bloggs Jr" by name, "Mr Bloggs" by title: a suffix goes with the full name only.
   const std::size_t end = parts.size() - (ends_in_suffix(parts) ? 1 : 0);
   std::size_t surname = end - 1;
-  while (surname > 1 && is_particle(lower(parts[surname - 1]))) --surname;
+  while (surname > 1 &&
+         (is_particle(lower(parts[surname - 1])) || is_surname_prefix(lower(parts[surname - 1]))))
+    --surname;
   std::string accepted = accepted_title(title);
   if (accepted.empty()) {
     if (parts.size() == 1) return encode(parts[0]);

@@ -96,11 +96,21 @@ TEST(FormatName, WritesAGenerationalSuffixAsItIsCustomarilyWritten) {
   EXPECT_EQ(format_name("Martin Luther King Sr"), "Martin Luther King Sr");
   // Only after a first name and a surname: a surname that looks like one stays a surname.
   EXPECT_EQ(format_name("JIM IV"), "Jim Iv");
+  // The British spellings, and a comma before the suffix.
+  EXPECT_EQ(format_name("JOHN SMITH JNR"), "John Smith Jnr");
+  EXPECT_EQ(format_name("john smith snr."), "John Smith Snr.");
+  EXPECT_EQ(format_name("JOHN SMITH, JR."), "John Smith Jr.");
+}
+
+TEST(FormatName, WritesWelshFerchInLowerCase) {
+  EXPECT_EQ(format_name("GWENLLIAN FERCH RHYS"), "Gwenllian ferch Rhys");
 }
 
 TEST(FormatName, CollapsesAndTrimsWhitespace) {
   EXPECT_EQ(format_name("  katie \t  mcnally  "), "Katie McNally");
   EXPECT_EQ(format_name("katie\u00a0mcnally"), "Katie McNally");
+  for (const char* space : {"\u2002", "\u2009", "\u202f", "\u3000"})
+    EXPECT_EQ(format_name(std::string("KATIE") + space + "MCNALLY"), "Katie McNally") << space;
 }
 
 TEST(FormatName, GivesNothingForAnEmptyName) {
@@ -170,8 +180,18 @@ TEST(Salutation, KeepsParticlesWithTheSurname) {
   EXPECT_EQ(salutation("", "Ludwig van Beethoven"), "Ludwig van Beethoven");
 }
 
+TEST(Salutation, KeepsCapitalisedSurnamePrefixesWithTheSurname) {
+  EXPECT_EQ(salutation("Mr", "SEÁN Ó BRIAIN"), "Mr Ó Briain");
+  EXPECT_EQ(salutation("Ms", "Siobhán Ní Bhriain"), "Ms Ní Bhriain");
+  EXPECT_EQ(salutation("Ms", "GWENLLIAN FERCH RHYS"), "Ms ferch Rhys");
+  EXPECT_EQ(salutation("Mr", "AHMED AL FARSI"), "Mr Al Farsi");
+  EXPECT_EQ(salutation("", "Gerard 't Hooft"), "Gerard 't Hooft");
+}
+
 TEST(Salutation, LeavesAGenerationalSuffixOutOfTheSurname) {
   EXPECT_EQ(salutation("Mr", "JOHN SMITH JR"), "Mr Smith");
+  EXPECT_EQ(salutation("Mr", "JOHN SMITH JNR"), "Mr Smith");
+  EXPECT_EQ(salutation("Mr", "JOHN SMITH, JR."), "Mr Smith");
   EXPECT_EQ(salutation("Dr", "Henry van der Berg iii"), "Dr van der Berg");
   EXPECT_EQ(salutation("", "JOHN SMITH JR"), "John Smith Jr");
   EXPECT_EQ(salutation("Sir", "JOHN SMITH JR"), "Sir John");
