@@ -275,6 +275,12 @@ void HttpClient::Impl::finished(CURL* easy, CURLcode result) {
                           transfer->max_body);
   } else {
     response.error = error_kind(result);
+    // A timeout before any request was sent (TCP or TLS never done: connect_timeout, or the
+    // whole timeout spent connecting) is a failure to connect; the provider has nothing.
+    long sent = 0;
+    if (result == CURLE_OPERATION_TIMEDOUT &&
+        curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0)
+      response.error = HttpResponse::Error::connect;
     response.error_message = transfer->error_buffer[0] != '\0'
                                  ? std::string(transfer->error_buffer.data())
                                  : std::string(curl_easy_strerror(result));

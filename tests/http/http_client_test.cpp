@@ -179,6 +179,27 @@ TEST_F(HttpClientTest, ReportsAConnectErrorForAPortNobodyListensOn) {
   EXPECT_FALSE(response.error_message.empty());
 }
 
+// A TLS handshake that never completes runs into connect_timeout before any request is sent: the
+// provider never got it, and the operator is told a connection failed, not that it was slow.
+TEST_F(HttpClientTest, ReportsAHandshakeThatNeverCompletesAsAConnectFailure) {
+  asio::ip::tcp::acceptor silent(io, {asio::ip::make_address_v4("127.0.0.1"), 0});
+  std::vector<asio::ip::tcp::socket> held;
+  silent.async_accept([&](boost::system::error_code ec, asio::ip::tcp::socket s) {
+    if (!ec) held.push_back(std::move(s));  // accepted, and never a byte in answer
+  });
+  HttpClient client(io.get_executor());
+  HttpRequest request =
+      get("https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/");
+  request.timeout = 5s;
+  request.connect_timeout = 200ms;
+
+  const auto start = Clock::now();
+  HttpResponse response = perform(client, request);
+
+  EXPECT_EQ(response.error, HttpResponse::Error::connect) << response.error_message;
+  EXPECT_LT(Clock::now() - start, 3s);
+}
+
 TEST_F(HttpClientTest, RejectsSchemesOtherThanHttp) {
   HttpClient client(io.get_executor());
   HttpResponse response = perform(client, get("file:///etc/passwd"));

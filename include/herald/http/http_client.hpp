@@ -34,8 +34,8 @@ struct HttpRequest {
 struct HttpResponse {
   enum class Error {
     none,     ///< a complete HTTP response arrived (whatever its status)
-    connect,  ///< could not resolve the host or connect to it
-    timeout,  ///< `timeout` or `connect_timeout` ran out
+    connect,  ///< could not resolve the host or connect to it (TCP and TLS) in time
+    timeout,  ///< `timeout` ran out after the request was sent
     other,    ///< anything else: TLS, protocol, cancelled ("cancelled"), client destroyed
   };
   Error error = Error::none;
