@@ -461,17 +461,25 @@ TEST(ContactRules, TheWindowClosingWhileSendsWaitForTheRateLimitDefersThem) {
 // A message waiting for the rate limit is not yet handed to the gateway: a final status that comes
 // in meanwhile stops it, as it stops a deferred one.
 TEST(ContactRules, AFinalStatusStopsAnOlderMessageStillWaitingForTheRateLimit) {
-  Harness h("", false, ", rate_per_minute: 30", 60s);  // one at once, then one every 2 s
+  Harness h("", false, ", rate_per_minute: 15", 60s);  // one at once, then one every 4 s
   h.start();
+  auto state = [&](const std::string& id) {
+    return h.redis.command({"HGET", h.config->redis.key_prefix + "n:" + id, "state"}).str;
+  };
   h.publish(in_case(email_only("evt-wait-1"), "CASE-WAIT-1"));
   ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
-  h.publish(in_case(email_only("evt-wait-2"), "CASE-WAIT-2"));  // waits for its turn
+  // Read on its own (read together with the final event, the stale rule would stop it at once),
+  // then waiting for its turn.
+  h.publish(in_case(email_only("evt-wait-2"), "CASE-WAIT-2"));
+  ASSERT_TRUE(eventually([&] { return state("evt-wait-2:email") == "sending"; }));
   auto closed = boost::json::parse(in_case(event_json("evt-wait-3", "case_closed"), "CASE-WAIT-2"))
                     .as_object();
   closed["occurred_at"] = "2026-11-23T09:00:00Z";
   h.publish(boost::json::serialize(closed));
+  ASSERT_TRUE(eventually([&] { return state("evt-wait-3:email") == "sending"; }));
+  ASSERT_EQ(h.http.requests().size(), 1u) << "the older message is still waiting";
   h.clock.advance(5s);  // long enough a wait for the case to be asked about again
-  ASSERT_TRUE(h.http.wait_for_requests(2, 15s));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 20s));
   ASSERT_TRUE(h.wait_for_outcomes(3, 10s));
   std::this_thread::sleep_for(300ms);
   h.stop();
