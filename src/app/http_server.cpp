@@ -109,7 +109,6 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     in.method = std::string(request.method_string());
     in.target = std::string(request.target());
     if (auto q = in.target.find('?'); q != std::string::npos) in.target.resize(q);
-    in.authorization = std::string(request[http::field::authorization]);
     for (const auto& field : request) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

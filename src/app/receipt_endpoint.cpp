@@ -51,8 +51,9 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
   if (request.target != "/receipts") co_return answer(404, "not_found", "POST /receipts");
   if (request.method != "POST") co_return method_not_allowed("POST /receipts");
   constexpr std::string_view kBearer = "Bearer ";
-  if (!request.authorization.starts_with(kBearer) ||
-      !same_secret(std::string_view(request.authorization).substr(kBearer.size()), token_)) {
+  const std::string_view authorization = request.header("authorization");
+  if (!authorization.starts_with(kBearer) ||
+      !same_secret(authorization.substr(kBearer.size()), token_)) {
     metrics_.receipt_refused("unauthorized");
     log->warn("msg=\"receipt refused: missing or wrong bearer token\"");
     auto r = answer(401, "unauthorized", "a bearer token is required");

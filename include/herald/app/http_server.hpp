@@ -16,9 +16,8 @@ namespace herald {
 
 /// A request as a handler sees it.
 struct ServerRequest {
-  std::string method;  ///< "GET", "POST"
-  std::string target;  ///< the path, without the query
-  std::string authorization;
+  std::string method;                                        ///< "GET", "POST"
+  std::string target;                                        ///< the path, without the query
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
   std::string body;
   /// The body was over the server's `max_body_bytes`: not read (`body` is empty), and the
