@@ -580,6 +580,7 @@ class Loader {
   std::vector<int> rule_lines_;
   // Issue 4: where things were written, for problems found once everything is read.
   std::map<Channel, int> gateway_name_lines_;     // its `name`, or its map
+  std::map<Channel, int> status_callback_lines_;  // twilio `status_callback`
   std::map<Channel, int> notify_template_lines_;  // govuk_notify `templates`
   std::map<Channel, std::map<std::string, int>> notify_template_key_lines_;  // and each key
 };
@@ -1010,6 +1011,7 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
               "must be an E.164 number (+447700900000), a short code or an alphanumeric sender "
               "id of up to 11 letters, digits and spaces");
   } else if (name == "status_callback") {
+    status_callback_lines_[channel] = line_of(value);
     if (!read_string(value, key_path, gateway.status_callback)) return;
     if (!is_http_url(gateway.status_callback))
       problem(value, key_path, "must be an http:// or https:// URL with a host");
@@ -1426,6 +1428,18 @@ Config Loader::load(const YAML::Node& root) {
     }
   }
   check_notify_templates(config);
+  // A status_callback naming herald's own endpoint while herald serves none: Twilio's callbacks
+  // would find nothing, and each text would stay `sent` for ever, with no retry and no email
+  // fallback. (Another path may be a relay writing to the receipts stream: that is fine.)
+  for (const auto& [channel, line] : status_callback_lines_) {
+    const auto gateway = config.gateways.find(channel);
+    if (gateway == config.gateways.end() || !config.callbacks.listen.empty()) continue;
+    const std::string& url = gateway->second.status_callback;
+    if (!std::string_view(url).substr(0, url.find('?')).ends_with("/receipts/twilio")) continue;
+    problem(line, join(join("gateways", to_string(channel)), "status_callback"),
+            "names herald's /receipts/twilio, but callbacks.listen is not set, so herald serves "
+            "no such endpoint: set callbacks.listen (and its token)");
+  }
   // The case records that make stale and final checks work expire after retention.days: they
   // must outlive every attempt a notification may still have.
   if (config.retention.days <= config.contact.max_days)

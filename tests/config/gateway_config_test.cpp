@@ -123,7 +123,11 @@ TEST_F(GatewayConfigTest, ReadsTwilioAndSendgridWithProtectionSettings) {
   dir.write("secrets/twilio", "twilio-token-0123\n");
   dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
   Env sendgrid("HERALD_TEST_SENDGRID_KEY", "SG.key");
-  auto result = load(kRules + R"(gateways:
+  Env callback_token("HERALD_TEST_CALLBACK_TOKEN", "callback-token-0123456789");
+  auto result = load(kRules + R"(callbacks:
+  listen: "127.0.0.1:9465"
+  token_env: HERALD_TEST_CALLBACK_TOKEN
+gateways:
   email:
     type: sendgrid
     name: mail
@@ -141,7 +145,7 @@ TEST_F(GatewayConfigTest, ReadsTwilioAndSendgridWithProtectionSettings) {
     account_sid: AC0123456789abcdef0123456789abcdef
     auth_token_file: secrets/twilio
     messaging_service_sid: MG0123456789abcdef0123456789abcdef
-    status_callback: https://herald.example.gov.uk/receipts
+    status_callback: https://herald.example.gov.uk/receipts/twilio?source=herald
     rate_per_second: 5
     circuit_breaker: { failures: 10, cool_down_ms: 60000 }
     timeout_ms: 5000
@@ -164,6 +168,23 @@ TEST_F(GatewayConfigTest, ReadsTwilioAndSendgridWithProtectionSettings) {
   EXPECT_DOUBLE_EQ(sms.rate_per_second, 5.0);
   EXPECT_EQ(sms.circuit_breaker.cool_down, 60000ms);
   EXPECT_EQ(sms.timeout, 5000ms);
+}
+
+// A status_callback elsewhere than herald's /receipts/twilio is the operator's own relay, which
+// writes receipts to the Redis stream: herald need not listen for it.
+TEST_F(GatewayConfigTest, ATwilioStatusCallbackToARelayNeedsNoListener) {
+  auto result = load(kRules + R"(gateways:
+  email: { type: file, directory: o }
+  sms:
+    type: twilio
+    account_sid: AC0123456789abcdef0123456789abcdef
+    auth_token: "${HERALD_TEST_NOTIFY_KEY}"
+    from: "+447700900000"
+    status_callback: https://relay.example.gov.uk/twilio-status
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  EXPECT_EQ(result.config->gateways.at(Channel::sms).status_callback,
+            "https://relay.example.gov.uk/twilio-status");
 }
 
 TEST_F(GatewayConfigTest, ReadsARelativeSecretFileFromTheCredentialsDirectory) {
@@ -274,6 +295,7 @@ const BadGateway kBadGateways[] = {
   {"TwilioBadSid", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC12, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"+447700900000\" }\n", "gateways.sms.account_sid", 5, "Twilio account SID"},
   {"TwilioBadFrom", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"Her Majesty's Passport Office\" }\n", "gateways.sms.from", 5, "alphanumeric sender id"},
   {"SendgridBadFrom", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: \"a@b.uk, c@d.uk\" }\n" SMS_FILE, "gateways.email.from_email", 4, "one email address"},
+  {"TwilioCallbackNobodyServes", "  email: { type: file, directory: o }\n  sms:\n    type: twilio\n    account_sid: AC0123456789abcdef0123456789abcdef\n    auth_token: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from: \"+447700900000\"\n    status_callback: https://herald.example.gov.uk/receipts/twilio\n", "gateways.sms.status_callback", 10, "callbacks.listen is not set"},
   {"SharedNameDifferentRate", "  email: { type: webhook, name: hub, url: \"https://x\", rate_per_second: 5 }\n  sms: { type: webhook, name: hub, url: \"https://x\" }\n", "gateways.sms.name", 5, "shares the name 'hub' with gateways.email"},
 };
 // clang-format on
