@@ -11,15 +11,6 @@
 namespace herald {
 namespace {
 
-// Compares without stopping at the first difference, so that the time taken does not tell a
-// caller how much of a guessed token was right.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
 ServerResponse answer(int status, std::string_view result, std::string_view detail = {}) {
   boost::json::object body{{"result", result}};
   if (!detail.empty()) body["detail"] = detail;
@@ -39,7 +30,7 @@ ServerResponse method_not_allowed(std::string_view what) {
 }  // namespace
 
 ReceiptEndpoint::ReceiptEndpoint(boost::asio::any_io_executor executor, const std::string& listen,
-                                 std::string token, Dispatcher& dispatcher, Metrics& metrics)
+                                 Secret token, Dispatcher& dispatcher, Metrics& metrics)
     : token_(std::move(token)),
       dispatcher_(dispatcher),
       metrics_(metrics),
@@ -53,7 +44,7 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
   constexpr std::string_view kBearer = "Bearer ";
   const std::string_view authorization = request.header("authorization");
   if (!authorization.starts_with(kBearer) ||
-      !same_secret(authorization.substr(kBearer.size()), token_)) {
+      !token_.matches(authorization.substr(kBearer.size()))) {
     metrics_.receipt_refused("unauthorized");
     log->warn("msg=\"receipt refused: missing or wrong bearer token\"");
     auto r = answer(401, "unauthorized", "a bearer token is required");

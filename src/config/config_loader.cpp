@@ -1285,7 +1285,7 @@ void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
               "the receipts endpoint needs a bearer token: environment variable " + name +
                   " is not set (or set token_file)");
     else
-      callbacks.token = value;
+      callbacks.token = Secret(value);
   } else {
     std::filesystem::path file(token_file);
     if (file.is_relative()) {
@@ -1302,9 +1302,9 @@ void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
     else if (token.empty())
       problem(token_line, join(path, "token_file"), file.string() + " is missing or empty");
     else
-      callbacks.token = std::move(token);
+      callbacks.token = Secret(std::move(token));
   }
-  if (!callbacks.token.empty() && callbacks.token.size() < 16)
+  if (!callbacks.token.empty() && callbacks.token.reveal().size() < 16)
     problem(token_line, join(path, token_file.empty() ? "token_env" : "token_file"),
             "the token must be at least 16 characters");
 }

@@ -49,8 +49,4 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
   return hmac(EVP_sha1(), key, data);
 }
 
-bool same_secret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 }  // namespace herald::gateway_detail

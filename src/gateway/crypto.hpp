@@ -17,7 +17,4 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 /// HMAC-SHA1 of `data` under `key`, as 20 raw bytes: Twilio's request signatures.
 std::string hmac_sha1(std::string_view key, std::string_view data);
 
-/// Whether `a` and `b` are equal, in a time that does not depend on where they differ.
-bool same_secret(std::string_view a, std::string_view b);
-
 }  // namespace herald::gateway_detail

@@ -9,6 +9,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include "crypto.hpp"
+#include "herald/core/secret.hpp"
 
 namespace herald {
 namespace {
@@ -59,7 +60,7 @@ std::string twilio_signature(std::string_view auth_token, std::string_view url, 
 
 bool twilio_signature_matches(std::string_view auth_token, std::string_view url,
                               const FormFields& fields, std::string_view signature) {
-  return gateway_detail::same_secret(twilio_signature(auth_token, url, fields), signature);
+  return same_secret(twilio_signature(auth_token, url, fields), signature);
 }
 
 std::variant<Receipt, ReceiptInterim, ReceiptError> twilio_receipt(const FormFields& fields) {

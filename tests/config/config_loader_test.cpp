@@ -403,7 +403,7 @@ TEST(ConfigLoader, ReadsTheReceiptTokenFromTheEnvironmentNeverFromTheYaml) {
       "sms:\n  international: true\nretention:\n  days: 7\n");
   ASSERT_TRUE(ok.config) << describe(ok.problems);
   EXPECT_EQ(ok.config->callbacks.listen, "127.0.0.1:9465");
-  EXPECT_EQ(ok.config->callbacks.token, "s3cret-token-of-enough-length");
+  EXPECT_EQ(ok.config->callbacks.token.reveal(), "s3cret-token-of-enough-length");
   EXPECT_TRUE(ok.config->sms.international);
   EXPECT_EQ(ok.config->retention.days, 7);
 
@@ -430,7 +430,7 @@ TEST(ConfigLoader, ReadsTheReceiptTokenFromACredentialsFile) {
   auto ok = load("callbacks:\n  listen: 127.0.0.1:9465\n  token_file: receipt-token\n");
   ::unsetenv("CREDENTIALS_DIRECTORY");
   ASSERT_TRUE(ok.config) << describe(ok.problems);
-  EXPECT_EQ(ok.config->callbacks.token, "token-from-a-credential-file");
+  EXPECT_EQ(ok.config->callbacks.token.reveal(), "token-from-a-credential-file");
   auto missing = load("callbacks:\n  listen: 127.0.0.1:9465\n  token_file: /nonexistent/token\n");
   ASSERT_NE(find(missing.problems, "callbacks.token_file"), nullptr) << describe(missing.problems);
   std::filesystem::remove_all(dir);

@@ -49,5 +49,15 @@ TEST(Secret, PrintsAsAPlaceholderWhereverItEndsUp) {
   EXPECT_EQ(testing::PrintToString(Secret(kSecret)), "[secret]");
 }
 
+TEST(Secret, MatchesOnlyItsWholeValue) {
+  const Secret token("receipts-token-0123456789");
+  EXPECT_TRUE(token.matches("receipts-token-0123456789"));
+  EXPECT_FALSE(token.matches("receipts-token-012345678"));
+  EXPECT_FALSE(token.matches("receipts-token-01234567890"));
+  EXPECT_FALSE(token.matches("receipts-token-0123456780"));
+  EXPECT_FALSE(token.matches(""));
+  EXPECT_FALSE(Secret().matches("x"));
+}
+
 }  // namespace
 }  // namespace herald

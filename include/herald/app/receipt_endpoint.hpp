@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "herald/app/http_server.hpp"
+#include "herald/core/secret.hpp"
 #include "herald/event/receipt.hpp"
 
 namespace herald {
@@ -19,8 +20,8 @@ class ReceiptEndpoint : public HttpHandler {
  public:
   /// Binds `listen`; throws std::runtime_error when it cannot. `token` is the bearer token
   /// callers must present (never logged).
-  ReceiptEndpoint(boost::asio::any_io_executor executor, const std::string& listen,
-                  std::string token, Dispatcher& dispatcher, Metrics& metrics);
+  ReceiptEndpoint(boost::asio::any_io_executor executor, const std::string& listen, Secret token,
+                  Dispatcher& dispatcher, Metrics& metrics);
 
   boost::asio::awaitable<void> run() { return server_.run(); }
   void stop() { server_.stop(); }
@@ -38,7 +39,7 @@ class ReceiptEndpoint : public HttpHandler {
   ServerResponse malformed(const ReceiptError& error);
   ServerResponse too_large();
 
-  std::string token_;
+  Secret token_;
   Dispatcher& dispatcher_;
   Metrics& metrics_;
   HttpServer server_;

@@ -147,7 +147,7 @@ struct CallbacksConfig {
   /// The bearer token callers must present. Read at start from the environment variable named by
   /// `token_env` or from `token_file` (relative names resolve against $CREDENTIALS_DIRECTORY, then
   /// the config file's directory); never written in the YAML itself.
-  std::string token;
+  Secret token;
   std::string token_source;  ///< where the token came from, for messages ("env HERALD_...")
 };
 

@@ -2,6 +2,7 @@
 /// A credential (API key, auth token) that never prints its value.
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace herald {
@@ -37,6 +38,9 @@ class Secret {
   const std::string& reveal() const { return value_; }
   bool empty() const { return value_.empty(); }
 
+  /// Whether `candidate` is the secret, in a time that does not tell how much of it was right.
+  bool matches(std::string_view candidate) const;
+
   friend bool operator==(const Secret& a, const Secret& b) { return a.value_ == b.value_; }
   friend std::ostream& operator<<(std::ostream& os, const Secret&) { return os << "[secret]"; }
 
@@ -50,5 +54,9 @@ class Secret {
 
   std::string value_;
 };
+
+/// Whether `a` and `b` are equal, in a time that does not depend on where they differ: for
+/// comparing what a caller presents (a token, a signature) with what it should be.
+bool same_secret(std::string_view a, std::string_view b);
 
 }  // namespace herald
