@@ -52,7 +52,7 @@ Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* 
   Gateways gateways;
   std::map<std::string, std::shared_ptr<GatewayGuard>> guards;  // by gateway name
   for (const auto& [channel, gateway] : config.gateways) {
-    auto& guard = guards[gateway.name.empty() ? gateway.type : gateway.name];
+    auto& guard = guards[gateway.name_or_type()];
     if (!guard) guard = kept_guard(previous, gateway);
     if (!guard) guard = std::make_shared<GatewayGuard>(gateway, observer);
     auto inner = make_gateway(gateway, http);

@@ -63,13 +63,12 @@ GatewayGuard::GatewayGuard(std::string name, double rate_per_second, std::size_t
 }
 
 GatewayGuard::GatewayGuard(const GatewayConfig& config, GatewayObserver* observer)
-    : GatewayGuard(config.name.empty() ? config.type : config.name, config.rate_per_second,
-                   config.burst, config.circuit_breaker, observer) {}
+    : GatewayGuard(config.name_or_type(), config.rate_per_second, config.burst,
+                   config.circuit_breaker, observer) {}
 
 bool GatewayGuard::serves(const GatewayConfig& config) const {
-  return (config.name.empty() ? config.type : config.name) == name_ &&
-         config.rate_per_second == rate_per_second_ && config.burst == burst_ &&
-         config.circuit_breaker.failures == breaker_config_.failures &&
+  return config.name_or_type() == name_ && config.rate_per_second == rate_per_second_ &&
+         config.burst == burst_ && config.circuit_breaker.failures == breaker_config_.failures &&
          config.circuit_breaker.cool_down == breaker_config_.cool_down;
 }
 

@@ -88,6 +88,8 @@ struct GatewayConfig {
   /// share a name share one rate limit and one circuit breaker (one Notify service for email and
   /// SMS is one account with one rate limit).
   std::string name;
+  /// `name`, or `type` where it is unset (a config built in code rather than loaded).
+  const std::string& name_or_type() const { return name.empty() ? type : name; }
   /// API root of govuk_notify, twilio and sendgrid; default: the provider's own (tests and
   /// sandboxes point it elsewhere).
   std::string base_url;
