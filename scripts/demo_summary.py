@@ -5,16 +5,13 @@ import os
 import subprocess
 import sys
 
-url, outbox = sys.argv[1], sys.argv[2]
-
-
-def cli(*args):
-    return subprocess.run(["redis-cli", "-u", url, "--no-raw", *args], capture_output=True,
-                          text=True, check=True).stdout
+# argv: the outbox, then the redis-cli command line to reach Redis with (no password in it: the
+# script that calls this exports REDISCLI_AUTH).
+outbox, redis_cli = sys.argv[1], sys.argv[2:]
 
 
 def stream(key, field):
-    out = subprocess.run(["redis-cli", "-u", url, "--json", "XRANGE", key, "-", "+"],
+    out = subprocess.run([*redis_cli, "--json", "XRANGE", key, "-", "+"],
                          capture_output=True, text=True)
     if out.returncode == 0 and out.stdout.strip().startswith("["):
         rows = json.loads(out.stdout)
@@ -34,7 +31,7 @@ for row in stream("herald:dead", "reason"):
     print(f"  - {row.get('reason')}")
 
 print("\n== waiting in the schedule ({herald}:schedule), due at the recipient's 09:00")
-raw = subprocess.run(["redis-cli", "-u", url, "ZRANGE", "{herald}:schedule", "0", "-1", "WITHSCORES"],
+raw = subprocess.run([*redis_cli, "ZRANGE", "{herald}:schedule", "0", "-1", "WITHSCORES"],
                      capture_output=True, text=True).stdout.split()
 import datetime
 for member, score in zip(raw[::2], raw[1::2]):
