@@ -19,9 +19,14 @@ for line in 'Type=notify' 'WatchdogSec=' 'Restart=on-failure' 'ExecReload=/bin/k
             'User=herald' 'StateDirectory=herald' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
             'PrivateTmp=yes' 'CapabilityBoundingSet=$' 'SystemCallFilter=@system-service' \
             'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' '#LoadCredential=' \
-            'ExecStartPre=/usr/bin/herald check-config'; do
+            'ExecStartPre=/usr/bin/herald check-config' 'ExecReload=/usr/bin/herald check-config'; do
   if ! grep -q "^${line}" "$unit"; then echo "FAIL: no '${line}' in $unit"; fail=1; fi
 done
+# The check before the signal: systemd runs ExecReload= lines in order and stops at a failure.
+reloads=$(grep '^ExecReload=' "$unit" | cut -d' ' -f1)
+if [[ $reloads != $'ExecReload=/usr/bin/herald\nExecReload=/bin/kill' ]]; then
+  echo "FAIL: ExecReload must run check-config, then kill -HUP"; fail=1
+fi
 # TimeoutStopSec must leave the default drain (10 s) time to finish.
 stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
 if [[ -z "$stop" || "$stop" -le 10 ]]; then echo "FAIL: TimeoutStopSec must exceed 10s"; fail=1; fi
