@@ -291,11 +291,41 @@ char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 0x20) : c;
 }
 
+// A title written at the start of the name ("Mx Jo Bloggs", "Dr. Jane Smith", "Rt Hon Jo
+// Bloggs"): whether `part` is one, accepted or not. Not the title's place, and DOMAIN.md's "Dear
+// Mx Bloggs" must not come out of it.
+bool is_title_word(const std::u32string& part) {
+  static const std::u32string_view kOthers[] = {
+      U"mx",     U"mstr",      U"master",   U"mme", U"mlle", U"madam", U"madame",
+      U"doctor", U"professor", U"reverend", U"rt",  U"hon",  U"right", U"honourable"};
+  auto lowered = lower(part);
+  if (!lowered.empty() && lowered.back() == U'.') lowered.pop_back();
+  for (std::u32string_view other : kOthers)
+    if (lowered == other) return true;
+  return !accepted_title(encode(lowered)).empty();
+}
+
+// How many of `parts` lead with titles (always leaving one part), and the first of them that is
+// an accepted title ("" when none is).
+std::size_t leading_titles(const std::vector<std::u32string>& parts, std::string& accepted) {
+  std::size_t n = 0;
+  while (n + 1 < parts.size() && is_title_word(parts[n])) {
+    if (accepted.empty()) accepted = accepted_title(encode(parts[n]));
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string format_name(std::string_view name) {
   auto parts = formatted_parts(name);
-  return join(parts, 0, parts.size());
+  // A title inside the name stays only when it is an accepted one ("Dr Jane Smith").
+  std::size_t from = 0;
+  while (from + 1 < parts.size() && is_title_word(parts[from]) &&
+         accepted_title(encode(parts[from])).empty())
+    ++from;
+  return join(parts, from, parts.size());
 }
 
 std::string accepted_title(std::string_view title) {
@@ -316,6 +346,12 @@ std::string accepted_title(std::string_view title) {
 std::string salutation(std::string_view title, std::string_view name) {
   auto parts = formatted_parts(name);
   if (parts.empty()) return "";
+  // A title written in the name is dropped from it; an accepted one serves when the title field
+  // gives none ("Dr Jane Smith" -> "Dr Smith"), any other is not used ("Mx Jo Bloggs" -> "Jo
+  // Bloggs").
+  std::string title_in_name;
+  parts.erase(parts.begin(),
+              parts.begin() + static_cast<std::ptrdiff_t>(leading_titles(parts, title_in_name)));
   // "Jo Bloggs Jr" by name, "Mr Bloggs" by title: a suffix goes with the full name only.
   const std::size_t end = parts.size() - (ends_in_suffix(parts) ? 1 : 0);
   std::size_t surname = end - 1;
@@ -323,6 +359,7 @@ std::string salutation(std::string_view title, std::string_view name) {
          (is_particle(lower(parts[surname - 1])) || is_surname_prefix(lower(parts[surname - 1]))))
     --surname;
   std::string accepted = accepted_title(title);
+  if (accepted.empty()) accepted = title_in_name;
   if (accepted.empty()) {
     if (parts.size() == 1) return encode(parts[0]);
     return encode(parts[0]) + " " + join(parts, surname, parts.size());

@@ -207,6 +207,31 @@ TEST(Salutation, UsesTheNameAloneWhenItHasOnePart) {
   EXPECT_EQ(salutation("Ms", "CHER"), "Ms Cher");
 }
 
+// DOMAIN.md: "Dear Jo Bloggs", not "Dear Mx Bloggs", also when the case system wrote the title
+// into the name.
+TEST(Salutation, NeverUsesATitleWrittenInsideTheNameUnlessItIsAccepted) {
+  EXPECT_EQ(salutation("Mx", "Mx Jo Bloggs"), "Jo Bloggs");
+  EXPECT_EQ(salutation("", "MX JO BLOGGS"), "Jo Bloggs");
+  EXPECT_EQ(salutation("", "Rt Hon Jo Bloggs"), "Jo Bloggs");
+  EXPECT_EQ(salutation("", "Professor Jo Bloggs"), "Jo Bloggs");
+  EXPECT_EQ(salutation("", "Mx Bloggs"), "Bloggs");
+}
+
+TEST(Salutation, UsesAnAcceptedTitleWrittenInsideTheNameWhenNoTitleIsGiven) {
+  EXPECT_EQ(salutation("", "Dr Jane Smith"), "Dr Smith");
+  EXPECT_EQ(salutation("", "MRS. JANE SMITH"), "Mrs Smith");
+  EXPECT_EQ(salutation("", "Mr Smith"), "Mr Smith");
+  EXPECT_EQ(salutation("", "Sir John Smith"), "Sir John");
+  EXPECT_EQ(salutation("Ms", "Mrs Jane Smith"), "Ms Smith") << "the title field wins";
+  EXPECT_EQ(salutation("Mr", "Mr John Smith Jr"), "Mr Smith");
+}
+
+TEST(FormatName, DropsATitleWrittenInsideTheNameUnlessItIsAccepted) {
+  EXPECT_EQ(format_name("MX JO BLOGGS"), "Jo Bloggs");
+  EXPECT_EQ(format_name("Dr Jane Smith"), "Dr Jane Smith");
+  EXPECT_EQ(format_name("Mx"), "Mx") << "a name is never emptied";
+}
+
 TEST(Salutation, IsEmptyWithoutAName) {
   EXPECT_EQ(salutation("Ms", ""), "");
   EXPECT_EQ(salutation("", "  "), "");
