@@ -99,6 +99,48 @@ void GatewayGuard::breaker_changed(CircuitBreaker::State before) {
   }
 }
 
+asio::awaitable<bool> GatewayGuard::wait_for_turn() {
+  if (!bucket_) co_return true;
+  const auto wait = bucket_->take(Clock::now());
+  if (wait <= Clock::duration::zero()) co_return true;
+  if (observer_) observer_->gateway_rate_limit_wait(name_);
+  asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_return true;
+  bucket_->give_back();
+  co_return false;
+}
+
+void GatewayGuard::give_back_turn() {
+  if (bucket_) bucket_->give_back();
+}
+
+namespace {
+
+struct Turn {
+  bool taken = false;      // the rate limit's token is this send's
+  bool cancelled = false;  // the wait for it was cancelled
+};
+
+// The check the inner gateway asks right before its request: first the rate limit's turn, then
+// the caller's own check.
+asio::awaitable<std::optional<std::string>> take_turn(GatewayGuard& guard, const SendCheck& check,
+                                                      Turn& turn) {
+  // The turn is awaited into a local first: `if (!co_await ...) { ... co_return
+  // std::string(...); }` died with SIGILL on resumption under GCC 12 (DEVELOPERS.md).
+  const bool ours = co_await guard.wait_for_turn();
+  if (!ours) {
+    turn.cancelled = true;
+    co_return std::string("cancelled");
+  }
+  turn.taken = true;
+  if (check) co_return co_await check();
+  co_return std::nullopt;
+}
+
+}  // namespace
+
 ProtectedGateway::ProtectedGateway(std::shared_ptr<Gateway> inner,
                                    std::shared_ptr<GatewayGuard> guard)
     : inner_(std::move(inner)), guard_(std::move(guard)) {}
@@ -131,26 +173,17 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original,
   }
   ProbeHold probe(g.breaker_, admission.probe);
 
-  if (g.bucket_) {
-    const auto wait = g.bucket_->take(Clock::now());
-    if (wait > Clock::duration::zero()) {
-      if (g.observer_) g.observer_->gateway_rate_limit_wait(g.name_);
-      asio::steady_timer timer(co_await asio::this_coro::executor, wait);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        g.bucket_->give_back();
-        SendResult cancelled;
-        cancelled.kind = SendResult::Kind::transient;
-        cancelled.reason = "cancelled";
-        co_return cancelled;
-      }
-    }
+  Turn turn;
+  const SendCheck turn_then_check = [&g, &check, &turn] { return take_turn(g, check, turn); };
+  SendResult result = co_await inner->send(message, turn_then_check);
+  if (turn.cancelled) {
+    SendResult cancelled;
+    cancelled.kind = SendResult::Kind::transient;
+    cancelled.reason = "cancelled";
+    co_return cancelled;
   }
-
-  SendResult result = co_await inner->send(message, check);
   // Not sent after all: the turn it took is given back to the next send.
-  if (result.kind == SendResult::Kind::withheld && g.bucket_) g.bucket_->give_back();
+  if (result.kind == SendResult::Kind::withheld && turn.taken) g.give_back_turn();
 
   const bool requested = !result.code.empty();
   if (requested && g.observer_)

@@ -1,6 +1,7 @@
 // Rate limit, circuit breaker and metrics in front of a real HTTP gateway and server.
 #include "herald/gateway/protected_gateway.hpp"
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -207,6 +208,40 @@ TEST_F(ProtectedGatewayTest, TheRateLimitMakesABurstWaitItsTurn) {
   }
   EXPECT_EQ(recorder.waits["provider"], 5) << "one went at once, five waited for a token";
   EXPECT_EQ(server.requests().size(), 6u);
+}
+
+// A provider slow for a while must not bank turns: sends queued behind max_in_flight take their
+// token when they get their place, so when the provider recovers they still go at the rate.
+TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightStillGoAtTheRateWhenTheProviderRecovers) {
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  server.set_handler([&](const Server::Request&) {
+    std::lock_guard lock(mutex);
+    arrivals.push_back(std::chrono::steady_clock::now());
+    // The first answer is slow: the provider is having a bad moment.
+    return Server::Response{.status = 202, .delay = arrivals.size() == 1 ? 1500ms : 0ms};
+  });
+  config.rate_per_second = 5;
+  config.burst = 1;
+  config.max_in_flight = 1;
+  auto gateway = make();
+  std::vector<Message> messages;
+  for (int i = 0; i < 5; ++i) messages.push_back(message("evt-" + std::to_string(i)));
+  std::vector<std::optional<SendResult>> results(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) start(*gateway, messages[i], results[i]);
+  run_until([&] {
+    return std::all_of(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
+  });
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->kind, Kind::accepted) << r->reason;
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(arrivals.size(), 5u);
+  // 5 a second is one each 200 ms; the first after the slow answer goes at once (the bucket
+  // refilled meanwhile), each later one waits its turn.
+  for (std::size_t i = 2; i < arrivals.size(); ++i)
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 150ms) << "request " << i;
 }
 
 TEST_F(ProtectedGatewayTest, ReportsEveryRequestByCodeAndTheFragmentsOfAcceptedSms) {

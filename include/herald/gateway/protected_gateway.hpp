@@ -31,6 +31,12 @@ class GatewayGuard {
   /// The breaker's state; closed when there is no breaker.
   CircuitBreaker::State breaker_state() const;
 
+  /// Takes the rate limit's next token, waiting for it when there is none (each wait counted);
+  /// false, with the token given back, when the wait was cancelled. At once without a limit.
+  boost::asio::awaitable<bool> wait_for_turn();
+  /// Returns a token taken by wait_for_turn() for a request that was not made after all.
+  void give_back_turn();
+
  private:
   friend class ProtectedGateway;
   void breaker_changed(CircuitBreaker::State before);
@@ -45,10 +51,12 @@ class GatewayGuard {
   std::minstd_rand jitter_{std::random_device{}()};
 };
 
-/// Sends through `inner`, but first waits for the guard's rate limit (each wait counted), and
-/// not at all while the guard's circuit breaker is open: then the send fails fast as transient,
-/// reason "circuit breaker open", with a retry_after of the rest of the cool-down (plus a little
-/// jitter, so that what failed together does not come back together). Transient answers of
+/// Sends through `inner`, waiting for the guard's rate limit (each wait counted) once the inner
+/// gateway has given the send its turn among `max_in_flight` (when it asks its SendCheck): a turn
+/// taken sooner, while the provider is slow, would let every queued send out at once when it
+/// recovers. Does not send at all while the guard's circuit breaker is open: then it fails fast as
+/// transient, reason "circuit breaker open", with a retry_after of the rest of the cool-down (plus
+/// a little jitter, so that what failed together does not come back together). Transient answers of
 /// requests actually made (SendResult::code set) count as breaker failures; accepted and
 /// permanent ones as successes. Reports every request, breaker state and rate-limit wait to the
 /// guard's observer, and the fragments of each accepted SMS. type() is the guard's name.
