@@ -227,28 +227,44 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       setup(std::move(auth));
     }
     if (endpoint_.db != 0) setup({"SELECT", std::to_string(endpoint_.db)});
-    setup({"CLIENT", "SETNAME", options_.name});
+    setup({"CLIENT", "SETNAME", options_.name}, true);
     return {};
   }
 
   // A set-up command: an error reply makes the connection useless (wrong password, bad db).
-  void setup(std::vector<std::string> args) {
+  // The answer to the `last` one says Redis is there: a TCP handshake alone does not (the kernel
+  // completes it for a redis-server that is stopped or hung).
+  void setup(std::vector<std::string> args, bool last = false) {
     auto call = std::make_shared<Call>(executor_);
     issue(call, args);
     asio::co_spawn(
         executor_,
-        [](std::shared_ptr<Impl> self, std::shared_ptr<Call> call,
-           std::string what) -> asio::awaitable<void> {
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Call> call, std::string what,
+           bool last) -> asio::awaitable<void> {
           error_code ignored;
           if (!call->done)
             co_await call->signal.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-          if (call->done && !call->ec && call->reply.is_error()) {
+          if (!call->done || call->ec) co_return;
+          if (call->reply.is_error()) {
             logger("redis")->error("msg=\"connection set-up refused\" command={} error={}", what,
                                    log_value(call->reply.str));
             self->drop(asio::error::access_denied);
+          } else if (last) {
+            self->established();
           }
-        }(shared_from_this(), call, args[0]),
+        }(shared_from_this(), call, args[0], last),
         asio::detached);
+  }
+
+  // Redis answered on a new connection.
+  void established() {
+    connected_ = true;
+    delay_ = options_.reconnect_min;
+    if (ever_connected_) {
+      if (on_reconnect) on_reconnect();
+      logger("redis")->info("msg=\"reconnected to Redis\" connection={}", log_value(options_.name));
+    }
+    ever_connected_ = true;
   }
 
   void issue(const std::shared_ptr<Call>& call, const std::vector<std::string>& args) {
@@ -297,13 +313,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       self->lost();
       return;
     }
-    self->connected_ = true;
-    self->delay_ = self->options_.reconnect_min;
-    if (self->ever_connected_ && self->on_reconnect) self->on_reconnect();
-    if (self->ever_connected_)
-      logger("redis")->info("msg=\"reconnected to Redis\" connection={}",
-                            log_value(self->options_.name));
-    self->ever_connected_ = true;
+    // Connected only once Redis answers the set-up (established()).
   }
 
   static void on_disconnect(const redisAsyncContext* c, int status) {

@@ -24,9 +24,11 @@ class RedisServer {
   std::string url() const;  ///< "redis://127.0.0.1:PORT/0"
   RedisEndpoint endpoint() const;
 
-  void stop();   ///< SIGTERM and wait (AOF is flushed)
-  void kill();   ///< SIGKILL and wait
-  void start();  ///< starts again on the same port and directory
+  void stop();    ///< SIGTERM and wait (AOF is flushed)
+  void kill();    ///< SIGKILL and wait
+  void start();   ///< starts again on the same port and directory
+  void pause();   ///< SIGSTOP: it accepts TCP connections (the kernel does) but answers nothing
+  void resume();  ///< SIGCONT
   bool running() const { return pid_ > 0; }
 
   /// Runs a command on a private blocking connection (for set-up and assertions). Throws
