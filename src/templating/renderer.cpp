@@ -155,8 +155,11 @@ std::variant<Message, RenderError> render_message(const Template& tmpl, const Ev
     flatten_subject(message.subject);
   }
   if (auto error = render(compiled->body, "body", false, message.body)) return *error;
-  // A YAML block scalar ends in a line break, which an SMS would pay for.
+  // What is counted is what is sent, whichever gateway sends it: a curly apostrophe would
+  // otherwise make the whole message UCS-2. A YAML block scalar ends in a line break, which an
+  // SMS would pay for.
   if (channel == Channel::sms) {
+    message.body = normalise_sms(message.body);
     trim_end(message.body);
     message.fragments = measure_sms(message.body).fragments;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <utility>
 
 namespace herald {
 namespace {
@@ -27,6 +28,35 @@ static_assert(std::find(kGsmBasic.begin(), kGsmBasic.end(), U'\0') == kGsmBasic.
 // The extension table: each is sent as escape + character, two septets.
 constexpr std::array<char32_t, 10> kGsmExtension = {U'\f', U'^', U'{', U'}', U'\\',
                                                     U'[',  U'~', U']', U'|', U'€'};
+
+// What GOV.UK Notify replaces before it counts and sends a text message: the table of
+// SanitiseSMS.REPLACEMENT_CHARACTERS in alphagov/notifications-utils
+// (notifications_utils/sanitise_text.py). It replaces nothing else: since Notify's PR #1443 it
+// strips no accents (a Welsh ŵ stays, and makes the message UCS-2), and it keeps U+200D, the
+// zero-width joiner that holds emoji sequences together.
+constexpr std::array<std::pair<char32_t, std::string_view>, 21> kSmsReplacements = {{
+    {U'\u2011', "-"},    // non-breaking hyphen
+    {U'\u2013', "-"},    // en dash
+    {U'\u2014', "-"},    // em dash
+    {U'\u2212', "-"},    // minus sign
+    {U'\u2026', "..."},  // horizontal ellipsis
+    {U'\u2018', "'"},    // left single quotation mark
+    {U'\u2019', "'"},    // right single quotation mark
+    {U'\u201C', "\""},   // left double quotation mark
+    {U'\u201D', "\""},   // right double quotation mark
+    {U'\u201A', "'"},    // single low-9 quotation mark
+    {U'\u201E', "\""},   // double low-9 quotation mark
+    {U'\u180E', ""},     // Mongolian vowel separator
+    {U'\u200B', ""},     // zero-width space
+    {U'\u200C', ""},     // zero-width non-joiner
+    {U'\u2060', ""},     // word joiner
+    {U'\uFEFF', ""},     // zero-width no-break space (byte order mark)
+    {U'\u2028', ""},     // line separator
+    {U'\u2029', ""},     // paragraph separator
+    {U'\u00A0', " "},    // no-break space
+    {U'\u202F', " "},    // narrow no-break space
+    {U'\t', " "},        // tab
+}};
 
 constexpr std::size_t kGsmSingle = 160, kGsmPart = 153;
 constexpr std::size_t kUcs2Single = 70, kUcs2Part = 67;
@@ -100,6 +130,22 @@ SmsLength measure_sms(std::string_view utf8) {
     length.fragments = fragments(utf16, kUcs2Single, kUcs2Part);
   }
   return length;
+}
+
+std::string normalise_sms(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (std::size_t i = 0; i < utf8.size();) {
+    const std::size_t start = i;
+    const char32_t c = next_code_point(utf8, i);
+    auto replacement = std::find_if(kSmsReplacements.begin(), kSmsReplacements.end(),
+                                    [c](const auto& entry) { return entry.first == c; });
+    if (replacement != kSmsReplacements.end())
+      out += replacement->second;
+    else
+      out += utf8.substr(start, i - start);  // as it was, an invalid byte included
+  }
+  return out;
 }
 
 }  // namespace herald

@@ -236,7 +236,7 @@ class TemplateParser {
   // template, found here rather than by every event that uses it.
   bool fits(const TemplateText& text, const YAML::Node& node, const std::string& path) {
     if (max_sms_fragments_ == 0 || !text.compiled) return true;
-    std::string shortest = render_with_empty_values(text.compiled->body);
+    std::string shortest = normalise_sms(render_with_empty_values(text.compiled->body));
     shortest.erase(std::min(shortest.size(), shortest.find_last_not_of(" \t\r\n") + 1));
     const SmsLength length = measure_sms(shortest);
     if (length.fragments <= max_sms_fragments_) return true;

@@ -364,6 +364,32 @@ TEST(RenderMessage, CountsTheFragmentsOfAnSmsAsItIsSent) {
   EXPECT_EQ(rendered(fixture("application_received"), make_event(), Channel::email).fragments, 0u);
 }
 
+TEST(RenderMessage, SendsACurlyApostropheAsAPlainOneAndCountsTheSmsAsGsm) {
+  // 246 characters: four UCS-2 fragments with the curly apostrophe, two GSM-7 ones without.
+  auto tmpl = inline_template(
+      "sms:\n"
+      "  en: \"We\u2019ve received your application {{case_ref}}. We will write to you within 20 "
+      "working days to tell you our decision. If you need to send us more documents, please "
+      "use the upload link in your email and quote your case reference when you contact us.\"\n");
+  auto sms = rendered(tmpl, make_event(), Channel::sms);
+  EXPECT_EQ(sms.body,
+            "We've received your application GWF012345678. We will write to you within 20 "
+            "working days to tell you our decision. If you need to send us more documents, please "
+            "use the upload link in your email and quote your case reference when you contact us.");
+  EXPECT_EQ(sms.fragments, 2u);
+}
+
+TEST(RenderMessage, ReplacesTypographicCharactersInValuesAndTrimsTheSpacesTheyBecome) {
+  auto tmpl = inline_template(
+      "sms: { en: \"Office: {{data.office}}\", cy: \"Mae\u2019r \u0175yr yn {{data.office}}\" }");
+  auto event = make_event(
+      "{\"office\": \"\u201CCardiff\u201D\u00A0\u2013 10:00\u2026\\tgov\u200B.uk\u00A0\"}");
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).body, "Office: \"Cardiff\" - 10:00... gov.uk");
+  event.recipient.language = "cy";
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).body,
+            "Mae'r \u0175yr yn \"Cardiff\" - 10:00... gov.uk");
+}
+
 TEST(RenderMessage, CarriesTheTemplateVariablesFlatForProvidersThatRenderTheirOwn) {
   auto event = make_event(
       R"({"vac_name": "London", "office": {"city": "Cardiff", "floor": 2}, "urgent": true,

@@ -432,6 +432,26 @@ TEST(TemplateSet, RefusesAnSmsTextThatCannotFitTheFragmentLimitEvenWithEmptyValu
   EXPECT_NE(set->find("update"), nullptr);
 }
 
+TEST(TemplateSet, CountsAnSmsTextWithCurlyQuotesAsItWillBeSent) {
+  // Without its case reference, 234 characters: with the curly apostrophe kept they would be
+  // four UCS-2 fragments; sent with a plain one they are two GSM-7 fragments.
+  const std::string text =
+      "We\u2019ve received your application {{case_ref}}. We will write to you within 20 working "
+      "days to tell you our decision. If you need to send us more documents, please use the "
+      "upload link in your email and quote your case reference when you contact us.";
+  std::vector<ConfigProblem> problems;
+  auto tmpl =
+      parse_template("update", "sms:\n  en: \"" + text + "\"\n  cy: \"\u0175 " + text + "\"\n",
+                     "update.yaml", {Channel::sms}, kLanguages, problems, 3);
+  EXPECT_FALSE(tmpl.has_value());
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  // The Welsh ŵ still makes its text UCS-2, as GOV.UK Notify counts it.
+  EXPECT_EQ(problems[0].key_path, "sms.cy");
+  EXPECT_NE(problems[0].message.find("4 text message fragments (236 UCS-2 characters"),
+            std::string::npos)
+      << problems[0].message;
+}
+
 TEST(TemplateSet, AcceptsAnSmsThatOnlyItsValuesCouldMakeTooLong) {
   TemplateDir dir;
   dir.write("update", kGood);  // short texts; a long case_ref is the event's problem, not ours

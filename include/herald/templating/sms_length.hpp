@@ -1,6 +1,7 @@
 #pragma once
 /// How many fragments (billable parts) a text message takes, counted as GOV.UK Notify counts them.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace herald {
@@ -25,5 +26,9 @@ struct SmsLength {
 
 /// Measures a UTF-8 text. A byte that is not valid UTF-8 counts as one UCS-2 unit.
 SmsLength measure_sms(std::string_view utf8);
+
+/// The text as it is sent and counted: typographic quotes, dashes, the ellipsis, tabs and odd
+/// spaces replaced by their plain forms, invisible characters removed (see sms_length.cpp).
+std::string normalise_sms(std::string_view utf8);
 
 }  // namespace herald
