@@ -140,6 +140,14 @@ bool is_header_name(std::string_view name) {
   });
 }
 
+// A header whose value is a credential by its name (`lowered`: lower-cased): Authorization,
+// X-Api-Key, X-Auth-Token and the like. Such a value is never written in the config itself.
+bool is_credential_header(std::string_view lowered) {
+  for (std::string_view part : {"authorization", "token", "key", "secret", "password"})
+    if (lowered.find(part) != std::string_view::npos) return true;
+  return false;
+}
+
 bool has_control_char(std::string_view text, bool allow_tab) {
   return std::any_of(text.begin(), text.end(), [&](char c) {
     auto u = static_cast<unsigned char>(c);
@@ -251,7 +259,7 @@ constexpr std::string_view kGatewayTypes[] = {"webhook", "file", "govuk_notify",
 // clang-format off
 constexpr std::string_view kGatewayKeys[] = {
     "type", "name",
-    "url", "headers",                                                  // webhook
+    "url", "headers", "headers_file",                                  // webhook
     "directory",                                                       // file
     "timeout_ms", "connect_timeout_ms", "max_in_flight", "ca_file",    // HTTP gateways
     "rate_per_second", "rate_per_minute", "burst", "circuit_breaker",
@@ -281,7 +289,7 @@ bool gateway_key_applies(std::string_view type, std::string_view key) {
   if (key == "type" || key == "name") return true;
   if (type == "file") return key == "directory" || key == "max_in_flight";
   if (contains(kHttpKeys, key)) return true;
-  if (type == "webhook") return key == "url" || key == "headers";
+  if (type == "webhook") return key == "url" || key == "headers" || key == "headers_file";
   if (type == "govuk_notify")
     return key == "base_url" || key == "api_key" || key == "api_key_file" || key == "templates" ||
            key == "email_reply_to_id" || key == "sms_sender_id";
@@ -548,8 +556,6 @@ class Loader {
                      std::map<Channel, GatewayConfig>& gateways);
   void read_gateway(const YAML::Node& node, const std::string& path, Channel channel,
                     GatewayConfig& gateway);
-  void read_headers(const YAML::Node& node, const std::string& path,
-                    std::map<std::string, std::string>& headers);
   void read_callbacks(const YAML::Node& node, const std::string& path, CallbacksConfig& callbacks);
   // Issue 4: provider gateways.
   struct GatewayEntry {
@@ -557,6 +563,10 @@ class Loader {
     std::string path;
   };
   using GatewayEntries = std::map<std::string, GatewayEntry>;
+  void read_headers(const GatewayEntries& entries, std::map<std::string, Secret>& headers);
+  std::optional<std::string> expand_env(const YAML::Node& node, const std::string& path);
+  std::optional<std::string> env_value(const YAML::Node& node, const std::string& path,
+                                       const std::string& name);
   void read_gateway_value(const std::string& name, const GatewayEntry& entry, Channel channel,
                           GatewayConfig& gateway);
   std::optional<Secret> read_secret(const GatewayEntries& entries, const std::string& key,
@@ -806,35 +816,6 @@ void Loader::read_rules(const YAML::Node& node, const std::string& path, std::ve
   }
 }
 
-void Loader::read_headers(const YAML::Node& node, const std::string& path,
-                          std::map<std::string, std::string>& headers) {
-  if (!expect_map(node, path)) return;
-  std::set<std::string> seen;
-  for (const auto& entry : node) {
-    const YAML::Node& key = entry.first;
-    if (!key.IsScalar() || !is_header_name(key.Scalar())) {
-      problem(key, path, "a header name must be an HTTP token (letters, digits, - and the like)");
-      continue;
-    }
-    std::string key_path = join(path, key.Scalar());
-    if (!seen.insert(lower(key.Scalar())).second) {
-      problem(key, key_path, "repeated header");
-      continue;
-    }
-    if (contains(kReservedHeaders, lower(key.Scalar()))) {
-      problem(key, key_path, "is set by herald itself");
-      continue;
-    }
-    std::string value;
-    if (!expect_scalar(entry.second, key_path, "a string")) continue;
-    if (has_control_char(entry.second.Scalar(), true)) {
-      problem(entry.second, key_path, "must not contain line breaks or control characters");
-      continue;
-    }
-    headers[key.Scalar()] = entry.second.Scalar();
-  }
-}
-
 void Loader::read_gateway(const YAML::Node& node, const std::string& path, Channel channel,
                           GatewayConfig& gateway) {
   gateway_name_lines_[channel] = line_of(node);
@@ -876,12 +857,14 @@ void Loader::read_gateway(const YAML::Node& node, const std::string& path, Chann
       problem(line_of(entry.value), entry.path, "does not apply to a " + gateway.type + " gateway");
       continue;
     }
-    // Secrets are read below, and only for a gateway that takes them.
+    // Secrets are read below, and only for a gateway that takes them. Headers too: their values
+    // may be secrets, and a header given in both maps is one problem.
     const bool secret = name == "api_key" || name == "auth_token" || name == "api_key_file" ||
-                        name == "auth_token_file";
+                        name == "auth_token_file" || name == "headers" || name == "headers_file";
     if (secret) continue;
     read_gateway_value(name, entry, channel, gateway);
   }
+  if (!type_ok || gateway.type == "webhook") read_headers(entries, gateway.headers);
   if (!type_ok) return;
 
   const std::string& type = gateway.type;
@@ -958,8 +941,6 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
     read_ms(value, key_path, gateway.connect_timeout);
   } else if (name == "max_in_flight") {
     read_size(value, key_path, gateway.max_in_flight, kMaxBatch);
-  } else if (name == "headers") {
-    read_headers(value, key_path, gateway.headers);
   } else if (name == "base_url") {
     read_base_url(value, key_path, gateway.base_url);
   } else if (name == "ca_file") {
@@ -1054,7 +1035,11 @@ std::optional<std::string> Loader::secret_from_env(const YAML::Node& node,
                 file_key + " (a file; relative names are looked up in $CREDENTIALS_DIRECTORY)");
     return std::nullopt;
   }
-  const std::string name = text.substr(2, text.size() - 3);
+  return env_value(node, path, text.substr(2, text.size() - 3));
+}
+
+std::optional<std::string> Loader::env_value(const YAML::Node& node, const std::string& path,
+                                             const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (!value) {
     problem(node, path, "environment variable " + name + " is not set");
@@ -1071,6 +1056,95 @@ std::optional<std::string> Loader::secret_from_env(const YAML::Node& node,
     return std::nullopt;
   }
   return secret;
+}
+
+std::optional<std::string> Loader::expand_env(const YAML::Node& node, const std::string& path) {
+  // Never echo the text around a reference either: "Bearer ${TOKEN" may be followed by the token.
+  const std::string& text = node.Scalar();
+  std::string out;
+  bool ok = true;
+  std::size_t from = 0;
+  for (auto open = text.find("${"); open != std::string::npos; open = text.find("${", from)) {
+    out.append(text, from, open - from);
+    const auto close = text.find('}', open + 2);
+    if (close == std::string::npos) {
+      problem(node, path, "unterminated \"${\": write ${ENV_VAR}");
+      return std::nullopt;
+    }
+    const std::string name = text.substr(open + 2, close - open - 2);
+    if (!is_env_name(name)) {
+      problem(node, path,
+              "\"${...}\" must name an environment variable (letters, digits and _, not "
+              "starting with a digit)");
+      ok = false;
+    } else if (auto value = env_value(node, path, name)) {
+      out += *value;
+    } else {
+      ok = false;
+    }
+    from = close + 1;
+  }
+  out.append(text, from);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+void Loader::read_headers(const GatewayEntries& entries, std::map<std::string, Secret>& headers) {
+  // By lower-cased name (HTTP header names ignore case): where it was first given
+  // ("headers.Authorization").
+  std::map<std::string, std::string> seen;
+  for (const std::string map_key : {"headers", "headers_file"}) {
+    auto it = entries.find(map_key);
+    if (it == entries.end()) continue;
+    const bool from_file = map_key == "headers_file";
+    const YAML::Node& node = it->second.value;
+    const std::string& path = it->second.path;
+    if (!expect_map(node, path)) continue;
+    for (const auto& entry : node) {
+      const YAML::Node& key = entry.first;
+      if (!key.IsScalar() || !is_header_name(key.Scalar())) {
+        problem(key, path, "a header name must be an HTTP token (letters, digits, - and the like)");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const std::string key_path = join(path, name);
+      const std::string lowered = lower(name);
+      const std::string short_path = map_key + "." + name;
+      if (auto [before, inserted] = seen.emplace(lowered, short_path); !inserted) {
+        problem(key, key_path,
+                before->second.starts_with(map_key + ".")
+                    ? std::string("repeated header")
+                    : "give " + before->second + " or " + short_path + ", not both");
+        continue;
+      }
+      if (contains(kReservedHeaders, lowered)) {
+        problem(key, key_path, "is set by herald itself");
+        continue;
+      }
+      const YAML::Node& value = entry.second;
+      std::optional<std::string> text;
+      if (from_file) {
+        text = secret_from_file(value, key_path);
+      } else {
+        if (!expect_scalar(value, key_path, "a string")) continue;
+        // Never echo the value: it may be the secret itself, written where it must not be.
+        if (has_control_char(value.Scalar(), true)) {
+          problem(value, key_path, "must not contain line breaks or control characters");
+          continue;
+        }
+        if (is_credential_header(lowered) && value.Scalar().find("${") == std::string::npos) {
+          problem(value, key_path,
+                  "a secret is never written in the config: give the credential as \"${ENV_VAR}\" "
+                  "(an environment variable, \"Bearer ${HOOK_TOKEN}\") or the whole value as "
+                  "headers_file." +
+                      name + " (a file; relative names are looked up in $CREDENTIALS_DIRECTORY)");
+          continue;
+        }
+        text = expand_env(value, key_path);
+      }
+      if (text) headers[name] = Secret(std::move(*text));
+    }
+  }
 }
 
 std::optional<std::string> Loader::secret_from_file(const YAML::Node& node,

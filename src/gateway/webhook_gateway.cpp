@@ -38,7 +38,7 @@ std::variant<HttpRequest, SendResult> WebhookGateway::build_request(const Messag
     if (iequals(name, "Idempotency-Key")) continue;
     auto same = [&](const auto& h) { return iequals(h.first, name); };
     std::erase_if(request.headers, same);
-    request.headers.emplace_back(name, value);
+    request.headers.emplace_back(name, value.reveal());
   }
   return request;
 }

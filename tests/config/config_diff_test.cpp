@@ -11,6 +11,9 @@ TEST(RestartOnlyChanges, NoneWhenOnlyReloadableKeysDiffer) {
   next.log.level = "debug";
   next.rules.push_back(Rule{"case_update", "case_update", {Channel::email}, false});
   next.gateways[Channel::email].url = "http://127.0.0.1:1/other";
+  // A rotated webhook token: the gateways are built again on a reload, with the new header.
+  running.gateways[Channel::email].headers["Authorization"] = Secret("Bearer old-token");
+  next.gateways[Channel::email].headers["Authorization"] = Secret("Bearer new-token");
   next.retry.initial = std::chrono::milliseconds(5);
   next.limits.max_event_bytes = 10;
   next.shutdown.drain_timeout = std::chrono::milliseconds(1);

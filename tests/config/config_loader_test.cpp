@@ -104,6 +104,8 @@ TEST(ConfigLoader, DefaultsTheConsumerNameToTheHostName) {
 }
 
 TEST(ConfigLoader, ReadsEveryKeyOfAFullConfig) {
+  ::setenv("HERALD_TEST_WEBHOOK_TOKEN", "token-from-the-environment", 1);
+  ::unsetenv("CREDENTIALS_DIRECTORY");  // headers_file is then next to the config file
   auto result = load_config(kData / "full.yaml");
   ASSERT_TRUE(result.config) << describe(result.problems);
   const Config& c = *result.config;
@@ -148,8 +150,10 @@ TEST(ConfigLoader, ReadsEveryKeyOfAFullConfig) {
   EXPECT_EQ(email.timeout, milliseconds{5000});
   EXPECT_EQ(email.connect_timeout, milliseconds{1000});
   EXPECT_EQ(email.max_in_flight, 16u);
-  EXPECT_EQ(email.headers, (std::map<std::string, std::string>{{"Authorization", "Bearer abc"},
-                                                               {"X-Tenant", "ukvi"}}));
+  EXPECT_EQ(email.headers, (std::map<std::string, Secret>{
+                               {"Authorization", Secret("Bearer token-from-the-environment")},
+                               {"X-Signing-Key", Secret("signing-key-from-a-file")},
+                               {"X-Tenant", Secret("ukvi")}}));
   const GatewayConfig& sms = c.gateways.at(Channel::sms);
   EXPECT_EQ(sms.type, "file");
   EXPECT_EQ(sms.directory, "/var/spool/herald/sms");

@@ -228,6 +228,112 @@ TEST_F(GatewayConfigTest, ANotifyKeyThatIsNotOneIsRefusedWithoutShowingIt) {
   EXPECT_EQ(describe(result.problems).find("secret-all-the-same"), std::string::npos);
 }
 
+TEST_F(GatewayConfigTest, AWebhookHeaderTakesEnvironmentVariablesAnywhereInItsValue) {
+  Env token("HERALD_TEST_HOOK_TOKEN", "hook-token-0123456789");
+  Env region("HERALD_TEST_HOOK_REGION", "eu-west");
+  Env tenant("HERALD_TEST_HOOK_TENANT", "ukvi");
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: webhook
+    url: "https://hooks.example.gov.uk/email"
+    headers:
+      Authorization: "Bearer ${HERALD_TEST_HOOK_TOKEN}"
+      X-Route: "/${HERALD_TEST_HOOK_REGION}/${HERALD_TEST_HOOK_TENANT}/v1"
+      X-Price: "$5, $HOME and a lone $"
+      X-Tenant: ukvi
+  sms: { type: file, directory: o }
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  const auto& headers = result.config->gateways.at(Channel::email).headers;
+  ASSERT_EQ(headers.size(), 4u);
+  EXPECT_EQ(headers.at("Authorization").reveal(), "Bearer hook-token-0123456789");
+  EXPECT_EQ(headers.at("X-Route").reveal(), "/eu-west/ukvi/v1");
+  EXPECT_EQ(headers.at("X-Price").reveal(), "$5, $HOME and a lone $") << "a $ without { stays";
+  EXPECT_EQ(headers.at("X-Tenant").reveal(), "ukvi");
+}
+
+TEST_F(GatewayConfigTest, AWebhookHeaderIsReadFromAFileInTheCredentialsDirectory) {
+  Dir credentials_dir;
+  credentials_dir.write("webhook-auth", "Bearer hook-token-from-a-file\n");
+  Env systemd("CREDENTIALS_DIRECTORY", credentials_dir.path().c_str());
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: webhook
+    url: "https://hooks.example.gov.uk/email"
+    headers: { X-Tenant: ukvi }
+    headers_file: { Authorization: webhook-auth }
+  sms: { type: file, directory: o }
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  const auto& headers = result.config->gateways.at(Channel::email).headers;
+  EXPECT_EQ(headers.at("Authorization").reveal(), "Bearer hook-token-from-a-file");
+  EXPECT_EQ(headers.at("X-Tenant").reveal(), "ukvi");
+}
+
+TEST_F(GatewayConfigTest, NeverTakesALiteralAuthorizationHeaderAndNeverEchoesIt) {
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: webhook
+    url: "https://hooks.example.gov.uk/email"
+    headers:
+      authorization: "Bearer written-in-the-file-by-mistake"
+      X-Api-Key: also-written-in-the-file
+      X-Tenant: ukvi
+  sms: { type: file, directory: o }
+)");
+  EXPECT_FALSE(result.config);
+  const ConfigProblem* p = find(result.problems, "gateways.email.headers.authorization");
+  ASSERT_NE(p, nullptr) << describe(result.problems);
+  EXPECT_EQ(p->line, 8);
+  EXPECT_NE(p->message.find("a secret is never written in the config"), std::string::npos);
+  EXPECT_NE(p->message.find("${ENV_VAR}"), std::string::npos) << p->message;
+  EXPECT_NE(p->message.find("headers_file.authorization"), std::string::npos) << p->message;
+  EXPECT_NE(find(result.problems, "gateways.email.headers.X-Api-Key"), nullptr)
+      << describe(result.problems);
+  EXPECT_EQ(find(result.problems, "gateways.email.headers.X-Tenant"), nullptr)
+      << "a header that is no credential may be written as it is";
+  EXPECT_EQ(describe(result.problems).find("written-in-the-file"), std::string::npos);
+}
+
+TEST_F(GatewayConfigTest, AWebhookHeaderFromAMissingVariableIsRefusedWithoutShowingTheValue) {
+  Env unset("HERALD_TEST_UNSET", nullptr);
+  Env empty("HERALD_TEST_EMPTY", "  ");
+  Env two_lines("HERALD_TEST_TWO_LINES", "abc\r\nX-Injected: yes");
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: webhook
+    url: "https://hooks.example.gov.uk/email"
+    headers:
+      Authorization: "Bearer s3cret-prefix${HERALD_TEST_UNSET}"
+      X-Auth-Token: "s3cret-prefix${HERALD_TEST_EMPTY}"
+      X-Signature: "${HERALD_TEST_TWO_LINES}"
+      X-Unfinished: "s3cret-prefix${HERALD_TEST_UNSET"
+  sms: { type: file, directory: o }
+)");
+  EXPECT_FALSE(result.config);
+  struct Expected {
+    const char* key;
+    int line;
+    const char* message_part;
+  };
+  for (const Expected& e : {
+           Expected{"gateways.email.headers.Authorization", 8,
+                    "environment variable HERALD_TEST_UNSET is not set"},
+           Expected{"gateways.email.headers.X-Auth-Token", 9,
+                    "environment variable HERALD_TEST_EMPTY is empty"},
+           Expected{"gateways.email.headers.X-Signature", 10,
+                    "environment variable HERALD_TEST_TWO_LINES must be one line"},
+           Expected{"gateways.email.headers.X-Unfinished", 11, "unterminated"},
+       }) {
+    const ConfigProblem* p = find(result.problems, e.key);
+    ASSERT_NE(p, nullptr) << e.key << describe(result.problems);
+    EXPECT_EQ(p->line, e.line) << to_string(*p);
+    EXPECT_NE(p->message.find(e.message_part), std::string::npos) << to_string(*p);
+  }
+  EXPECT_EQ(describe(result.problems).find("s3cret-prefix"), std::string::npos);
+  EXPECT_EQ(describe(result.problems).find("X-Injected"), std::string::npos);
+}
+
 struct BadGateway {
   const char* name;
   const char* gateways;  // the `gateways:` section's body
@@ -295,6 +401,17 @@ const BadGateway kBadGateways[] = {
   {"TwilioBadSid", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC12, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"+447700900000\" }\n", "gateways.sms.account_sid", 5, "Twilio account SID"},
   {"TwilioBadFrom", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"Her Majesty's Passport Office\" }\n", "gateways.sms.from", 5, "alphanumeric sender id"},
   {"SendgridBadFrom", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: \"a@b.uk, c@d.uk\" }\n" SMS_FILE, "gateways.email.from_email", 4, "one email address"},
+  {"HeaderFromUnsetVariable", "  email: { type: webhook, url: \"http://x\", headers: { Authorization: \"Bearer ${HERALD_TEST_UNSET}\" } }\n" SMS_FILE, "gateways.email.headers.Authorization", 4, "environment variable HERALD_TEST_UNSET is not set"},
+  {"HeaderFromEmptyVariable", "  email: { type: webhook, url: \"http://x\", headers: { X-Tenant: \"${HERALD_TEST_EMPTY}\" } }\n" SMS_FILE, "gateways.email.headers.X-Tenant", 4, "environment variable HERALD_TEST_EMPTY is empty"},
+  {"HeaderVariableUnterminated", "  email: { type: webhook, url: \"http://x\", headers: { Authorization: \"Bearer ${HERALD_TEST_NOTIFY_KEY\" } }\n" SMS_FILE, "gateways.email.headers.Authorization", 4, "unterminated"},
+  {"HeaderVariableNotAName", "  email: { type: webhook, url: \"http://x\", headers: { X-Route: \"/${1st}\" } }\n" SMS_FILE, "gateways.email.headers.X-Route", 4, "must name an environment variable"},
+  {"HeaderLiteralAuthorization", "  email: { type: webhook, url: \"http://x\", headers: { AUTHORIZATION: \"Basic YWxhZGRpbjpvcGVuc2VzYW1l\" } }\n" SMS_FILE, "gateways.email.headers.AUTHORIZATION", 4, "a secret is never written in the config"},
+  {"HeaderLiteralToken", "  email: { type: webhook, url: \"http://x\", headers: { X-Hook-Token: abc } }\n" SMS_FILE, "gateways.email.headers.X-Hook-Token", 4, "a secret is never written in the config"},
+  {"HeaderInBothMaps", "  email:\n    type: webhook\n    url: \"http://x\"\n    headers: { Authorization: \"${HERALD_TEST_NOTIFY_KEY}\" }\n    headers_file: { authorization: webhook-auth }\n" SMS_FILE, "gateways.email.headers_file.authorization", 8, "give headers.Authorization or headers_file.authorization, not both"},
+  {"HeaderFileMissing", "  email: { type: webhook, url: \"http://x\", headers_file: { Authorization: no-such-file } }\n" SMS_FILE, "gateways.email.headers_file.Authorization", 4, "No such file or directory"},
+  {"HeaderFileEmpty", "  email: { type: webhook, url: \"http://x\", headers_file: { Authorization: empty-secret } }\n" SMS_FILE, "gateways.email.headers_file.Authorization", 4, "is empty"},
+  {"HeaderFileReserved", "  email: { type: webhook, url: \"http://x\", headers_file: { Idempotency-Key: two-lines } }\n" SMS_FILE, "gateways.email.headers_file.Idempotency-Key", 4, "set by herald"},
+  {"HeadersFileOnASendgridGateway", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, headers_file: { Authorization: x } }\n" SMS_FILE, "gateways.email.headers_file", 4, "does not apply to a sendgrid gateway"},
   {"TwilioCallbackNobodyServes", "  email: { type: file, directory: o }\n  sms:\n    type: twilio\n    account_sid: AC0123456789abcdef0123456789abcdef\n    auth_token: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from: \"+447700900000\"\n    status_callback: https://herald.example.gov.uk/receipts/twilio\n", "gateways.sms.status_callback", 10, "callbacks.listen is not set"},
   {"SharedNameDifferentRate", "  email: { type: webhook, name: hub, url: \"https://x\", rate_per_second: 5 }\n  sms: { type: webhook, name: hub, url: \"https://x\" }\n", "gateways.sms.name", 5, "shares the name 'hub' with gateways.email"},
 };

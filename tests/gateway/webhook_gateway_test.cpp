@@ -1,6 +1,8 @@
 // WebhookGateway against a real HTTP server on 127.0.0.1.
 #include "herald/gateway/webhook_gateway.hpp"
 
+#include <stdlib.h>
+
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -17,6 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
 
+#include "herald/config/config_loader.hpp"
 #include "support/http/http_test_server.hpp"
 
 namespace herald {
@@ -92,7 +95,7 @@ class WebhookGatewayTest : public ::testing::Test {
 };
 
 TEST_F(WebhookGatewayTest, PostsTheContractBodyWithAnIdempotencyKey) {
-  config.headers = {{"Authorization", "Bearer test-token"}};
+  config.headers = {{"Authorization", Secret("Bearer test-token")}};
   const Message message = email();
 
   SendResult result = send(message);
@@ -117,13 +120,32 @@ TEST_F(WebhookGatewayTest, PostsTheContractBodyWithAnIdempotencyKey) {
 }
 
 TEST_F(WebhookGatewayTest, ConfiguredHeadersCannotReplaceTheIdempotencyKey) {
-  config.headers = {{"content-type", "application/json; charset=utf-8"},
-                    {"Idempotency-Key", "forged"}};
+  config.headers = {{"content-type", Secret("application/json; charset=utf-8")},
+                    {"Idempotency-Key", Secret("forged")}};
   send(email());
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].headers.at("content-type"), "application/json; charset=utf-8");
   EXPECT_EQ(requests[0].headers.at("idempotency-key"), "evt-2026-000123:email");
+}
+
+TEST_F(WebhookGatewayTest, SendsTheHeaderWithTheEnvironmentVariableTheConfigNames) {
+  // The way an operator writes it: the token stays out of herald.yaml.
+  ::setenv("HERALD_TEST_HOOK_TOKEN", "hook-token-0123456789", 1);
+  auto loaded = load_config_from_string(
+      "rules: [{status: decision_dispatched, template: decision_dispatched, channels: [email]}]\n"
+      "gateways:\n  email:\n    type: webhook\n    url: \"" +
+          server.url("/email") +
+          "\"\n    headers: { Authorization: \"Bearer ${HERALD_TEST_HOOK_TOKEN}\" }\n",
+      "herald.yaml", "/etc/herald");
+  ::unsetenv("HERALD_TEST_HOOK_TOKEN");
+  ASSERT_TRUE(loaded.config) << (loaded.problems.empty() ? "" : to_string(loaded.problems[0]));
+  config = loaded.config->gateways.at(Channel::email);
+
+  EXPECT_EQ(send(email()).kind, Kind::accepted);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].headers.at("authorization"), "Bearer hook-token-0123456789");
 }
 
 TEST_F(WebhookGatewayTest, TakesTheGatewaysMessageIdFromAnAcceptedAnswer) {

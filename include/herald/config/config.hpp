@@ -81,7 +81,9 @@ struct GatewayConfig {
   std::chrono::milliseconds timeout{10000};         ///< whole request (HTTP gateways)
   std::chrono::milliseconds connect_timeout{3000};  ///< TCP and TLS handshakes (HTTP gateways)
   std::size_t max_in_flight = 64;                   ///< concurrent requests to this gateway
-  std::map<std::string, std::string> headers;       ///< extra request headers (webhook)
+  /// Extra request headers (webhook), by name. Every value is a Secret: an Authorization value
+  /// is a credential (from `${ENV_VAR}` or `headers_file`), and none of them ever prints.
+  std::map<std::string, Secret> headers;
 
   // Provider gateways and protection (issue 4).
   /// The gateway's name in logs and metrics (`gateway` label); default: its type. Gateways that
