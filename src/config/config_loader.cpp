@@ -141,10 +141,19 @@ bool is_header_name(std::string_view name) {
 }
 
 // A header whose value is a credential by its name (`lowered`: lower-cased): Authorization,
-// X-Api-Key, X-Auth-Token and the like. Such a value is never written in the config itself.
+// X-Api-Key, X-Auth-Token, X-AccessToken and the like, judged word by word (words split at - _
+// .), so that X-Monkey is not one. Such a value is never written in the config itself.
 bool is_credential_header(std::string_view lowered) {
-  for (std::string_view part : {"authorization", "token", "key", "secret", "password"})
-    if (lowered.find(part) != std::string_view::npos) return true;
+  std::size_t start = 0;
+  while (start <= lowered.size()) {
+    const std::size_t end = std::min(lowered.find_first_of("-_.", start), lowered.size());
+    const std::string_view word = lowered.substr(start, end - start);
+    for (std::string_view whole : {"authorization", "auth", "key", "apikey", "accesskey"})
+      if (word == whole) return true;
+    for (std::string_view ending : {"token", "secret", "password"})
+      if (word.ends_with(ending)) return true;
+    start = end + 1;
+  }
   return false;
 }
 

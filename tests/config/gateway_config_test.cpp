@@ -278,7 +278,9 @@ TEST_F(GatewayConfigTest, NeverTakesALiteralAuthorizationHeaderAndNeverEchoesIt)
     headers:
       authorization: "Bearer written-in-the-file-by-mistake"
       X-Api-Key: also-written-in-the-file
+      X-AccessToken: and-this-one
       X-Tenant: ukvi
+      X-Monkey: not-a-credential
   sms: { type: file, directory: o }
 )");
   EXPECT_FALSE(result.config);
@@ -290,8 +292,12 @@ TEST_F(GatewayConfigTest, NeverTakesALiteralAuthorizationHeaderAndNeverEchoesIt)
   EXPECT_NE(p->message.find("headers_file.authorization"), std::string::npos) << p->message;
   EXPECT_NE(find(result.problems, "gateways.email.headers.X-Api-Key"), nullptr)
       << describe(result.problems);
+  EXPECT_NE(find(result.problems, "gateways.email.headers.X-AccessToken"), nullptr)
+      << describe(result.problems);
   EXPECT_EQ(find(result.problems, "gateways.email.headers.X-Tenant"), nullptr)
       << "a header that is no credential may be written as it is";
+  EXPECT_EQ(find(result.problems, "gateways.email.headers.X-Monkey"), nullptr)
+      << "names are judged word by word";
   EXPECT_EQ(describe(result.problems).find("written-in-the-file"), std::string::npos);
 }
 
