@@ -9,22 +9,21 @@
 #include "herald/templating/renderer.hpp"
 
 namespace herald {
-namespace {
 
-// For the outcome of an invalid event: whatever identifiers can be read from it, so that the
-// case system can match the outcome to what it published. Only short, plain strings are taken.
-void read_identifiers(std::string_view json, PreparationError& error) {
+void read_event_identifiers(std::string_view json, PreparationError& error) {
   boost::system::error_code ec;
   boost::json::parse_options options;
   options.max_depth = 32;
   auto value = boost::json::parse(json, ec, {}, options);
   if (ec || !value.is_object()) return;
+  // Printable ASCII without spaces, as the event parser requires of an id: anything else (an
+  // id with an address pasted into it) could carry personal data into the log and the outcome.
   auto take = [&](const char* key, std::string& out) {
     auto* v = value.as_object().if_contains(key);
-    if (v && v->is_string() && v->as_string().size() <= 128) {
+    if (v && v->is_string() && !v->as_string().empty() && v->as_string().size() <= 128) {
       std::string s(v->as_string());
       for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7f) return;
+        if (c <= 0x20 || c >= 0x7f) return;
       out = std::move(s);
     }
   };
@@ -32,6 +31,8 @@ void read_identifiers(std::string_view json, PreparationError& error) {
   take("case_ref", error.case_ref);
   take("status", error.status);
 }
+
+namespace {
 
 std::string channel_list(const std::vector<Channel>& channels) {
   std::string out;
@@ -55,7 +56,7 @@ std::variant<PreparedEvent, PreparationError> prepare_event(std::string_view jso
   auto parsed = parse_event(json, options, zones);
   if (auto* error = std::get_if<EventError>(&parsed)) {
     PreparationError out{error->reason};
-    if (json.size() <= config.limits.max_event_bytes) read_identifiers(json, out);
+    if (json.size() <= config.limits.max_event_bytes) read_event_identifiers(json, out);
     return out;
   }
   PreparedEvent prepared{std::move(std::get<Event>(parsed))};

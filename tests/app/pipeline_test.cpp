@@ -542,6 +542,29 @@ TEST(Pipeline, ServesMetricsAndHealth) {
   h.stop();
 }
 
+// An entry read again (here: the group's last-delivered id set back, as after a restore) finds
+// its notifications recorded: nothing is sent again, and the event is not counted again.
+TEST(Pipeline, AnEntryReadAgainIsNeitherSentNorCountedAgain) {
+  Harness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.start();
+  h.publish(event_json("evt-once"));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.redis.command({"XGROUP", "SETID", h.config->redis.stream, h.config->redis.group, "0"});
+  h.publish(in_case(event_json("evt-after"), "GWF000000002"));
+  ASSERT_TRUE(h.wait_for_outcomes(4));
+  unsigned short port = 0;
+  for (int i = 0; i < 100 && port == 0; ++i) {
+    port = h.daemon().metrics_port();
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_NE(port, 0);
+  const std::string text = http_get(port, "/metrics").second;
+  EXPECT_NE(text.find("herald_events_total{result=\"accepted\"} 2\n"), std::string::npos) << text;
+  EXPECT_EQ(h.http.requests().size(), 4u) << "two events, two channels each, once";
+  h.stop();
+  EXPECT_EQ(h.pending(), 0);
+}
+
 TEST(Pipeline, KeepsPersonalDataOutOfTheLogs) {
   std::ostringstream log;
   configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "debug");

@@ -127,8 +127,11 @@ TEST(HostileInput, DeadLettersEveryBadEntryWithItsReasonAndDeliversEveryValidOne
     if (o.at("result") != "invalid") continue;
     ++invalid;
     const std::string reason(o.at("reason").as_string());
-    for (const char* secret : kPersonal)
+    const std::string event_id(o.at("event_id").is_string() ? o.at("event_id").as_string() : "");
+    for (const char* secret : kPersonal) {
       EXPECT_EQ(reason.find(secret), std::string::npos) << "'" << secret << "' in " << reason;
+      EXPECT_EQ(event_id.find(secret), std::string::npos) << "'" << secret << "' in " << event_id;
+    }
   }
   EXPECT_EQ(invalid, bad);
   const auto requests = gateway.counts();

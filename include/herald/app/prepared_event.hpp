@@ -34,6 +34,12 @@ struct PreparationError {
   std::string status;
 };
 
+/// For the outcome of an invalid event: the id, case_ref and status that can be read from `json`,
+/// so that the case system can match the outcome to what it published. Only plain strings are
+/// taken (printable ASCII without spaces, up to 128 characters), so nothing else of the event
+/// reaches the log or the outcome.
+void read_event_identifiers(std::string_view json, PreparationError& error);
+
 /// Parses `json` and renders its messages; every message or none (no half-filled message).
 /// Without `channel`, the messages of every channel the event goes out on (select_channels);
 /// with it, that channel's message only, as long as the rule still sends on it and the recipient
