@@ -12,6 +12,35 @@
 namespace herald {
 namespace {
 
+bool is_blank(const boost::json::value& v) {
+  if (!v.is_string()) return false;
+  const auto& s = v.get_string();
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
+
+// `data` without its blank strings ("", "  "), in objects and lists at any depth: printed, such a
+// value leaves a gap ("Please send them by ."), the half-filled message CONTRACT.md section 7
+// rules out. Left out, it is missing like any absent value: a template printing it fails, and
+// one that tests it ({{^x}}) sees it absent.
+boost::json::value without_blanks(const boost::json::value& v) {
+  if (v.is_object()) {
+    boost::json::object out;
+    out.reserve(v.get_object().size());
+    for (const auto& [key, value] : v.get_object())
+      if (!is_blank(value)) out.emplace(key, without_blanks(value));
+    return out;
+  }
+  if (v.is_array()) {
+    boost::json::array out;
+    out.reserve(v.get_array().size());
+    for (const auto& value : v.get_array())
+      if (!is_blank(value)) out.push_back(without_blanks(value));
+    return out;
+  }
+  return v;
+}
+
 // What a template sees (CONTRACT.md section 7): each name in kEventVariables and
 // kRecipientFields, and `data`. Something the event does not have is left out rather than set
 // to "", so that a template using it fails instead of printing a gap; the title is the one
@@ -36,7 +65,7 @@ boost::json::value variables_of(const Event& event) {
   recipient.emplace("language", r.language);
   if (!r.timezone_name.empty()) recipient.emplace("timezone", r.timezone_name);
   top.emplace("recipient", std::move(recipient));
-  top.emplace("data", event.data);
+  top.emplace("data", without_blanks(event.data));
   return root;
 }
 

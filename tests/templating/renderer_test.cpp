@@ -230,6 +230,27 @@ TEST(RenderMessage, RefusesASectionTheEventLacksUnlessTheTemplateSaysItIsOptiona
             "Hello at Cardiff");
 }
 
+// "Please send them by ." is the half-filled message CONTRACT.md section 7 rules out.
+TEST(RenderMessage, CountsABlankValueAsAbsent) {
+  for (const char* blank : {R"("")", R"("  ")", R"(" \n\t")"}) {
+    auto event = make_event(std::string(R"({"documents_due": )") + blank + "}");
+    EXPECT_EQ(failure(fixture("documents_needed"), event, Channel::sms),
+              "template documents_needed (sms, en) uses data.documents_due, which the event lacks")
+        << blank;
+  }
+  auto optional =
+      inline_template(R"(sms: { en: "Hello{{^data.office}}, no office{{/data.office}}" })");
+  EXPECT_EQ(rendered(optional, make_event(R"({"office": ""})"), Channel::sms).body,
+            "Hello, no office");
+}
+
+TEST(RenderMessage, LeavesBlankItemsOutOfAList) {
+  auto event = make_event(R"({"documents_due": "5 December 2026",
+                              "documents": ["passport photo", "", " "]})");
+  auto message = rendered(fixture("documents_needed"), event, Channel::email);
+  EXPECT_NE(message.body.find(":\n- passport photo\n\nPlease"), std::string::npos) << message.body;
+}
+
 TEST(RenderMessage, CountsNullAsAbsent) {
   auto tmpl = inline_template(R"(sms: { en: "{{^data.office}}no office{{/data.office}}" })");
   EXPECT_EQ(rendered(tmpl, make_event(R"({"office": null})"), Channel::sms).body, "no office");
