@@ -229,6 +229,16 @@ bool is_listen_address(std::string_view text) {
 }
 
 // http(s)://host[:port][/path...]: enough to know curl will try the host we mean.
+// Whether an http(s) URL's host is this machine (127.0.0.0/8, ::1, localhost): a sandbox or a
+// test double, the one place a provider's API may be spoken to in clear.
+bool is_loopback_url(std::string_view url) {
+  std::string_view rest = url.substr(url.find("://") + 3);
+  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.starts_with("[::1]")) return true;
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.starts_with("127.");
+}
+
 bool is_http_url(std::string_view url) {
   std::string_view rest;
   if (url.substr(0, 7) == "http://")
@@ -1005,6 +1015,10 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
     if (!read_string(value, key_path, gateway.status_callback)) return;
     if (!is_http_url(gateway.status_callback))
       problem(value, key_path, "must be an http:// or https:// URL with a host");
+    else if (gateway.status_callback.starts_with("http://") &&
+             !is_loopback_url(gateway.status_callback))
+      // Twilio's callbacks carry the recipient's number.
+      problem(value, key_path, "must be https:// (http:// only to this machine)");
   } else if (name == "from_email" || name == "reply_to") {
     std::string& out = name == "from_email" ? gateway.from_email : gateway.reply_to;
     if (read_string(value, key_path, out) && !is_email_address(out)) {
@@ -1025,6 +1039,11 @@ void Loader::read_base_url(const YAML::Node& node, const std::string& path, std:
     problem(node, path,
             "must be an http:// or https:// URL with a host, and no query, fragment or "
             "credentials");
+    return;
+  }
+  // The API key, and every recipient's address or number, would cross the network in clear.
+  if (url.starts_with("http://") && !is_loopback_url(url)) {
+    problem(node, path, "must be https:// (http:// only to this machine: 127.0.0.1, localhost)");
     return;
   }
   out = url;

@@ -389,6 +389,8 @@ const BadGateway kBadGateways[] = {
   {"SecretFileOfTwoLines", "  email: { type: sendgrid, api_key_file: two-lines, from_email: a@b.uk }\n" SMS_FILE, "gateways.email.api_key_file", 4, "one line"},
   {"SecretTwice", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", api_key_file: x, from_email: a@b.uk }\n" SMS_FILE, "gateways.email.api_key_file", 4, "not both"},
   {"BaseUrlNotHttp", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"ftp://sendgrid\"\n" SMS_FILE, "gateways.email.base_url", 8, "http:// or https://"},
+  {"BaseUrlInClear", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"http://api.sendgrid.com\"\n" SMS_FILE, "gateways.email.base_url", 8, "must be https://"},
+  {"TwilioCallbackInClear", "  email: { type: file, directory: o }\n  sms:\n    type: twilio\n    account_sid: AC0123456789abcdef0123456789abcdef\n    auth_token: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from: \"+447700900000\"\n    status_callback: http://relay.example.gov.uk/twilio\n", "gateways.sms.status_callback", 10, "must be https://"},
   {"BaseUrlWithCredentials", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"https://user:pw@api.sendgrid.com\"\n" SMS_FILE, "gateways.email.base_url", 8, "no query, fragment or credentials"},
   {"WebhookUrlInvalid", "  email: { type: webhook, url: \"http://exa mple\" }\n" SMS_FILE, "gateways.email.url", 4, "http:// or https://"},
   {"CaFileUnreadable", "  email: { type: webhook, url: \"https://x\", ca_file: nowhere.pem }\n" SMS_FILE, "gateways.email.ca_file", 4, "cannot read"},
