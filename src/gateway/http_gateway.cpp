@@ -49,6 +49,8 @@ SendResult HttpGateway::interpret(const HttpResponse& response) const {
   result.http_status = static_cast<int>(response.status);
   result.code = std::to_string(response.status);
   result.kind = classify_http_status(response.status);
+  if (result.kind == SendResult::Kind::permanent && means_later(response))
+    result.kind = SendResult::Kind::transient;
   if (result.kind == SendResult::Kind::accepted) {
     result.gateway_message_id = message_id(response);
     return result;

@@ -29,7 +29,7 @@ void percent_encode(std::string_view text, std::string& out) {
 
 // Fixed descriptions of the errors a sender meets most (twilio.com/docs/api/errors); any other
 // code is reported as its number alone.
-constexpr std::array<std::pair<long, std::string_view>, 11> kKnownErrors = {{
+constexpr std::array<std::pair<long, std::string_view>, 13> kKnownErrors = {{
     {20003, "authentication failed"},
     {20404, "not found"},
     {20429, "too many requests"},
@@ -41,6 +41,8 @@ constexpr std::array<std::pair<long, std::string_view>, 11> kKnownErrors = {{
     {21612, "To number cannot be reached from this sender"},
     {21614, "To number is not a mobile number"},
     {21617, "body too long"},
+    {21611, "the sender's queue is full"},
+    {14107, "sending rate exceeded"},
 }};
 
 }  // namespace
@@ -99,6 +101,14 @@ std::string TwilioGateway::error_detail(const HttpResponse& response) const {
   for (const auto& [known, text] : kKnownErrors)
     if (known == number) detail += " (" + std::string(text) + ")";
   return detail;
+}
+
+bool TwilioGateway::means_later(const HttpResponse& response) const {
+  auto o = json_object(response.body);
+  const auto* code = o ? o->if_contains("code") : nullptr;
+  if (!code || !code->is_int64()) return false;
+  const auto number = code->get_int64();
+  return number == 21611 || number == 14107 || number == 20429;
 }
 
 std::string TwilioGateway::message_id(const HttpResponse& response) const {

@@ -358,6 +358,25 @@ TEST_F(ProviderTest, TwilioSendsThroughAMessagingServiceInsteadOfANumber) {
   EXPECT_FALSE(fields.contains("From"));
 }
 
+// Twilio answers 400 when a sender's queue is full (more than 10 hours of messages waiting: a
+// 09:00 backlog on one number) and asks for the message later, not never.
+TEST_F(ProviderTest, TwilioQueueFullAndRateErrorsAreRetriedNotRejected) {
+  for (int code : {21611, 14107}) {
+    server.set_handler([code](const test::HttpTestServer::Request&) {
+      return test::HttpTestServer::Response{
+          .status = 400,
+          .body =
+              R"({"code": )" + std::to_string(code) +
+              R"(, "message": "try later", "more_info": "https://www.twilio.com/docs/errors", "status": 400})"};
+    });
+    TwilioGateway gateway(http, twilio_config());
+    SendResult result = send(gateway, sms());
+    EXPECT_EQ(result.kind, Kind::transient) << code;
+    EXPECT_EQ(result.reason.rfind("HTTP 400: Twilio " + std::to_string(code), 0), 0u)
+        << result.reason;
+  }
+}
+
 TEST_F(ProviderTest, TwilioErrorsGiveTheCodeButNeverTheMessageQuotingTheNumber) {
   server.set_handler(test::FakeTwilio{kAccountSid, kAuthToken});
   TwilioGateway gateway(http, twilio_config());

@@ -47,6 +47,9 @@ class HttpGateway : public Gateway {
   virtual std::string error_detail(const HttpResponse& response) const = 0;
   /// The provider's id of an accepted message, "" when it gave none.
   virtual std::string message_id(const HttpResponse& response) const = 0;
+  /// Whether a 4xx other than 408/425/429 means "not now" rather than "never" for this provider
+  /// (a queue full, a rate limit answered 400): then it is retried like a 429.
+  virtual bool means_later(const HttpResponse& /*response*/) const { return false; }
 
   const GatewayConfig& config() const { return config_; }
 

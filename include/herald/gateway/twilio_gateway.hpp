@@ -19,6 +19,9 @@ class TwilioGateway final : public HttpGateway {
   std::variant<HttpRequest, SendResult> build_request(const Message& message) const override;
   std::string error_detail(const HttpResponse& response) const override;
   std::string message_id(const HttpResponse& response) const override;
+  /// 21611 (the sender's queue is full), 14107 (sending rate exceeded), 20429 (too many
+  /// requests): Twilio answers 400 but asks for the message later, not never.
+  bool means_later(const HttpResponse& response) const override;
 
  private:
   Secret authorization_;  // "Basic <base64(sid:token)>"
