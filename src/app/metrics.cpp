@@ -8,6 +8,9 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "herald/event/receipt.hpp"
+#include "herald/store/outcome.hpp"
+
 #ifndef HERALD_VERSION
 #define HERALD_VERSION "0.0.0"
 #endif
@@ -99,6 +102,18 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
     families_->config_reloads.Add({{"result", result}});
   for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
     families_->scheduled.Add({{"reason", reason}});
+  for (const char* result : {"accepted", "invalid"}) families_->events.Add({{"result", result}});
+  for (Channel channel : {Channel::email, Channel::sms})
+    for (OutcomeResult result :
+         {OutcomeResult::sent, OutcomeResult::deferred, OutcomeResult::retry_scheduled,
+          OutcomeResult::failed, OutcomeResult::rejected, OutcomeResult::suppressed})
+      families_->notifications.Add({{"channel", std::string(to_string(channel))},
+                                    {"result", std::string(to_string(result))}});
+  for (ReceiptStatus status : {ReceiptStatus::delivered, ReceiptStatus::temporary_failure,
+                               ReceiptStatus::permanent_failure, ReceiptStatus::technical_failure})
+    families_->receipts.Add({{"status", std::string(to_string(status))}});
+  for (const char* why : {"unknown", "duplicate", "malformed", "unauthorized"})
+    families_->receipts_refused.Add({{"why", why}});
 }
 
 Metrics::~Metrics() = default;

@@ -92,6 +92,21 @@ TEST(Metrics, AreValidPrometheusTextWithEveryFamilyTheDashboardsUse) {
   EXPECT_GT(used, 10u) << "the dashboards name herald's metrics";
 }
 
+// A counter that appears only at its first increment makes rate() and increase() miss that
+// first event, and a dashboard panel read "No data" until then.
+TEST(Metrics, ExportTheirCountersAtZeroBeforeAnythingHappens) {
+  Herald h;
+  ASSERT_NE(h.port, 0);
+  const std::string text = http_get(h.port, "/metrics").second;
+  for (const char* line :
+       {"herald_events_total{result=\"accepted\"} 0", "herald_events_total{result=\"invalid\"} 0",
+        "herald_notifications_total{channel=\"email\",result=\"sent\"} 0",
+        "herald_notifications_total{channel=\"sms\",result=\"failed\"} 0",
+        "herald_receipts_total{status=\"temporary-failure\"} 0",
+        "herald_receipts_refused_total{why=\"unauthorized\"} 0", "herald_dead_letters_total 0"})
+    EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << text;
+}
+
 TEST(Health, FollowsRedisGoingAwayAndComingBack) {
   Herald h;
   ASSERT_NE(h.port, 0);
