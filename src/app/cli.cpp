@@ -167,6 +167,10 @@ int cmd_plan(int argc, char** argv) {
     return kBadInput;
   }
   const auto& p = std::get<PreparedEvent>(prepared);
+  if (auto future = from_the_future(p.event, *now)) {
+    std::cerr << "herald: invalid event: " << *future << '\n';
+    return kBadInput;
+  }
   boost::json::array decisions;
   for (const auto& m : p.messages) {
     auto d =

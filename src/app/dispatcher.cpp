@@ -71,10 +71,6 @@ Outcome outcome_for(const NotificationRecord& r, OutcomeResult result, Instant a
                  attempt,    at,         std::move(reason), {}};
 }
 
-// How far ahead of herald's clock an event may say it happened: a producer writing local time
-// as UTC is hours off (up to 14), not days.
-constexpr auto kFutureTolerance = std::chrono::hours(24);
-
 std::string days_text(int days) {
   return std::to_string(days) + (days == 1 ? " day" : " days");
 }
@@ -230,13 +226,9 @@ asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
       continue;
     }
     const Event& arrived = std::get<PreparedEvent>(prepared_or_error).event;
-    if (arrived.occurred_at > now + kFutureTolerance) {
-      // The newest event of its case would be this one for as long as the case is kept, and
-      // every real event after it stale: a typo in a year, or a producer's clock gone wrong.
+    if (auto future = from_the_future(arrived, now)) {
       // (A named local: GCC 12 frees a braced temporary in a co_await's arguments too early.)
-      PreparationError error{
-          "occurred_at is more than a day ahead of herald's clock: " + arrived.occurred_at_text,
-          arrived.id, arrived.case_ref, arrived.status};
+      PreparationError error{std::move(*future), arrived.id, arrived.case_ref, arrived.status};
       if (auto ec = co_await refuse(entry, now, std::move(error))) co_return ec;
       continue;
     }

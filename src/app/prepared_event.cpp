@@ -32,6 +32,13 @@ void read_event_identifiers(std::string_view json, PreparationError& error) {
   take("status", error.status);
 }
 
+std::optional<std::string> from_the_future(const Event& event, Instant now) {
+  // A producer writing local time as UTC is hours off (up to 14), not days.
+  constexpr auto kTolerance = std::chrono::hours(24);
+  if (event.occurred_at <= now + kTolerance) return std::nullopt;
+  return "occurred_at is more than a day ahead of herald's clock: " + event.occurred_at_text;
+}
+
 namespace {
 
 std::string channel_list(const std::vector<Channel>& channels) {

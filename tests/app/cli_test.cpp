@@ -155,6 +155,15 @@ TEST(Cli, PlansSendNowInsideTheWindowAndDeferOutsideIt) {
   EXPECT_EQ(decisions[0].at("at"), "2026-11-23T03:15:00Z");
 }
 
+// What run dead-letters, plan refuses too: plan prints what the daemon would do.
+TEST(Cli, PlanRefusesAnEventThatSaysItHappensMoreThanADayAfterNow) {
+  auto r = herald("plan --config " + kDemo + " --now 2026-11-20T10:00:00Z -", event());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("more than a day ahead of herald's clock"), std::string::npos) << r.out;
+  r = herald("plan --config " + kDemo + " --now 2026-11-21T12:00:00Z -", event());
+  EXPECT_EQ(r.exit_code, 0) << "within a day is a clock off by hours: " << r.out;
+}
+
 TEST(Cli, PlanTakesEarlierFailedAttemptsIntoAccount) {
   auto r = herald(
       "plan --config " + kDemo + " --now 2026-11-23T10:00:00Z --failed 2026-11-23T09:00:00Z -",

@@ -40,6 +40,11 @@ struct PreparationError {
 /// reaches the log or the outcome.
 void read_event_identifiers(std::string_view json, PreparationError& error);
 
+/// Why `event` cannot be taken at `now` although it is well-formed: it says it happened more than
+/// a day ahead of `now` (a typo in a year, or a producer's clock gone wrong: as the newest event of
+/// its case it would make every real event after it stale). nullopt when it can.
+std::optional<std::string> from_the_future(const Event& event, Instant now);
+
 /// Parses `json` and renders its messages; every message or none (no half-filled message).
 /// Without `channel`, the messages of every channel the event goes out on (select_channels);
 /// with it, that channel's message only, as long as the rule still sends on it and the recipient
