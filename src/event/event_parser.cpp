@@ -446,9 +446,19 @@ bool EventReader::read_recipient(const json::object& object, Recipient& recipien
 
   if (const json::string* language =
           string_field(object, "recipient.language", "language", false)) {
-    if (*language != "en" && *language != "cy")
-      return fail("recipient.language", "must be \"en\" or \"cy\"");
-    recipient.language = *language;
+    // A BCP 47 tag as case systems write it ("cy", "CY", "cy-GB", "en-GB"): its primary language
+    // decides. Anything else is refused, never guessed: a Welsh speaker must not get English.
+    const std::string_view tag = language->subview();
+    const bool plain_tag = tag.size() <= 35 && std::all_of(tag.begin(), tag.end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '-';
+                           });
+    std::string primary(plain_tag ? tag.substr(0, tag.find('-')) : std::string_view());
+    std::transform(primary.begin(), primary.end(), primary.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 0x20) : c; });
+    if (primary != "en" && primary != "cy")
+      return fail("recipient.language", "must be \"en\" or \"cy\" (or a tag of either: cy-GB)");
+    recipient.language = primary;
   } else if (!reason_.empty()) {
     return false;
   }

@@ -115,6 +115,23 @@ TEST_F(EventParserTest, TreatsNullOptionalFieldsAsAbsent) {
   EXPECT_EQ(e.recipient.timezone_name, "Europe/London");
 }
 
+// A Welsh speaker whose case system writes "cy-GB" gets Welsh, not a dead letter.
+TEST_F(EventParserTest, ReadsTheLanguageFromATagOfEnglishOrWelsh) {
+  for (auto [tag, language] : {std::pair{"cy", "cy"},
+                               {"CY", "cy"},
+                               {"cy-GB", "cy"},
+                               {"Cy-gb", "cy"},
+                               {"en-GB", "en"},
+                               {"EN", "en"}}) {
+    Event e = parse_ok(edited([tag = tag](json::object& o) { recipient(o)["language"] = tag; }));
+    EXPECT_EQ(e.recipient.language, language) << tag;
+  }
+  for (const char* tag : {"fr", "fr-CY", "cym", "c", "", "cy GB", "cy_GB", "en-<b>"})
+    EXPECT_EQ(reason_of(edited([tag](json::object& o) { recipient(o)["language"] = tag; })),
+              "recipient.language: must be \"en\" or \"cy\" (or a tag of either: cy-GB)")
+        << tag;
+}
+
 TEST_F(EventParserTest, ReadsWelshConsentAndUnavailablePeriods) {
   Event e = parse_ok(edited([](json::object& o) {
     recipient(o)["language"] = "cy";
