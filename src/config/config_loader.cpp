@@ -604,6 +604,7 @@ class Loader {
   bool consumer_given_ = false;
   bool rules_given_ = false;
   int rules_line_ = 0;
+  int max_fragments_line_ = 0;  // sms.max_fragments, when given
   int gateways_line_ = 0;
   // The line of each rule's `channels` (or of the rule when absent), for "no gateway" problems.
   std::vector<int> rule_lines_;
@@ -1482,9 +1483,10 @@ Config Loader::load(const YAML::Node& root) {
         } else if (name == "sms") {
           each_entry(value, path, {"max_fragments", "international"},
                      [&](const std::string& key, const YAML::Node& v, const std::string& p) {
-                       if (key == "max_fragments")
+                       if (key == "max_fragments") {
+                         max_fragments_line_ = line_of(v);
                          read_size(v, p, config.sms.max_fragments, 255);
-                       else
+                       } else
                          read_bool(v, p, config.sms.international);
                      });
         } else if (name == "shutdown") {
@@ -1530,6 +1532,18 @@ Config Loader::load(const YAML::Node& root) {
     }
   }
   check_notify_templates(config);
+  // What the SMS provider takes at most: a longer text would be refused every time (and fall back
+  // to email), so the limit is refused here. Notify: 918 characters, 6 GSM fragments of 153;
+  // Twilio: 1,600 characters, 10 GSM fragments (1,530) and 23 UCS-2 ones, so 10.
+  if (const auto sms = config.gateways.find(Channel::sms); sms != config.gateways.end()) {
+    const std::size_t most = sms->second.type == "govuk_notify" ? 6
+                             : sms->second.type == "twilio"     ? 10
+                                                                : 255;
+    if (config.sms.max_fragments > most)
+      problem(max_fragments_line_, "sms.max_fragments",
+              "must be at most " + std::to_string(most) + " with a " + sms->second.type +
+                  " gateway: it refuses a longer text message");
+  }
   // A status_callback naming herald's own endpoint while herald serves none: Twilio's callbacks
   // would find nothing, and each text would stay `sent` for ever, with no retry and no email
   // fallback. (Another path may be a relay writing to the receipts stream: that is fine.)

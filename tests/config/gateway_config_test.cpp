@@ -421,6 +421,8 @@ const BadGateway kBadGateways[] = {
   {"HeaderFileReserved", "  email: { type: webhook, url: \"http://x\", headers_file: { Idempotency-Key: two-lines } }\n" SMS_FILE, "gateways.email.headers_file.Idempotency-Key", 4, "set by herald"},
   {"HeadersFileOnASendgridGateway", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, headers_file: { Authorization: x } }\n" SMS_FILE, "gateways.email.headers_file", 4, "does not apply to a sendgrid gateway"},
   {"TwilioCallbackNobodyServes", "  email: { type: file, directory: o }\n  sms:\n    type: twilio\n    account_sid: AC0123456789abcdef0123456789abcdef\n    auth_token: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from: \"+447700900000\"\n    status_callback: https://herald.example.gov.uk/receipts/twilio\n", "gateways.sms.status_callback", 10, "callbacks.listen is not set"},
+  {"MoreFragmentsThanTwilioTakes", "  email: { type: file, directory: o }\n  sms: { type: twilio, account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${HERALD_TEST_NOTIFY_KEY}\", from: \"+447700900000\" }\nsms:\n  max_fragments: 11\n", "sms.max_fragments", 7, "must be at most 10 with a twilio gateway"},
+  {"MoreFragmentsThanNotifyTakes", "  email: { type: file, directory: o }\n  sms: { type: govuk_notify, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", " NOTIFY_TEMPLATES " }\nsms:\n  max_fragments: 7\n", "sms.max_fragments", 7, "must be at most 6 with a govuk_notify gateway"},
   {"SharedNameDifferentRate", "  email: { type: webhook, name: hub, url: \"https://x\", rate_per_second: 5 }\n  sms: { type: webhook, name: hub, url: \"https://x\" }\n", "gateways.sms.name", 5, "shares the name 'hub' with gateways.email"},
 };
 // clang-format on
