@@ -10,6 +10,7 @@
 
 #include "herald/app/systemd_notifier.hpp"
 #include "herald/core/logging.hpp"
+#include "herald/redis/command.hpp"
 
 namespace herald {
 namespace {
@@ -42,6 +43,20 @@ RedisClientOptions redis_options(const Config& config, const char* name) {
   o.reconnect_max = config.redis.reconnect_max;
   o.name = name;
   return o;
+}
+
+// herald's records carry expiries, so a maxmemory-policy that evicts (volatile-*, allkeys-*)
+// drops exactly the records that stop a message going out twice. Said once at start; a Redis
+// that refuses CONFIG (managed services rename it) is not asked again.
+asio::awaitable<void> warn_if_redis_evicts(RedisClient& redis, std::chrono::milliseconds timeout) {
+  auto reply = co_await redis.command(redis_args("CONFIG", "GET", "maxmemory-policy"), timeout);
+  if (!reply || reply->is_error() || reply->elements.size() != 2) co_return;
+  const std::string& policy = reply->elements[1].str;
+  if (policy != "noeviction")
+    logger("app")->warn(
+        "msg=\"Redis may evict herald's records; set maxmemory-policy noeviction\" "
+        "maxmemory_policy={}",
+        log_value(policy));
 }
 
 // A coroutine that throws is a bug: let it end the process (systemd restarts it, nothing is
@@ -153,6 +168,7 @@ asio::awaitable<int> Daemon::run() {
       !co_await connect_with_retry(receipts_reader_, "receipts"))
     co_return 0;
   if (!co_await ensure_group(source_) || !co_await ensure_group(receipts_source_)) co_return 0;
+  co_await warn_if_redis_evicts(writer_, config_->redis.command_timeout);
   if (receipts_) {
     asio::co_spawn(io_, receipts_->run(), rethrow);
     log->info("msg=\"accepting delivery receipts\" listen={}",

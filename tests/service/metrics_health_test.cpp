@@ -21,7 +21,7 @@ struct Herald {
   std::unique_ptr<HeraldProcess> process;
   unsigned short port = 0;
 
-  Herald() {
+  explicit Herald(std::vector<std::string> redis_args = {}) : redis(false, std::move(redis_args)) {
     dir.write("herald.yaml", service_config(redis, "{ type: file, directory: outbox }",
                                             "metrics:\n  listen: 127.0.0.1:0\n"));
     dir.write("templates/case_update.yaml", kEmailTemplate);
@@ -105,6 +105,22 @@ TEST(Metrics, ExportTheirCountersAtZeroBeforeAnythingHappens) {
         "herald_receipts_total{status=\"temporary-failure\"} 0",
         "herald_receipts_refused_total{why=\"unauthorized\"} 0", "herald_dead_letters_total 0"})
     EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << text;
+}
+
+// An evicting Redis drops herald's records (they carry expiries) and with them what stops a
+// message going out twice: the operator is told at start.
+TEST(Health, SaysAtStartWhenRedisMayEvictItsRecords) {
+  {
+    Herald evicting({"--maxmemory-policy", "allkeys-lru"});
+    EXPECT_NE(evicting.process->log().find(
+                  "msg=\"Redis may evict herald's records; set maxmemory-policy noeviction\" "
+                  "maxmemory_policy=allkeys-lru"),
+              std::string::npos)
+        << evicting.process->log();
+  }
+  Herald keeping;
+  EXPECT_EQ(keeping.process->log().find("Redis may evict"), std::string::npos)
+      << keeping.process->log();
 }
 
 TEST(Health, FollowsRedisGoingAwayAndComingBack) {
