@@ -181,6 +181,7 @@ TEST(ProviderProcess, TheExampleProviderConfigsPassCheckConfig) {
   TestDir credentials;
   credentials.write("notify-api-key", kApiKey + "\n");
   credentials.write("twilio-auth-token", "0123456789abcdef0123456789abcdef\n");
+  credentials.write("callback-token", "callback-token-of-enough-length\n");
   const std::map<std::string, std::string> env = {
       {"NOTIFY_API_KEY", kApiKey},
       {"SENDGRID_API_KEY", "SG.example-key"},
