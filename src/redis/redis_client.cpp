@@ -239,12 +239,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     issue(call, args);
     asio::co_spawn(
         executor_,
-        [](std::shared_ptr<Impl> self, std::shared_ptr<Call> call, std::string what,
-           bool last) -> asio::awaitable<void> {
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Call> call, std::string what, bool last,
+           const redisAsyncContext* context) -> asio::awaitable<void> {
           error_code ignored;
           if (!call->done)
             co_await call->signal.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-          if (!call->done || call->ec) co_return;
+          // Answered, and on the connection still in use (it may have been dropped since).
+          if (!call->done || call->ec || self->ctx_ != context) co_return;
           if (call->reply.is_error()) {
             logger("redis")->error("msg=\"connection set-up refused\" command={} error={}", what,
                                    log_value(call->reply.str));
@@ -252,7 +253,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
           } else if (last) {
             self->established();
           }
-        }(shared_from_this(), call, args[0], last),
+        }(shared_from_this(), call, args[0], last, ctx_),
         asio::detached);
   }
 
