@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 
 namespace herald {
 namespace {
@@ -74,6 +75,7 @@ asio::awaitable<boost::system::result<std::vector<DeadLetter>>> DeadLetters::lis
       redis_args("XRANGE", config_.dead_stream, start, "+", "COUNT", std::to_string(count)),
       config_.command_timeout);
   if (!reply) co_return reply.error();
+  if (reply->is_error()) co_return redis_error(reply->str);
   if (reply->type != RedisReply::Type::array) co_return protocol_error();
   std::vector<DeadLetter> out;
   for (const auto& entry : reply->elements) {
@@ -92,6 +94,7 @@ asio::awaitable<boost::system::result<std::string>> DeadLetters::last_id() {
       co_await redis_.command(redis_args("XREVRANGE", config_.dead_stream, "+", "-", "COUNT", "1"),
                               config_.command_timeout);
   if (!reply) co_return reply.error();
+  if (reply->is_error()) co_return redis_error(reply->str);
   if (reply->type != RedisReply::Type::array) co_return protocol_error();
   if (reply->elements.empty()) co_return std::string();
   if (reply->elements[0].elements.empty()) co_return protocol_error();
@@ -103,6 +106,7 @@ asio::awaitable<boost::system::result<ReplayResult>> DeadLetters::replay(std::st
       redis_args("EVAL", kReplayLua, "2", config_.dead_stream, config_.stream, id),
       config_.command_timeout);
   if (!reply) co_return reply.error();
+  if (reply->is_error()) co_return redis_error(reply->str);
   if (reply->type != RedisReply::Type::array || reply->elements.size() != 2)
     co_return protocol_error();
   ReplayResult result;

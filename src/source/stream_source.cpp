@@ -2,9 +2,9 @@
 
 #include <boost/asio/error.hpp>
 
-#include "herald/redis/command.hpp"
-
 #include "herald/core/logging.hpp"
+#include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 
 namespace herald {
 namespace {
@@ -52,7 +52,7 @@ asio::awaitable<error_code> StreamSource::ensure_group() {
   if (reply->is_error() && !reply->str.starts_with("BUSYGROUP")) {
     logger("source")->error("msg=\"cannot create consumer group\" stream={} group={} error={}",
                             log_value(stream_), log_value(config_.group), log_value(reply->str));
-    co_return make_error_code(asio::error::fault);
+    co_return redis_error(reply->str);
   }
   if (!reply->is_error())
     logger("source")->info("msg=\"created consumer group\" stream={} group={}", log_value(stream_),
@@ -68,7 +68,7 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::read(
     logger("source")->error("msg=\"stream read refused\" error={}", log_value(reply->str));
     // The group or stream was deleted under us: create it again on the next round.
     if (reply->str.starts_with("NOGROUP")) co_await ensure_group();
-    co_return make_error_code(asio::error::fault);
+    co_return redis_error(reply->str);
   }
   if (reply->is_nil() || reply->type != RedisReply::Type::array || reply->elements.empty())
     co_return std::vector<StreamEntry>{};

@@ -7,6 +7,7 @@
 
 #include "herald/core/time_format.hpp"
 #include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 #include "store_scripts.hpp"
 
 namespace herald {
@@ -48,15 +49,23 @@ std::vector<Instant> parse_instants(const std::string& csv) {
   return out;
 }
 
+// A reply of a shape the caller does not expect (a bug, or a script of another version).
 error_code fault() {
   return make_error_code(asio::error::fault);
+}
+
+// An error reply (OOM, READONLY, MISCONF, a script's error ...) as a failure that carries Redis's
+// words: the callers log error_code::message().
+result<RedisReply> refused_as_error(result<RedisReply> r) {
+  if (r && r->is_error()) return redis_error(r->str);
+  return r;
 }
 
 // A reply that is an error, or a connection failure, as an error_code for callers that only need
 // to know whether the write happened.
 error_code as_error(const result<RedisReply>& r) {
   if (!r) return r.error();
-  if (r->is_error()) return fault();
+  if (r->is_error()) return redis_error(r->str);
   return {};
 }
 
@@ -240,24 +249,24 @@ asio::awaitable<result<RedisReply>> NotificationStore::eval(const Script& script
   argv.push_back(ms(now));
   argv.push_back(std::to_string(retention_.count()));
   for (auto& a : args) argv.push_back(std::move(a));
-  for (int round = 0; round < 2; ++round) {
+  for (int round = 0;; ++round) {
     if (script.sha().empty()) {
       auto load = redis_args("SCRIPT", "LOAD", script.lua());
       auto loaded = co_await redis_.command(std::move(load), timeout);
       if (!loaded) co_return loaded.error();
+      if (loaded->is_error()) co_return redis_error(loaded->str);
       if (loaded->type != RedisReply::Type::string) co_return fault();
       script.sha() = loaded->str;
     }
     argv[1] = script.sha();
     auto reply = co_await redis_.command(argv, timeout);
     // Redis forgets scripts when it restarts: load it again, once.
-    if (reply && reply->is_error() && reply->str.starts_with("NOSCRIPT")) {
+    if (round == 0 && reply && reply->is_error() && reply->str.starts_with("NOSCRIPT")) {
       script.sha().clear();
       continue;
     }
-    co_return reply;
+    co_return refused_as_error(std::move(reply));
   }
-  co_return fault();
 }
 
 asio::awaitable<result<RedisReply>> NotificationStore::eval(const Script& script,
@@ -478,8 +487,9 @@ asio::awaitable<error_code> NotificationStore::ack(std::string stream,
 }
 
 asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::load(std::string id) {
-  auto reply =
+  auto answer =
       co_await redis_.command(redis_args("HGETALL", record_key(id)), config_.command_timeout);
+  auto reply = refused_as_error(std::move(answer));
   if (!reply) co_return reply.error();
   if (reply->type != RedisReply::Type::array) co_return fault();
   if (reply->elements.empty()) co_return std::optional<NotificationRecord>{};
@@ -490,7 +500,8 @@ asio::awaitable<result<std::optional<NotificationRecord>>> NotificationStore::lo
 
 asio::awaitable<result<std::map<std::string, std::int64_t>>>
 NotificationStore::scheduled_by_reason() {
-  auto reply = co_await redis_.command(redis_args("HGETALL", why_key_), config_.command_timeout);
+  auto answer = co_await redis_.command(redis_args("HGETALL", why_key_), config_.command_timeout);
+  auto reply = refused_as_error(std::move(answer));
   if (!reply) co_return reply.error();
   if (reply->type != RedisReply::Type::array) co_return fault();
   std::map<std::string, std::int64_t> out;

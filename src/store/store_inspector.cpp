@@ -8,6 +8,7 @@
 #include <boost/asio/error.hpp>
 
 #include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 
 namespace herald {
 namespace {
@@ -54,7 +55,7 @@ StoreInspector::StoreInspector(RedisClient& redis, RedisConfig config)
 
 asio::awaitable<result<RedisReply>> StoreInspector::call(std::vector<std::string> args) {
   auto reply = co_await redis_.command(std::move(args), config_.command_timeout);
-  if (reply && reply->is_error()) co_return fault();
+  if (reply && reply->is_error()) co_return redis_error(reply->str);
   co_return reply;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/error.hpp>
 
 #include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 
 namespace herald {
 
@@ -28,6 +29,7 @@ asio::awaitable<result<TrimmedEntries>> StreamRetention::trim(Instant now) {
         redis_args("XTRIM", *streams[i], "MINID", std::to_string(oldest_kept)),
         config_.command_timeout);
     if (!reply) co_return reply.error();
+    if (reply->is_error()) co_return redis_error(reply->str);
     if (reply->type != RedisReply::Type::integer)
       co_return asio::error::make_error_code(asio::error::fault);
     *counts[i] = reply->integer;

@@ -453,5 +453,32 @@ TEST_F(StoreTest, OutcomesWrittenInLuaHaveTheContractsFields) {
   EXPECT_TRUE(lua.at("gateway_message_id").is_null());
 }
 
+TEST_F(StoreTest, AWriteRedisRefusesForLackOfMemoryReportsRedisOwnWordsNotBadAddress) {
+  auto entry = read_entry("e1");
+  accept_one(event("e2", read_entry("e2"), kNow - 1000, /*send_now=*/false));
+  redis_.command({"CONFIG", "SET", "maxmemory", "1"});  // every write is now refused: OOM
+  std::vector<NewEvent> batch{event("e1", entry, kNow - 1000, /*send_now=*/false)};
+  auto accepted = run(store_.accept(std::move(batch), at(kNow)));
+  // Due by then: claiming it writes (the lease), which Redis refuses too.
+  auto claimed = run(store_.claim_due(at(kNow + 7200000), at(kNow + 7260000), 10));
+  // Named arguments: GCC 12 mishandles braced temporaries passed to a coroutine (DEVELOPERS.md).
+  StreamFields fields{{"event", "{}"}};
+  std::string reason = "test";
+  Outcome invalid;
+  invalid.result = OutcomeResult::invalid;
+  auto acked = run(store_.dead_letter(entry, std::move(fields), std::move(reason),
+                                      std::move(invalid), at(kNow)));
+  redis_.command({"CONFIG", "SET", "maxmemory", "0"});
+
+  ASSERT_FALSE(accepted);
+  ASSERT_FALSE(claimed);
+  ASSERT_TRUE(acked);
+  for (const auto& ec : {accepted.error(), claimed.error(), acked}) {
+    EXPECT_EQ(ec.message().rfind("OOM command not allowed when used memory > 'maxmemory'.", 0), 0u)
+        << ec.message();
+    EXPECT_EQ(std::string(ec.category().name()), "redis");
+  }
+}
+
 }  // namespace
 }  // namespace herald::test
