@@ -1,6 +1,7 @@
 #include "herald/app/daemon.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
@@ -58,6 +59,29 @@ asio::awaitable<void> warn_if_redis_evicts(RedisClient& redis, std::chrono::mill
         "maxmemory_policy={}",
         log_value(policy));
 }
+
+// A failure that repeats for as long as it lasts (every poll): logged the first time, then at
+// most once per `every`, and once more when it ends, so that an outage makes a few lines.
+class RepeatedFailure {
+ public:
+  explicit RepeatedFailure(std::chrono::steady_clock::duration every) : every_(every) {}
+
+  /// Counts a failure at `now`; true when this one is to be logged.
+  bool failed(std::chrono::steady_clock::time_point now) {
+    if (++count_ > 1 && now - last_logged_ < every_) return false;
+    last_logged_ = now;
+    return true;
+  }
+  /// Failures in the current run.
+  std::size_t count() const { return count_; }
+  /// Ends the run: how many failures it had (0 when there was none).
+  std::size_t ended() { return std::exchange(count_, 0); }
+
+ private:
+  std::chrono::steady_clock::duration every_;
+  std::chrono::steady_clock::time_point last_logged_{};
+  std::size_t count_ = 0;
+};
 
 // A coroutine that throws is a bug: let it end the process (systemd restarts it, nothing is
 // acknowledged that was not finished) instead of vanishing silently.
@@ -304,7 +328,9 @@ asio::awaitable<void> Daemon::consume_receipts() {
 
 asio::awaitable<void> Daemon::schedule() {
   const auto& cfg = config_->schedule;
+  auto log = logger("scheduler");
   auto last_status = std::chrono::steady_clock::now() - 1h;
+  RepeatedFailure claim_failures(1min);
   while (!stopping_) {
     const Instant now = clock_.now();
     // Claim no more than there are free units: a claimed notification waiting for a unit would
@@ -313,7 +339,16 @@ asio::awaitable<void> Daemon::schedule() {
     std::vector<std::string> ids;
     if (room > 0) {
       auto claimed = co_await store_.claim_due(now, now + cfg.lease, room);
-      if (claimed) ids = std::move(*claimed);
+      if (claimed) {
+        ids = std::move(*claimed);
+        if (const auto failures = claim_failures.ended())
+          log->info("msg=\"claiming due notifications again\" failures={}", failures);
+      } else if (claim_failures.failed(std::chrono::steady_clock::now())) {
+        log->warn(
+            "msg=\"cannot claim due notifications, retrying; those due wait meanwhile\" "
+            "error={} failures={}",
+            log_value(claimed.error().message()), claim_failures.count());
+      }
     }
     for (auto& id : ids) {
       if (!co_await in_flight_.acquire()) break;  // stopping: the leases bring them back later

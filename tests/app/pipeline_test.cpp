@@ -512,6 +512,37 @@ TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   EXPECT_EQ(h.pending(), 0);
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Pipeline, LogsOnceThatItCannotClaimDueNotificationsWithRedisWordsAndOnceWhenItCanAgain) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    Harness h;
+    h.clock.set(london(21, 30));
+    h.start();
+    h.publish(event_json("evt-due"));
+    ASSERT_TRUE(h.wait_for_outcomes(2));                   // both deferred to 09:00
+    h.redis.command({"CONFIG", "SET", "maxmemory", "1"});  // Redis refuses every write: OOM
+    h.clock.set(london(9, 0, 24));
+    std::this_thread::sleep_for(1s);  // some twenty claims refused (poll_interval_ms: 50)
+    EXPECT_TRUE(h.http.requests().empty());
+    h.redis.command({"CONFIG", "SET", "maxmemory", "0"});
+    ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+    ASSERT_TRUE(h.wait_for_outcomes(4));
+    h.stop();
+  }
+  configure_logging({}, "info");
+  const auto text = log.str();
+  EXPECT_EQ(count_of(text, "cannot claim due notifications"), 1u) << text;
+  EXPECT_NE(text.find("OOM command not allowed"), std::string::npos) << text;
+  EXPECT_EQ(count_of(text, "claiming due notifications again"), 1u) << text;
+}
+
 TEST(Pipeline, ServesMetricsAndHealth) {
   Harness h("metrics:\n  listen: 127.0.0.1:0\n");
   h.start();
