@@ -1,5 +1,9 @@
 #include "herald/source/stream_source.hpp"
 
+#include <charconv>
+#include <cstdint>
+#include <utility>
+
 #include <boost/asio/error.hpp>
 
 #include "herald/core/logging.hpp"
@@ -11,6 +15,16 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 using boost::system::result;
+
+// A stream entry id, "<ms>-<seq>", as numbers to order it by; {0, 0} when it is not one.
+std::pair<std::uint64_t, std::uint64_t> id_order(std::string_view id) {
+  std::uint64_t ms = 0, seq = 0;
+  const auto dash = id.find('-');
+  if (dash == std::string_view::npos) return {0, 0};
+  std::from_chars(id.data(), id.data() + dash, ms);
+  std::from_chars(id.data() + dash + 1, id.data() + id.size(), seq);
+  return {ms, seq};
+}
 }  // namespace
 
 const std::string* StreamEntry::field(std::string_view name) const {
@@ -45,19 +59,48 @@ StreamSource::StreamSource(RedisClient& reader, const RedisConfig& config, std::
     : reader_(reader), config_(config), stream_(std::move(stream)) {}
 
 asio::awaitable<error_code> StreamSource::ensure_group() {
+  std::string from = "0";  // a named local: see DEVELOPERS.md on GCC 12 and coroutine arguments
+  co_return co_await create_group(std::move(from), false);
+}
+
+asio::awaitable<error_code> StreamSource::create_group(std::string from, bool again) {
   auto reply = co_await reader_.command(
-      redis_args("XGROUP", "CREATE", stream_, config_.group, "0", "MKSTREAM"),
+      redis_args("XGROUP", "CREATE", stream_, config_.group, from, "MKSTREAM"),
       config_.command_timeout);
   if (!reply) co_return reply.error();
-  if (reply->is_error() && !reply->str.starts_with("BUSYGROUP")) {
-    logger("source")->error("msg=\"cannot create consumer group\" stream={} group={} error={}",
-                            log_value(stream_), log_value(config_.group), log_value(reply->str));
+  auto log = logger("source");
+  // BUSYGROUP: it exists (another instance created it first, when it vanished): that is fine.
+  const bool created = !reply->is_error();
+  if (!created && !reply->str.starts_with("BUSYGROUP")) {
+    log->error("msg=\"cannot create consumer group\" stream={} group={} error={}",
+               log_value(stream_), log_value(config_.group), log_value(reply->str));
     co_return redis_error(reply->str);
   }
-  if (!reply->is_error())
-    logger("source")->info("msg=\"created consumer group\" stream={} group={}", log_value(stream_),
-                           log_value(config_.group));
+  if (again && created && from == "$")
+    log->warn(
+        "msg=\"consumer group was deleted while running; created it again at the stream's end "
+        "(no entry was read here yet), not from its start\" stream={} group={}",
+        log_value(stream_), log_value(config_.group));
+  else if (again && created)
+    log->warn(
+        "msg=\"consumer group was deleted while running; created it again after the last entry "
+        "read here, not from the stream's start, so older entries are not handled again\" "
+        "stream={} group={} from={}",
+        log_value(stream_), log_value(config_.group), log_value(from));
+  else if (again)
+    log->warn(
+        "msg=\"consumer group was deleted while running; another instance created it again\" "
+        "stream={} group={}",
+        log_value(stream_), log_value(config_.group));
+  else if (created)
+    log->info("msg=\"created consumer group\" stream={} group={}", log_value(stream_),
+              log_value(config_.group));
   co_return error_code{};
+}
+
+void StreamSource::note_read(const std::vector<StreamEntry>& entries) {
+  for (const auto& e : entries)
+    if (last_read_.empty() || id_order(last_read_) < id_order(e.id)) last_read_ = e.id;
 }
 
 asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::read(
@@ -66,8 +109,14 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::read(
   if (!reply) co_return reply.error();
   if (reply->is_error()) {
     logger("source")->error("msg=\"stream read refused\" error={}", log_value(reply->str));
-    // The group or stream was deleted under us: create it again on the next round.
-    if (reply->str.starts_with("NOGROUP")) co_await ensure_group();
+    // The group (or the stream) was deleted under us: create it again for the next round, but
+    // not from the stream's start, which would handle every old entry again (dead letters
+    // written twice; events sent again once their records have expired). After the last entry
+    // read here; the stream's end if none was.
+    if (reply->str.starts_with("NOGROUP")) {
+      std::string from = last_read_.empty() ? std::string("$") : last_read_;
+      co_await create_group(std::move(from), true);
+    }
     co_return redis_error(reply->str);
   }
   if (reply->is_nil() || reply->type != RedisReply::Type::array || reply->elements.empty())
@@ -76,7 +125,9 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::read(
   const auto& stream = reply->elements[0];
   if (stream.type != RedisReply::Type::array || stream.elements.size() < 2)
     co_return std::vector<StreamEntry>{};
-  co_return parse_stream_entries(stream.elements[1]);
+  auto entries = parse_stream_entries(stream.elements[1]);
+  note_read(entries);
+  co_return entries;
 }
 
 asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
@@ -120,6 +171,7 @@ asio::awaitable<result<std::vector<StreamEntry>>> StreamSource::next_batch() {
           claimed.push_back(std::move(gone));
         }
       }
+      note_read(claimed);
       if (!claimed.empty()) {
         logger("source")->info("msg=\"reclaimed idle entries\" count={}", claimed.size());
         co_return claimed;

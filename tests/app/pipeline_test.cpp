@@ -228,6 +228,44 @@ TEST(Pipeline, ReadsItsOwnPendingEntriesAfterACrashBeforeAnythingNew) {
   EXPECT_EQ(h.pending(), 0);
 }
 
+TEST(Pipeline, AConsumerGroupDeletedWhileRunningIsCreatedAgainWithoutHandlingOldEntriesAgain) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    Harness h;
+    h.publish("{broken");  // before the first start: the new group reads it (from the start)
+    h.start();
+    h.publish(event_json("evt-old"));
+    ASSERT_TRUE(h.wait_for_outcomes(3));
+    ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+    // The records have expired (retention.days) while the entries are still in the stream; then
+    // someone deletes the group.
+    for (const auto& key : h.redis.command({"KEYS", h.config->redis.key_prefix + "*"}).elements)
+      h.redis.command({"DEL", key.str});
+    h.redis.command({"XGROUP", "DESTROY", h.config->redis.stream, h.config->redis.group});
+    h.publish(in_case(event_json("evt-new"), "GWF000000002"));
+    ASSERT_TRUE(h.http.wait_for_requests(4, 10s));
+    ASSERT_TRUE(h.wait_for_outcomes(5));
+    std::this_thread::sleep_for(500ms);  // time enough to handle the old entries again, if it did
+    h.stop();
+
+    EXPECT_EQ(h.dead_letters().size(), 1u) << "the old dead letter is not written again";
+    EXPECT_EQ(results(h.outcomes()),
+              (std::vector<std::string>{"invalid:-", "sent:email", "sent:email", "sent:sms",
+                                        "sent:sms"}));
+    std::multiset<std::string> sent;
+    for (const auto& r : h.http.requests())
+      sent.insert(std::string(boost::json::parse(r.body).as_object().at("id").as_string()));
+    EXPECT_EQ(sent, (std::multiset<std::string>{"evt-new:email", "evt-new:sms", "evt-old:email",
+                                                "evt-old:sms"}))
+        << "nothing is sent again";
+    EXPECT_EQ(h.pending(), 0);
+  }
+  configure_logging({}, "info");
+  EXPECT_NE(log.str().find("consumer group was deleted while running"), std::string::npos)
+      << log.str();
+}
+
 // Entries of other consumers are claimed after 100 ms idle; the group exists before herald starts.
 void reclaim_quickly(Harness& h) {
   auto config = std::make_shared<Config>(*h.config);

@@ -38,7 +38,9 @@ class StreamSource {
   const std::string& stream() const { return stream_; }
 
   /// Creates the consumer group (and the stream) if missing, reading from the stream's start
-  /// so that nothing published before herald's first start is lost.
+  /// so that nothing published before herald's first start is lost. For start-up: a group that
+  /// disappears later (XGROUP DESTROY) is created again by next_batch() after the last entry
+  /// this instance read, so that old entries are not handled, and sent, a second time.
   boost::asio::awaitable<boost::system::error_code> ensure_group();
 
   /// The next entries to handle; empty when the block timed out with nothing new.
@@ -54,12 +56,17 @@ class StreamSource {
  private:
   boost::asio::awaitable<boost::system::result<std::vector<StreamEntry>>> read(
       std::vector<std::string> argv, std::chrono::milliseconds timeout);
+  /// XGROUP CREATE ... `from` MKSTREAM; `again` when the group vanished while herald ran.
+  boost::asio::awaitable<boost::system::error_code> create_group(std::string from, bool again);
+  /// Keeps the greatest id of `entries` in last_read_.
+  void note_read(const std::vector<StreamEntry>& entries);
 
   RedisClient& reader_;
   RedisConfig config_;
   std::string stream_;
   std::optional<std::string> pending_cursor_ = "0-0";  ///< set while replaying own pending
   std::string claim_cursor_ = "0-0";
+  std::string last_read_;  ///< greatest entry id read from the stream, "" before the first
   std::chrono::steady_clock::time_point next_claim_{};
 };
 
