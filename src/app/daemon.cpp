@@ -311,6 +311,15 @@ asio::awaitable<void> Daemon::consume_receipts() {
         }
         if (*result == ReceiptResult::unknown) metrics_.receipt_refused("unknown");
         if (*result == ReceiptResult::duplicate) metrics_.receipt_refused("duplicate");
+        if (*result == ReceiptResult::early) {
+          // Its send is not recorded yet: left pending, it is read again once it has been idle
+          // for redis.claim_idle_ms (XAUTOCLAIM, which takes our own idle entries too, and
+          // looks again every half of that, so it does not come back at once).
+          metrics_.receipt_refused("early");
+          log->debug("msg=\"receipt left pending, to be read again\" entry={}",
+                     log_value(entry.id));
+          continue;
+        }
         done.push_back(entry.id);
       }
     }

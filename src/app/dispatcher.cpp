@@ -744,6 +744,20 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   }
   NotificationRecord record = std::move((*found)->record);
   const int attempt = (*found)->attempt.value_or(record.attempt);
+  // The provider can report on a message before herald has recorded its send: the callback beat
+  // the 2xx, or the request timed out on herald's side and waits to be sent again (same attempt,
+  // same Idempotency-Key). Such a receipt is for that attempt; it is taken again once the send is
+  // recorded, never dropped. A gateway message id is only known once a send was recorded: a
+  // receipt naming one is for that recorded send, never early.
+  const bool send_unrecorded = record.state == NotificationState::sending ||
+                               (record.state == NotificationState::deferred && record.retries > 0);
+  if (send_unrecorded && attempt == record.attempt && !(*found)->attempt) {
+    log->info(
+        "msg=\"receipt before its send was recorded; to be taken again later\" "
+        "notification_id={} status={} state={} attempt={}",
+        log_value(record.id), to_string(receipt.status), to_string(record.state), attempt);
+    co_return ReceiptResult::early;
+  }
   if (record.state != NotificationState::sent || attempt != record.attempt) {
     log->info(
         "msg=\"receipt already applied or for an earlier attempt\" notification_id={} "
@@ -842,9 +856,10 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
 
   auto applied = co_await store_.apply_receipt(record.id, attempt, action, now);
   if (!applied) co_return applied.error();
-  metrics_.receipt(to_string(receipt.status));
   if (applied->result == ReceiptApplied::unknown) co_return ReceiptResult::unknown;
   if (applied->result == ReceiptApplied::duplicate) co_return ReceiptResult::duplicate;
+  if (applied->result == ReceiptApplied::early) co_return ReceiptResult::early;
+  metrics_.receipt(to_string(receipt.status));
   log->info("msg=\"receipt applied\" notification_id={} status={} attempt={}", log_value(record.id),
             to_string(receipt.status), attempt);
   switch (action.kind) {

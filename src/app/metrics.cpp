@@ -72,8 +72,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
           .Add({}),
       family(prometheus::BuildCounter(), r, "herald_receipts_total",
              "Delivery receipts applied, by status"),
-      family(prometheus::BuildCounter(), r, "herald_receipts_refused_total",
-             "Delivery receipts refused, by why (unknown, duplicate, malformed, unauthorized)"),
+      family(
+          prometheus::BuildCounter(), r, "herald_receipts_refused_total",
+          "Delivery receipts refused, by why (unknown, duplicate, early, malformed, unauthorized)"),
       family(prometheus::BuildGauge(), r, "herald_gateway_breaker_state",
              "Circuit breaker of each gateway: 0 closed, 1 half-open, 2 open"),
       family(prometheus::BuildCounter(), r, "herald_gateway_rate_limit_waits_total",

@@ -1,5 +1,7 @@
 #include "herald/app/receipt_endpoint.hpp"
 
+#include <chrono>
+
 #include <boost/json.hpp>
 
 #include "herald/app/dispatcher.hpp"
@@ -10,6 +12,9 @@
 
 namespace herald {
 namespace {
+
+// What a receipt for a send not recorded yet is told to wait before it is posted again.
+constexpr std::chrono::seconds kEarlyRetryAfter{10};
 
 ServerResponse answer(int status, std::string_view result, std::string_view detail = {}) {
   boost::json::object body{{"result", result}};
@@ -118,6 +123,15 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::apply(Receipt receipt) {
     case ReceiptResult::duplicate:
       metrics_.receipt_refused("duplicate");
       co_return answer(409, "duplicate", "already applied, or for an earlier attempt");
+    case ReceiptResult::early: {
+      // Providers retry a callback answered 5xx (GOV.UK Notify does), not one answered 4xx: by
+      // the time they do, the send in flight has its outcome (the gateway's timeout_ms is 10 s
+      // by default).
+      metrics_.receipt_refused("early");
+      auto r = answer(503, "early", "the send this receipt is for is not recorded yet; try again");
+      r.headers.emplace_back("Retry-After", std::to_string(kEarlyRetryAfter.count()));
+      co_return r;
+    }
   }
   co_return answer(500, "error");
 }

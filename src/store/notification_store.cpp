@@ -460,6 +460,7 @@ asio::awaitable<result<AppliedReceipt>> NotificationStore::apply_receipt(std::st
   if (reply->str == "applied") co_return AppliedReceipt{ReceiptApplied::applied, std::nullopt};
   if (reply->str == "unknown") co_return AppliedReceipt{ReceiptApplied::unknown, std::nullopt};
   if (reply->str == "duplicate") co_return AppliedReceipt{ReceiptApplied::duplicate, std::nullopt};
+  if (reply->str == "early") co_return AppliedReceipt{ReceiptApplied::early, std::nullopt};
   co_return fault();
 }
 

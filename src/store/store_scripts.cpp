@@ -395,12 +395,17 @@ const std::string& apply_receipt() {
 -- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "",
 -- ARGV[14] when the transient failures began (ms, "" when there are none), ARGV[15] (optional,
 -- for rejected) the fallback email, see check_fallback.
--- Returns 'applied', 'unknown', or 'duplicate' (applied already, or for an earlier attempt);
--- applied with a fallback, {'applied', what became of it}.
+-- Returns 'applied', 'unknown', 'early' (that attempt is being sent, or waits to be sent again
+-- after a transient failure: the provider has it, herald has not recorded the send yet; nothing
+-- changes and the receipt is taken again later), or 'duplicate' (applied already, or for an
+-- earlier attempt); applied with a fallback, {'applied', what became of it}.
 local nid = ARGV[5]
 local rk = rec_key(nid)
-local r = redis.call('HMGET', rk, 'state', 'attempt', 'case')
+local r = redis.call('HMGET', rk, 'state', 'attempt', 'case', 'retries')
 if not r[1] then return 'unknown' end
+if r[2] == ARGV[6] and (r[1] == 'sending' or (r[1] == 'deferred' and (tonumber(r[4]) or 0) > 0)) then
+  return 'early'
+end
 if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
 local fallback, verdict, why_not
 if ARGV[7] == 'rejected' and ARGV[15] and ARGV[15] ~= '' then

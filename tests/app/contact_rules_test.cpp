@@ -139,6 +139,116 @@ TEST(Receipts, TechnicalFailuresAreSentAgainThenGivenUpOnAfterMaxDaysOfThem) {
   EXPECT_EQ(h.http.requests().size(), 2u);
 }
 
+// The gateway accepts, but answers only after `delay`: a provider's callback can come first.
+HttpTestServer::Handler slow_gateway(std::chrono::milliseconds delay) {
+  return [delay](const HttpTestServer::Request&) {
+    HttpTestServer::Response response;
+    response.status = 202;
+    response.delay = delay;
+    return response;
+  };
+}
+
+// The value of one series in /metrics text, or -1 when it is not there.
+double metric(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+// A provider can report on a message before herald has recorded its send: here its callback
+// beats the gateway's 2xx. The receipt is for the attempt being sent. It was refused as a
+// duplicate (409), which providers do not retry: the failed attempt never had a next one.
+TEST(Receipts, AReceiptThatBeatsTheGatewaysAnswerIsAnswered503AndAppliedWhenPostedAgain) {
+  ReceiptHarness h;
+  h.http.set_handler(slow_gateway(1500ms));
+  h.start();
+  h.publish(email_only("evt-early"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_EQ(h.state("evt-early:email"), "sending");
+  auto reply = h.post(receipt("evt-early:email", "temporary-failure"));
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_NE(reply.body.find("\"early\""), std::string::npos) << reply.body;
+  EXPECT_EQ(reply.headers["retry-after"], "10");
+  EXPECT_EQ(h.state("evt-early:email"), "sending") << "nothing changed yet";
+
+  // The send is recorded; the provider posts the receipt again, as it does after a 5xx.
+  ASSERT_TRUE(eventually([&] { return h.state("evt-early:email") == "sent"; }));
+  reply = h.post(receipt("evt-early:email", "temporary-failure"));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(h.state("evt-early:email"), "deferred") << "the next attempt is scheduled";
+  h.stop();
+  auto outcomes = h.outcomes();
+  EXPECT_EQ(results(outcomes),
+            (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1"}));
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[1].at("at"), "2026-11-23T15:40:00Z");
+}
+
+// The same from the receipts stream: the entry is left pending and read again after
+// redis.claim_idle_ms, not acknowledged and dropped, and not read again in a hot loop either.
+TEST(Receipts, AReceiptFromTheStreamThatBeatsTheGatewaysAnswerIsReadAgainAndApplied) {
+  ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n");
+  auto config = std::make_shared<Config>(*h.config);
+  config->redis.claim_idle = 500ms;
+  h.config = config;
+  h.http.set_handler(slow_gateway(1500ms));
+  h.start();
+  h.publish(email_only("evt-early-s"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_EQ(h.state("evt-early-s:email"), "sending");
+  h.redis.command({"XADD", "herald:receipts", "*", "receipt",
+                   receipt("evt-early-s:email", "temporary-failure")});
+  ASSERT_TRUE(eventually([&] { return h.state("evt-early-s:email") == "deferred"; }))
+      << h.state("evt-early-s:email");
+  ASSERT_TRUE(eventually([&] {
+    auto pending = h.redis.command({"XPENDING", "herald:receipts", "herald"});
+    return !pending.elements.empty() && pending.elements[0].integer == 0;
+  })) << "acknowledged once applied";
+  const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+  const double early = metric(metrics, "herald_receipts_refused_total{why=\"early\"}");
+  EXPECT_GE(early, 1) << metrics;
+  EXPECT_LE(early, 6) << "read again every claim_idle, about 1.5 s here";
+  EXPECT_EQ(metric(metrics, "herald_receipts_total{status=\"temporary-failure\"}"), 1);
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1"}));
+}
+
+// herald's request times out, but the provider had it: the same attempt waits to be sent again
+// (same Idempotency-Key) when its receipt comes. It belongs to that attempt, and is applied to it
+// once the resend is recorded.
+TEST(Receipts, AReceiptForARequestThatTimedOutIsAppliedToThatAttemptOnceItIsSentAgain) {
+  ReceiptHarness h;
+  h.http.set_handler(slow_gateway(2500ms));  // the gateways' timeout_ms is 2000
+  h.start();
+  h.publish(email_only("evt-timeout"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-timeout:email") == "deferred"; }))
+      << h.state("evt-timeout:email");
+  // The resend waits for its backoff (on herald's clock, which the test holds still).
+  auto reply = h.post(receipt("evt-timeout:email", "temporary-failure"));
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(h.state("evt-timeout:email"), "deferred");
+  EXPECT_EQ(
+      h.redis.command({"HGET", h.config->redis.key_prefix + "n:evt-timeout:email", "attempt"}).str,
+      "1");
+
+  h.http.set_handler(slow_gateway(0ms));
+  h.clock.advance(1s);
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-timeout:email") == "sent"; }));
+  reply = h.post(receipt("evt-timeout:email", "temporary-failure"));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(h.state("evt-timeout:email"), "deferred");
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1"}));
+  const auto requests = h.http.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
+}
+
 TEST(Receipts, FromTheStreamTooWithDeliveredPermanentAndFallbackToEmail) {
   ReceiptHarness h;
   h.start();

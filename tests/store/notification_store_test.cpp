@@ -416,6 +416,45 @@ TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, AReceiptForAnAttemptWhoseSendIsNotRecordedYetIsEarlyAndChangesNothing) {
+  // The provider's callback can beat the 2xx, or the request timed out on herald's side and the
+  // same attempt waits to be sent again: the receipt is for that attempt, to be taken later.
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  ReceiptAction next;
+  next.kind = ReceiptAction::Kind::next_attempt;
+  next.due = at(kNow + 3600000);
+  next.attempt = 2;
+  next.failed = {at(kNow)};
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, at(kNow)))->result, ReceiptApplied::early)
+      << "sending";
+  EXPECT_EQ(state("e1:email"), "sending");
+  // The request timed out: deferred to be sent again, same attempt.
+  ASSERT_TRUE(*run(store_.reschedule("e1:email", at(kNow + 60000), at(kNow + 1000), "retry", 1, 1,
+                                     at(kNow), std::nullopt, at(kNow))));
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, at(kNow)))->result, ReceiptApplied::early)
+      << "deferred to be sent again";
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 2, next, at(kNow)))->result,
+            ReceiptApplied::duplicate)
+      << "not for the attempt under way";
+  EXPECT_EQ(state("e1:email"), "deferred");
+  EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "1");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+            std::to_string(kNow + 1000));
+
+  // Sent again and recorded: now it applies.
+  const Instant later = at(kNow + 2000);
+  ASSERT_EQ(run(store_.claim_due(later, later + 60s, 10))->size(), 1u);
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, later, "", ""};
+  ASSERT_TRUE(*run(store_.finish("e1:email", later + 60s, NotificationState::sent, sent)));
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, later))->result, ReceiptApplied::applied);
+  EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "2");
+  // Waiting for attempt 2 (no send of it yet): a receipt for attempt 2 cannot be early.
+  EXPECT_EQ(run(store_.apply_receipt("e1:email", 2, next, later))->result,
+            ReceiptApplied::duplicate);
+  EXPECT_EQ(outcomes().size(), 1u) << "nothing published but the send";
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, ADeliveredReceiptDropsTheEventAndLeavesTheTimeline) {
   accept_one(event("e1", read_entry("e1"), kNow, true));
   Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, at(kNow), "", ""};

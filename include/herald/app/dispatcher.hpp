@@ -65,6 +65,9 @@ enum class ReceiptResult {
   applied,    ///< the notification's state changed
   unknown,    ///< no notification has that id
   duplicate,  ///< applied before, or for an earlier attempt: nothing changed
+  /// For an attempt whose send herald has not recorded yet (the request is in flight, or timed
+  /// out and waits to be sent again): nothing changed; to be taken again later.
+  early,
 };
 
 class Dispatcher {

@@ -45,7 +45,8 @@ class Metrics : public GatewayObserver {
   void set_scheduled(std::string_view reason, double count);
   /// A delivery receipt applied, by its status.
   void receipt(std::string_view status);
-  /// A receipt refused: `why` is unknown, duplicate, malformed or unauthorized.
+  /// A receipt refused: `why` is unknown, duplicate, early (taken again later), malformed or
+  /// unauthorized.
   void receipt_refused(std::string_view why);
   void set_in_flight(double count);
 

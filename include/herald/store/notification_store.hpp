@@ -114,7 +114,12 @@ struct StartSend {
 };
 
 /// How a receipt was applied.
-enum class ReceiptApplied { applied, unknown, duplicate };
+enum class ReceiptApplied {
+  applied,
+  unknown,
+  duplicate,
+  early,  ///< its attempt is being sent, or waits to be sent again: nothing changed, not yet
+};
 
 /// What apply_receipt did: the receipt, and the fallback email it was given, if any.
 struct AppliedReceipt {
@@ -191,7 +196,9 @@ class NotificationStore {
   boost::asio::awaitable<boost::system::result<std::optional<Lookup>>> receipt_lookup(
       std::string id, Instant now);
 
-  /// Applies `action` to notification `id` if it is still sent for attempt `attempt`.
+  /// Applies `action` to notification `id` if it is still sent for attempt `attempt`; `early`
+  /// when that attempt's send is not recorded yet (sending, or deferred to be sent again after a
+  /// transient failure).
   boost::asio::awaitable<boost::system::result<AppliedReceipt>> apply_receipt(std::string id,
                                                                               int attempt,
                                                                               ReceiptAction action,

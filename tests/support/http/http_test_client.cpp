@@ -1,5 +1,7 @@
 #include "support/http/http_test_client.hpp"
 
+#include <cctype>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -35,7 +37,13 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
   });
   io.run();
   if (!done) return {};
-  return {static_cast<int>(response.result_int()), response.body()};
+  HttpReply reply{static_cast<int>(response.result_int()), response.body(), {}};
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
 }
 
 std::pair<int, std::string> http_get(unsigned short port, const std::string& target,

@@ -2,6 +2,7 @@
 // A synchronous HTTP/1.1 client for tests (Boost.Beast): asks herald's own endpoints (/metrics,
 // /healthz, /receipts) from the test thread, never through herald's code.
 #include <chrono>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@ namespace herald::test {
 struct HttpReply {
   int status = 0;  ///< 0 when no answer came (connection refused, timeout)
   std::string body;
+  std::map<std::string, std::string> headers;  ///< names lower-case
 };
 
 /// `method` `target` on 127.0.0.1:`port` with `body` and `headers`, within `timeout`.
