@@ -743,7 +743,30 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
     co_return ReceiptResult::unknown;
   }
   NotificationRecord record = std::move((*found)->record);
-  const int attempt = (*found)->attempt.value_or(record.attempt);
+  // The attempt the receipt reports on: the one its gateway message id was given for, else the
+  // one it names, else (a notification id alone) the attempt under way.
+  const std::optional<int> by_gateway_id = (*found)->attempt;
+  const int attempt = by_gateway_id.value_or(receipt.attempt.value_or(record.attempt));
+  if (attempt > record.attempt) {
+    log->warn(
+        "msg=\"receipt for an attempt not made\" notification_id={} status={} attempt={} "
+        "current={}",
+        log_value(record.id), to_string(receipt.status), attempt, record.attempt);
+    co_return ReceiptResult::unknown;
+  }
+  // A failure reported before the send under way was due is about an earlier send: a late or
+  // repeated receipt of the previous attempt (or of the send a technical failure had sent again)
+  // must not fail this one, and send one more message. Only a receipt with its time can tell;
+  // without `at` (or `attempt`) it is taken to be about the send under way.
+  if (attempt == record.attempt && receipt.status != ReceiptStatus::delivered && receipt.at &&
+      record.send_since && *receipt.at < *record.send_since) {
+    log->info(
+        "msg=\"receipt older than the send under way\" notification_id={} status={} "
+        "attempt={} at={} send_since={}",
+        log_value(record.id), to_string(receipt.status), attempt, format_rfc3339(*receipt.at),
+        format_rfc3339(*record.send_since));
+    co_return ReceiptResult::duplicate;
+  }
   // The provider can report on a message before herald has recorded its send: the callback beat
   // the 2xx, or the request timed out on herald's side and waits to be sent again (same attempt,
   // same Idempotency-Key). Such a receipt is for that attempt; it is taken again once the send is
@@ -751,7 +774,7 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   // receipt naming one is for that recorded send, never early.
   const bool send_unrecorded = record.state == NotificationState::sending ||
                                (record.state == NotificationState::deferred && record.retries > 0);
-  if (send_unrecorded && attempt == record.attempt && !(*found)->attempt) {
+  if (send_unrecorded && attempt == record.attempt && !by_gateway_id) {
     log->info(
         "msg=\"receipt before its send was recorded; to be taken again later\" "
         "notification_id={} status={} state={} attempt={}",

@@ -119,7 +119,7 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::apply(Receipt receipt) {
       co_return answer(200, "applied");
     case ReceiptResult::unknown:
       metrics_.receipt_refused("unknown");
-      co_return answer(404, "unknown", "no notification has this id");
+      co_return answer(404, "unknown", "no notification has this id, or not this attempt");
     case ReceiptResult::duplicate:
       metrics_.receipt_refused("duplicate");
       co_return answer(409, "duplicate", "already applied, or for an earlier attempt");

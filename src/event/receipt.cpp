@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "herald/core/time_format.hpp"
+
 namespace herald {
 
 std::string_view to_string(ReceiptStatus status) {
@@ -54,6 +56,25 @@ std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
   if (!known)
     return ReceiptError{
         "status: expected delivered, temporary-failure, permanent-failure or technical-failure"};
+
+  // Optional; null is taken as absent, as a sender that always writes the field may send it.
+  if (const auto* attempt = object.if_contains("attempt"); attempt && !attempt->is_null()) {
+    const std::string expected =
+        "attempt: expected a whole number from 1 to " + std::to_string(kMaxReceiptAttempt);
+    if (attempt->is_int64()) {
+      const auto n = attempt->as_int64();
+      if (n < 1 || n > kMaxReceiptAttempt) return ReceiptError{expected};
+      receipt.attempt = static_cast<int>(n);
+    } else {
+      return ReceiptError{expected};  // a fraction, a string, or beyond int64 (uint64)
+    }
+  }
+  if (const auto* at = object.if_contains("at"); at && !at->is_null()) {
+    std::optional<Instant> when;
+    if (at->is_string()) when = parse_rfc3339(at->as_string());
+    if (!when) return ReceiptError{"at: expected an RFC 3339 date-time"};
+    receipt.at = when;
+  }
   return receipt;
 }
 

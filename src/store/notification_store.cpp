@@ -213,6 +213,8 @@ std::optional<NotificationRecord> parse_record(std::string id,
       r.sent_at = Instant{std::chrono::milliseconds{to_int(v)}};
     } else if (k == "gw_id") {
       r.gateway_message_id = v;
+    } else if (k == "send_since") {
+      if (!v.empty()) r.send_since = Instant{std::chrono::milliseconds{to_int(v)}};
     }
   }
   if (!state_ok || !channel_ok) return std::nullopt;

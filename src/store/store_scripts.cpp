@@ -419,8 +419,9 @@ elseif action == 'rejected' or action == 'failed' then
   close(nid, action, case_ref, ARGV[12])
 elseif action == 'next' or action == 'resend' then
   if action == 'next' then sched(nid, ARGV[8], 'next_attempt') else sched(nid, ARGV[8], 'retry') end
+  -- send_since: no request of the send now due was made before it (see NotificationRecord).
   redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10],
-             'failed', ARGV[11], 'failing_since', ARGV[14])
+             'failed', ARGV[11], 'failing_since', ARGV[14], 'send_since', ARGV[8])
   if ARGV[12] ~= '' then publish(ARGV[12], case_ref) end
 else
   return redis.error_reply('unknown receipt action ' .. action)

@@ -249,6 +249,48 @@ TEST(Receipts, AReceiptForARequestThatTimedOutIsAppliedToThatAttemptOnceItIsSent
   EXPECT_EQ(requests[1].headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
 }
 
+// A receipt naming the notification id was applied to whatever attempt was under way: a late or
+// repeated failure receipt of attempt 1, arriving after attempt 2 was sent, failed attempt 2 as
+// well, and one more message went out. The receipt's `attempt` or its time `at` tells.
+TEST(Receipts, ALateReceiptOfAnEarlierAttemptByNotificationIdDoesNotFailTheNextOne) {
+  ReceiptHarness h;
+  h.start();
+  h.publish(email_only("evt-late"));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:email") == "sent"; }));
+  auto with = [](const std::string& status, boost::json::object extra) {
+    extra["id"] = "evt-late:email";
+    extra["status"] = status;
+    return boost::json::serialize(extra);
+  };
+  // Attempt 1 failed at 12:00:05 by the provider's clock: attempt 2 is due at 15:40.
+  const auto first = with("temporary-failure", {{"at", "2026-11-23T12:00:05Z"}});
+  ASSERT_EQ(h.post(first).status, 200);
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:email") == "deferred"; }));
+  h.clock.set(london(15, 40));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:email") == "sent"; }));
+
+  // The same receipt again, after attempt 2 was sent; the same with its attempt instead of its
+  // time; a permanent failure of attempt 1. None is about attempt 2.
+  EXPECT_EQ(h.post(first).status, 409);
+  EXPECT_EQ(h.post(with("temporary-failure", {{"attempt", 1}})).status, 409);
+  EXPECT_EQ(h.post(with("permanent-failure", {{"at", "2026-11-23T12:01:00Z"}})).status, 409);
+  EXPECT_EQ(h.post(with("temporary-failure", {{"attempt", 3}})).status, 404) << "not made";
+  EXPECT_EQ(h.post(with("temporary-failure", {{"attempt", 0}})).status, 400);
+  EXPECT_EQ(h.post(with("temporary-failure", {{"at", "at noon"}})).status, 400);
+  EXPECT_EQ(h.state("evt-late:email"), "sent") << "attempt 2 still awaits its own receipt";
+  EXPECT_EQ(h.http.requests().size(), 2u);
+
+  // Attempt 2's own receipt is applied, named either way.
+  EXPECT_EQ(
+      h.post(with("temporary-failure", {{"at", "2026-11-23T15:40:09Z"}, {"attempt", 2}})).status,
+      200);
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1", "sent:email:2",
+                                      "retry_scheduled:email:2"}));
+}
+
 TEST(Receipts, FromTheStreamTooWithDeliveredPermanentAndFallbackToEmail) {
   ReceiptHarness h;
   h.start();

@@ -407,6 +407,10 @@ TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
   EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "2");
   EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
             std::to_string(kNow + 3600000));
+  auto record = run(store_.load("e1:email"));
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->send_since, at(kNow + 3600000))
+      << "attempt 2 was due no earlier: a failure timed before it is about attempt 1";
   // The same receipt again, or a late one for attempt 1: nothing changes.
   EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, at(kNow)))->result,
             ReceiptApplied::duplicate);

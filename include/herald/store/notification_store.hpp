@@ -5,7 +5,7 @@
 /// Keys (P = redis.key_prefix, default "{herald}:", whose hash tag keeps them in one slot):
 ///   P n:<notification id>   hash: state, event (JSON, kept while it may still be sent), entry,
 ///                           event_id, case, status, occ, channel, attempt, retries, failed,
-///                           failing_since, sent_at, gw_id, why
+///                           failing_since, sent_at, gw_id, send_since, why
 ///   P schedule              zset: notification id -> due time, or lease expiry while leased
 ///   P schedule:why          hash: reason -> notifications in the schedule for it
 ///   P case:<case_ref>       hash: occ, entry, event, status of the latest event; final
@@ -68,6 +68,11 @@ struct NotificationRecord {
   std::optional<Instant> failing_since;
   std::optional<Instant> sent_at;  ///< when the current attempt was accepted by the gateway
   std::string gateway_message_id;
+  /// When the send under way became due, if a receipt asked for it (the next attempt, or the
+  /// same one again after a technical failure); none for the first send, and in records of
+  /// earlier builds. No request of it was made before: a failure receipt timed earlier is about
+  /// an earlier send.
+  std::optional<Instant> send_since;
 };
 
 /// The fields of one stream entry.
