@@ -113,7 +113,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   for (ReceiptStatus status : {ReceiptStatus::delivered, ReceiptStatus::temporary_failure,
                                ReceiptStatus::permanent_failure, ReceiptStatus::technical_failure})
     families_->receipts.Add({{"status", std::string(to_string(status))}});
-  for (const char* why : {"unknown", "duplicate", "malformed", "unauthorized"})
+  for (const char* why : {"unknown", "duplicate", "early", "malformed", "unauthorized"})
     families_->receipts_refused.Add({{"why", why}});
 }
 
