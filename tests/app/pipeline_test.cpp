@@ -26,6 +26,15 @@ std::vector<std::string> results(const std::vector<boost::json::object>& outcome
   return out;
 }
 
+// The port the daemon's metrics server bound (metrics.listen 127.0.0.1:0); 0 if it never did.
+unsigned short metrics_port(Harness& h) {
+  for (int i = 0; i < 100; ++i) {
+    if (const auto port = h.daemon().metrics_port()) return port;
+    std::this_thread::sleep_for(10ms);
+  }
+  return 0;
+}
+
 TEST(Pipeline, SendsEmailAndSmsThroughTheWebhooksAndRecordsOutcomes) {
   Harness h;
   h.start();
@@ -587,11 +596,7 @@ TEST(Pipeline, ServesMetricsAndHealth) {
   h.publish(event_json("evt-metrics"));
   h.publish("{broken");
   ASSERT_TRUE(h.wait_for_outcomes(3));
-  unsigned short port = 0;
-  for (int i = 0; i < 100 && port == 0; ++i) {
-    port = h.daemon().metrics_port();
-    std::this_thread::sleep_for(10ms);
-  }
+  const unsigned short port = metrics_port(h);
   ASSERT_NE(port, 0);
   auto [status, text] = http_get(port, "/metrics");
   EXPECT_EQ(status, 200);
@@ -621,11 +626,7 @@ TEST(Pipeline, AnEntryReadAgainIsNeitherSentNorCountedAgain) {
   h.redis.command({"XGROUP", "SETID", h.config->redis.stream, h.config->redis.group, "0"});
   h.publish(in_case(event_json("evt-after"), "GWF000000002"));
   ASSERT_TRUE(h.wait_for_outcomes(4));
-  unsigned short port = 0;
-  for (int i = 0; i < 100 && port == 0; ++i) {
-    port = h.daemon().metrics_port();
-    std::this_thread::sleep_for(10ms);
-  }
+  const unsigned short port = metrics_port(h);
   ASSERT_NE(port, 0);
   const std::string text = http_get(port, "/metrics").second;
   EXPECT_NE(text.find("herald_events_total{result=\"accepted\"} 2\n"), std::string::npos) << text;

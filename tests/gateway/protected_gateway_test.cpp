@@ -102,6 +102,18 @@ class ProtectedGatewayTest : public ::testing::Test {
     });
   }
 
+  // Sends `n` messages at once (evt-0, evt-1, ...) and runs until every one has its result.
+  std::vector<std::optional<SendResult>> send_all_at_once(Gateway& gateway, int n) {
+    std::vector<Message> messages;
+    for (int i = 0; i < n; ++i) messages.push_back(message("evt-" + std::to_string(i)));
+    std::vector<std::optional<SendResult>> results(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) start(gateway, messages[i], results[i]);
+    run_until([&] {
+      return std::all_of(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
+    });
+    return results;
+  }
+
   SendResult send(Gateway& gateway, const Message& m) {
     std::optional<SendResult> result;
     start(gateway, m, result);
@@ -195,14 +207,7 @@ TEST_F(ProtectedGatewayTest, TheRateLimitMakesABurstWaitItsTurn) {
   config.rate_per_second = 20;
   config.burst = 1;
   auto gateway = make();
-  std::vector<Message> messages;
-  for (int i = 0; i < 6; ++i) messages.push_back(message("evt-" + std::to_string(i)));
-  std::vector<std::optional<SendResult>> results(messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) start(*gateway, messages[i], results[i]);
-  run_until([&] {
-    return std::all_of(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
-  });
-  for (const auto& r : results) {
+  for (const auto& r : send_all_at_once(*gateway, 6)) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->kind, Kind::accepted) << r->reason;
   }
@@ -225,14 +230,7 @@ TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightStillGoAtTheRateWhenThePr
   config.burst = 1;
   config.max_in_flight = 1;
   auto gateway = make();
-  std::vector<Message> messages;
-  for (int i = 0; i < 5; ++i) messages.push_back(message("evt-" + std::to_string(i)));
-  std::vector<std::optional<SendResult>> results(messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) start(*gateway, messages[i], results[i]);
-  run_until([&] {
-    return std::all_of(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
-  });
-  for (const auto& r : results) {
+  for (const auto& r : send_all_at_once(*gateway, 5)) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->kind, Kind::accepted) << r->reason;
   }
