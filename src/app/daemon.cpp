@@ -281,10 +281,12 @@ asio::awaitable<void> Daemon::send(ReadyToSend ready) {
 asio::awaitable<void> Daemon::consume_receipts() {
   auto log = logger("receipts");
   auto delay = config_->redis.reconnect_min;
+  RepeatedFailure failures(1min);
   while (!stopping_) {
     auto batch = co_await receipts_source_.next_batch();
     if (stopping_) break;
-    bool failed = !batch;
+    boost::system::error_code failed;
+    if (!batch) failed = batch.error();
     std::vector<std::string> done;
     if (batch) {
       for (auto& entry : *batch) {
@@ -306,7 +308,7 @@ asio::awaitable<void> Daemon::consume_receipts() {
         }
         auto result = co_await dispatcher_->receipt(std::get<Receipt>(std::move(parsed)));
         if (!result) {
-          failed = true;  // Redis failed: this entry and the rest are read again
+          failed = result.error();  // Redis failed: this entry and the rest are read again
           break;
         }
         if (*result == ReceiptResult::unknown) metrics_.receipt_refused("unknown");
@@ -323,14 +325,22 @@ asio::awaitable<void> Daemon::consume_receipts() {
         done.push_back(entry.id);
       }
     }
-    if (!done.empty() && co_await store_.ack(config_->redis.receipts_stream, std::move(done)))
-      failed = true;
+    if (!done.empty())
+      if (auto ec = co_await store_.ack(config_->redis.receipts_stream, std::move(done)))
+        failed = ec;
     if (failed) {
+      if (failures.failed(std::chrono::steady_clock::now()))
+        log->warn(
+            "msg=\"cannot apply receipts, retrying; they wait in the stream meanwhile\" "
+            "error={} failures={}",
+            log_value(failed.message()), failures.count());
       receipts_source_.replay_pending();
       co_await sleep(delay);
       delay = std::min(delay * 2, config_->redis.reconnect_max);
       continue;
     }
+    if (const auto n = failures.ended())
+      log->info("msg=\"applying receipts again\" failures={}", n);
     delay = config_->redis.reconnect_min;
   }
 }

@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <sstream>
 #include <thread>
 
+#include <spdlog/sinks/ostream_sink.h>
+
 #include "harness.hpp"
+#include "herald/core/logging.hpp"
 #include "herald/gateway/twilio_gateway.hpp"
 #include "herald/gateway/twilio_receipt.hpp"
 #include "support/http/http_test_client.hpp"
@@ -213,6 +217,35 @@ TEST(Receipts, AReceiptFromTheStreamThatBeatsTheGatewaysAnswerIsReadAgainAndAppl
   h.stop();
   EXPECT_EQ(results(h.outcomes()),
             (std::vector<std::string>{"sent:email:1", "retry_scheduled:email:1"}));
+}
+
+// Redis refusing to apply receipts (here: an ACL without scripts; equally out of memory or a
+// read-only replica) left them waiting in the stream and retried, with not a line in the log:
+// nothing told an operator why deliveries and failed attempts stopped being applied. It is said
+// once, in Redis's words, and once more when receipts are applied again.
+TEST(Receipts, LogsOnceThatItCannotApplyReceiptsWithRedisWordsAndOnceWhenItCanAgain) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    ReceiptHarness h;
+    h.start();
+    h.publish(email_only("evt-refused"));
+    ASSERT_TRUE(eventually([&] { return h.state("evt-refused:email") == "sent"; }));
+    h.redis.command({"ACL", "SETUSER", "default", "-evalsha"});
+    h.redis.command(
+        {"XADD", "herald:receipts", "*", "receipt", receipt("evt-refused:email", "delivered")});
+    std::this_thread::sleep_for(1500ms);  // several tries, each refused
+    EXPECT_EQ(h.state("evt-refused:email"), "sent");
+    h.redis.command({"ACL", "SETUSER", "default", "+evalsha"});
+    ASSERT_TRUE(eventually([&] { return h.state("evt-refused:email") == "delivered"; }, 15s))
+        << h.state("evt-refused:email");
+    h.stop();
+  }
+  configure_logging({}, "info");
+  const auto text = log.str();
+  EXPECT_EQ(count_of(text, "cannot apply receipts"), 1u) << text;
+  EXPECT_NE(text.find("NOPERM"), std::string::npos) << text;
+  EXPECT_EQ(count_of(text, "applying receipts again"), 1u) << text;
 }
 
 // herald's request times out, but the provider had it: the same attempt waits to be sent again

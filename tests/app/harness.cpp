@@ -10,6 +10,12 @@ namespace herald::test {
 
 using namespace std::chrono;
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 Instant london(int hour, int minute, int day) {
   auto d = date::sys_days{date::year{2026} / 11 / day};
   return Instant{duration_cast<milliseconds>(d.time_since_epoch() + hours{hour} + minutes{minute})};

@@ -29,6 +29,9 @@ std::string event_json(const std::string& id, const std::string& status = "case_
 /// case supersede each other, so independent events need cases of their own.
 std::string in_case(std::string json, const std::string& ref);
 
+/// How many times `what` occurs in `text` (a captured log).
+std::size_t count_of(const std::string& text, const std::string& what);
+
 class Harness {
  public:
   /// `extra_yaml` is appended to the config (to override schedule, retry ... sections);

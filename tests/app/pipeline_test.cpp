@@ -559,12 +559,6 @@ TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   EXPECT_EQ(h.pending(), 0);
 }
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 TEST(Pipeline, LogsOnceThatItCannotClaimDueNotificationsWithRedisWordsAndOnceWhenItCanAgain) {
   std::ostringstream log;
   configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
