@@ -107,6 +107,21 @@ auto with_retries(std::chrono::milliseconds lease_left, Op op) -> decltype(op())
   }
 }
 
+// The id of a receipt herald cannot place, for the log. An id herald or a provider issued
+// (letters, digits and `.` `_` `-` `:`, at least one letter) is logged as it is, so that the
+// receipt can be traced; anything else (an address, a number or a name a relay put in the wrong
+// field) is withheld.
+std::string unplaced_receipt_id(std::string_view id) {
+  bool letter = false;
+  for (char c : id) {
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    letter = letter || alpha;
+    if (!alpha && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-' && c != ':')
+      return "withheld";
+  }
+  return letter && id.size() <= 128 ? log_value(id) : "withheld";
+}
+
 // finish found the lease gone: the notification is another sender's now.
 void log_lease_lost(const std::string& id) {
   logger("dispatch")
@@ -738,8 +753,8 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   auto found = co_await store_.receipt_lookup(receipt.id, now);
   if (!found) co_return found.error();
   if (!*found) {
-    log->warn("msg=\"receipt for an unknown notification\" id={} status={}", log_value(receipt.id),
-              to_string(receipt.status));
+    log->warn("msg=\"receipt for an unknown notification\" id={} status={}",
+              unplaced_receipt_id(receipt.id), to_string(receipt.status));
     co_return ReceiptResult::unknown;
   }
   NotificationRecord record = std::move((*found)->record);

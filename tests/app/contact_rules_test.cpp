@@ -419,6 +419,34 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
   h.stop();
 }
 
+// A receipt herald cannot place is logged by its id, so that it can be traced; but a relay that
+// maps the wrong field sends an address or a number as the id, and that went into the log as it
+// was, one line per receipt.
+TEST(Receipts, AnUnknownReceiptIdThatIsAnAddressOrANumberIsNotLogged) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    ReceiptHarness h;
+    h.start();
+    for (const char* id : {"katie.pii@example.org", "Katie McNally +447700900123", "447700900124"})
+      EXPECT_EQ(h.post(receipt(id, "delivered")).status, 404) << id;
+    h.redis.command({"XADD", "herald:receipts", "*", "receipt",
+                     receipt("rhys.pii@example.org", "temporary-failure")});
+    const std::string sid = "SM0123456789abcdef0123456789abcdef";
+    EXPECT_EQ(h.post(receipt(sid, "delivered")).status, 404);
+    ASSERT_TRUE(eventually([&] { return count_of(log.str(), "unknown notification") == 5; }))
+        << log.str();
+    h.stop();
+  }
+  configure_logging({}, "info");
+  const auto text = log.str();
+  for (const char* personal : {"pii@", "McNally", "447700900123", "447700900124"})
+    EXPECT_EQ(text.find(personal), std::string::npos) << personal << "\n" << text;
+  EXPECT_NE(text.find("id=SM0123456789abcdef0123456789abcdef"), std::string::npos)
+      << "an id a provider issued is logged\n"
+      << text;
+}
+
 // Twilio reports on a text through the status_callback herald gave it: a form, signed with the
 // account's auth token over that URL, whose MessageSid is the sid Twilio answered the send with.
 TEST(Receipts, TwilioStatusCallbacksAreCheckedByTheirSignatureAndApplied) {
