@@ -93,7 +93,8 @@ SendResult write_atomically(const std::filesystem::path& directory, const std::s
   // A leading '.' cannot begin a final name (outbox_file_name encodes it), so no clash.
   const auto temporary = directory / ("." + name + "." + std::to_string(::getpid()) + "." +
                                       std::to_string(counter++) + ".tmp");
-  Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  // Personal data: the owner and its group (operators reading the outbox), whatever the umask.
+  Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
   if (fd.get() < 0) return write_failed("create", errno);
   auto fail = [&](const char* what) {
     const int error = errno;
@@ -154,8 +155,12 @@ std::string outbox_file_name(std::string_view notification_id) {
 }
 
 FileGateway::FileGateway(std::filesystem::path directory) : directory_(std::move(directory)) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(directory_, ec);
+  // One it creates is the owner's and its group's only (an existing one keeps its mode).
+  if (fs::create_directories(directory_, ec) && !ec)
+    fs::permissions(directory_,
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
   if (ec || !std::filesystem::is_directory(directory_))
     throw std::runtime_error("cannot create outbox directory '" + directory_.string() +
                              "': " + (ec ? ec.message() : "not a directory"));

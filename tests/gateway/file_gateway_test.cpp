@@ -2,6 +2,7 @@
 #include "herald/gateway/file_gateway.hpp"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <exception>
 #include <filesystem>
@@ -161,6 +162,22 @@ TEST_F(FileGatewayTest, CreatesItsDirectoryOrSaysWhyItCannot) {
   EXPECT_TRUE(fs::is_directory(outbox / "a" / "b"));
   std::ofstream(root / "file") << "x";
   EXPECT_THROW(FileGateway(root / "file"), std::runtime_error);
+}
+
+// The outbox holds addresses, numbers and message bodies: under a permissive umask (a manual
+// run, the demo, a container) its files were world-readable; only the unit's UMask hid them.
+TEST_F(FileGatewayTest, ItsFilesAndTheDirectoryItCreatesAreNotReadableByOthers) {
+  const mode_t before = ::umask(022);
+  FileGateway gateway(outbox);
+  const SendResult result = send(gateway, message("evt-1:sms"));
+  ::umask(before);
+  ASSERT_EQ(result.kind, SendResult::Kind::accepted) << result.reason;
+  const auto others = fs::perms::others_all;
+  EXPECT_EQ(fs::status(outbox).permissions() & others, fs::perms::none);
+  EXPECT_EQ(fs::status(outbox / "evt-1%3Asms.json").permissions() & others, fs::perms::none);
+  EXPECT_NE(fs::status(outbox / "evt-1%3Asms.json").permissions() & fs::perms::group_read,
+            fs::perms::none)
+      << "operators (the service's group) read the outbox";
 }
 
 }  // namespace
