@@ -131,7 +131,8 @@ void Daemon::stop() {
   logger("app")->info("msg=\"stopping: no new work, finishing what is in flight\" in_flight={}",
                       busy_);
   systemd_->stopping();
-  reader_.close();  // aborts the blocking XREADGROUPs at once
+  if (dispatcher_) dispatcher_->stop();  // sends waiting for their turn are not started
+  reader_.close();                       // aborts the blocking XREADGROUPs at once
   receipts_reader_.close();
   if (metrics_server_) metrics_server_->stop();
   if (receipts_) receipts_->stop();

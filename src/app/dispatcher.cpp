@@ -46,6 +46,7 @@ struct SendGuard {
   Instant checked;  ///< when Redis last said the case had not moved on (the lease's start)
   std::optional<PlanDecision> not_now;  ///< found: contact is not permitted any more
   bool settled = false;                 ///< found: suppressed in Redis, or the lease lost
+  bool stopping = false;                ///< found: herald is stopping; not sent
 };
 
 namespace {
@@ -585,6 +586,13 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
 }
 
 asio::awaitable<std::optional<std::string>> Dispatcher::check_before_request(SendGuard& guard) {
+  // A send still waiting for its turn when herald was told to stop is not in flight: starting
+  // it now would make a request whose answer may never be recorded (the drain can run out), and
+  // the message would go again after the restart.
+  if (stopping_) {
+    guard.stopping = true;
+    co_return std::string("herald is stopping");
+  }
   const Instant now = clock_.now();
   auto decision = plan_attempt(now, contact_policy(guard.event, guard.channel, guard.contact),
                                guard.record.failed);
@@ -633,11 +641,24 @@ asio::awaitable<std::optional<std::string>> Dispatcher::check_before_request(Sen
 
 asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, Instant lease_until,
                                                  Instant now) {
-  if (guard.settled || !guard.not_now) co_return error_code{};  // Redis has its outcome
-  const PlanDecision& decision = *guard.not_now;
   const Event& event = guard.event;
   const NotificationRecord& record = guard.record;
   auto log = logger("dispatch");
+  if (guard.stopping) {
+    // Due again at once, for the next start (or another instance) to send straight away rather
+    // than when the lease runs out. No outcome: nothing was decided.
+    log->debug("msg=\"not sent: stopping; due again at once\" notification_id={}",
+               log_value(record.id));
+    auto moved = co_await with_retries(time_left(clock_, lease_until), [&] {
+      return store_.reschedule(record.id, lease_until, now, "retry", record.attempt, record.retries,
+                               record.failing_since, std::nullopt, now);
+    });
+    if (!moved) co_return moved.error();
+    if (!*moved) log_lease_lost(record.id);
+    co_return error_code{};
+  }
+  if (guard.settled || !guard.not_now) co_return error_code{};  // Redis has its outcome
+  const PlanDecision& decision = *guard.not_now;
   if (decision.action == PlanAction::defer) {
     count(guard.channel, OutcomeResult::deferred);
     log->info("msg=deferred event_id={} notification_id={} due={} why={}", log_value(event.id),

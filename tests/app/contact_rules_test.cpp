@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -669,6 +670,35 @@ TEST(ContactRules, TheWindowClosingWhileSendsWaitForTheRateLimitDefersThem) {
   EXPECT_EQ(sent, 1);
   EXPECT_EQ(deferred, 5);
   EXPECT_EQ(h.scheduled(), 5);
+}
+
+// Sends still waiting for their turn (the gateway's max_in_flight here) when herald is told to
+// stop are not in flight: they were started during the drain anyway, and when the drain ran out
+// before their answers came, they were sent again after the restart (twice to the citizen on a
+// provider without idempotency). They are now not started, and are due again at once.
+TEST(ContactRules, SendsStillWaitingForTheirTurnAreNotStartedWhenHeraldStops) {
+  // Leases outlast the test: whatever goes out after the restart was made due, not expired.
+  Harness h("", false, ", max_in_flight: 1", 10min);
+  h.http.set_handler(slow_gateway(1s));
+  h.start();
+  for (int i = 0; i < 4; ++i)
+    h.publish(
+        in_case(email_only("evt-stop-" + std::to_string(i)), "CASE-STOP-" + std::to_string(i)));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  h.stop();  // the one in flight finishes; the three waiting for its slot are not started
+  EXPECT_EQ(h.http.requests().size(), 1u) << "nothing started after the stop";
+  EXPECT_EQ(h.scheduled(), 3) << "the three are due again";
+
+  h.start();
+  ASSERT_TRUE(h.http.wait_for_requests(4, 15s)) << "due at once after the restart";
+  ASSERT_TRUE(h.wait_for_outcomes(4, 10s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  std::set<std::string> keys;
+  for (const auto& r : h.http.requests()) keys.insert(r.headers.at("idempotency-key"));
+  EXPECT_EQ(h.http.requests().size(), 4u);
+  EXPECT_EQ(keys.size(), 4u) << "each notification sent once";
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>(4, "sent:email:1")));
 }
 
 // A message waiting for the rate limit is not yet handed to the gateway: a final status that comes

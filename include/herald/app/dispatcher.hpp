@@ -93,6 +93,10 @@ class Dispatcher {
   /// attempt failed). An error means Redis failed and nothing changed.
   boost::asio::awaitable<boost::system::result<ReceiptResult>> receipt(Receipt receipt);
 
+  /// herald is stopping: a send still waiting for its turn (rate limit, max_in_flight) is not
+  /// started; it is made due again at once instead, for the next start.
+  void stop() { stopping_ = true; }
+
   /// Swaps config, templates and gateways (reload). Work in progress finishes with the old ones.
   void update(DispatchSettings settings) { settings_ = std::move(settings); }
   const DispatchSettings& settings() const { return settings_; }
@@ -142,6 +146,7 @@ class Dispatcher {
   Metrics& metrics_;
   DispatchSettings settings_;
   DispatchCounters counters_;
+  bool stopping_ = false;
   std::minstd_rand jitter_{std::random_device{}()};
 };
 
