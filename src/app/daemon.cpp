@@ -408,9 +408,12 @@ asio::awaitable<void> Daemon::deliver(std::string id, Instant lease_until) {
 
 void Daemon::notify_status() {
   const auto& c = counters();
-  systemd_->status(
+  std::string text =
       fmt::format("events {}, sent {}, deferred {}, invalid {}, receipts {}, in flight {}",
-                  c.events, c.sent, c.deferred, c.invalid, c.receipts, busy_));
+                  c.events, c.sent, c.deferred, c.invalid, c.receipts, busy_);
+  if (!reload_refused_.empty())
+    text += "; last reload refused (" + reload_refused_ + "), the previous configuration runs";
+  systemd_->status(text);
 }
 
 // ---- Retention (service issue) ----

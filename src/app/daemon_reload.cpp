@@ -48,7 +48,9 @@ bool Daemon::reload() {
         "msg=\"reload refused; the running configuration stays in force\" result={} problems={}",
         result, problems.size() + restart_keys.size());
     metrics_.config_reload(result);
+    reload_refused_ = result;
     systemd_->reloaded();
+    notify_status();  // `systemctl status` says so until a reload succeeds
     return false;
   }
 
@@ -57,6 +59,7 @@ bool Daemon::reload() {
   configure_logging(log_sinks(next->log.target), next->log.level);
   drain_timeout = next->shutdown.drain_timeout;
   metrics_.config_reload("ok");
+  reload_refused_.clear();
   log->info("msg=reloaded rules={} log_level={}", next->rules.size(), next->log.level);
   systemd_->reloaded();
   notify_status();

@@ -108,6 +108,20 @@ TEST(SystemdNotify, ReadyStatusWatchdogReloadingAndStopping) {
   herald.signal(SIGHUP);
   ASSERT_TRUE(systemd.wait_for("RELOADING=1", 20s, 2)) << systemd.all();
   ASSERT_TRUE(systemd.wait_for("READY=1", 20s, 3)) << systemd.all();
+  // `systemctl status` shows that the file on disk is not what runs (`systemctl reload` itself
+  // succeeds for a change only a restart can make: check-config cannot know what runs).
+  EXPECT_TRUE(eventually(
+      [&] {
+        systemd.receive(50ms);
+        for (const auto& m : systemd.messages())
+          if (m.rfind("STATUS=", 0) == 0 &&
+              m.find("last reload refused (invalid), the previous configuration runs") !=
+                  std::string::npos)
+            return true;
+        return false;
+      },
+      20s))
+      << systemd.all();
 
   herald.signal(SIGTERM);
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();

@@ -90,6 +90,7 @@ class Daemon {
   AsyncSemaphore in_flight_;
   std::size_t busy_ = 0;
   bool stopping_ = false;
+  std::string reload_refused_;  ///< why the last reload was refused; empty after a good one
   boost::asio::steady_timer wake_;
   std::unique_ptr<class SystemdNotifier> systemd_;
   std::unique_ptr<MetricsServer> metrics_server_;
