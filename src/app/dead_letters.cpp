@@ -6,6 +6,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/json.hpp>
 
+#include "herald/event/event_parser.hpp"
 #include "herald/redis/command.hpp"
 #include "herald/redis/redis_error.hpp"
 
@@ -58,7 +59,10 @@ DeadLetter make_dead_letter(std::string id, StreamFields fields) {
     boost::system::error_code ec;
     auto json = boost::json::parse(v, ec);
     if (ec || !json.is_object()) continue;
-    if (auto* event_id = json.as_object().if_contains("id"); event_id && event_id->is_string())
+    // Only an id the daemon would log (the event parser's rule): one that breaks it may be a
+    // name or a number, and `dead list` prints this.
+    if (auto* event_id = json.as_object().if_contains("id");
+        event_id && event_id->is_string() && is_valid_event_id(event_id->as_string()))
       d.event_id = std::string(event_id->as_string());
   }
   d.fields = std::move(fields);

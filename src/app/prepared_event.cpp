@@ -16,20 +16,16 @@ void read_event_identifiers(std::string_view json, PreparationError& error) {
   options.max_depth = 32;
   auto value = boost::json::parse(json, ec, {}, options);
   if (ec || !value.is_object()) return;
-  // Printable ASCII without spaces, as the event parser requires of an id: anything else (an
-  // id with an address pasted into it) could carry personal data into the log and the outcome.
-  auto take = [&](const char* key, std::string& out) {
+  // Each only when it follows the event parser's rule for its field: anything else (a number
+  // in case_ref, an address in status, a name in id) could carry personal data into the log,
+  // the outcome and, through case_ref, a case's timeline key.
+  auto take = [&](const char* key, bool (*valid)(std::string_view), std::string& out) {
     auto* v = value.as_object().if_contains(key);
-    if (v && v->is_string() && !v->as_string().empty() && v->as_string().size() <= 128) {
-      std::string s(v->as_string());
-      for (unsigned char c : s)
-        if (c <= 0x20 || c >= 0x7f) return;
-      out = std::move(s);
-    }
+    if (v && v->is_string() && valid(v->as_string())) out = std::string(v->as_string());
   };
-  take("id", error.event_id);
-  take("case_ref", error.case_ref);
-  take("status", error.status);
+  take("id", is_valid_event_id, error.event_id);
+  take("case_ref", is_valid_case_ref, error.case_ref);
+  take("status", is_valid_status, error.status);
 }
 
 std::optional<std::string> from_the_future(const Event& event, Instant now) {

@@ -335,7 +335,7 @@ std::variant<Event, EventError> EventReader::read(const json::object& top) {
 
   const json::string* id = string_field(top, "id", "id", true);
   if (!id) return invalid();
-  if (id->empty() || id->size() > 128 || !all_of(*id, is_id_char)) {
+  if (!is_valid_event_id(*id)) {
     fail("id", "must be 1-128 printable ASCII characters without spaces");
     return invalid();
   }
@@ -344,7 +344,7 @@ std::variant<Event, EventError> EventReader::read(const json::object& top) {
   // A case reference identifies a person's case: never quoted back.
   const json::string* case_ref = string_field(top, "case_ref", "case_ref", true);
   if (!case_ref) return invalid();
-  if (case_ref->empty() || case_ref->size() > 64 || !all_of(*case_ref, is_case_ref_char)) {
+  if (!is_valid_case_ref(*case_ref)) {
     fail("case_ref", "must be 1-64 characters of A-Z, a-z, 0-9, /, _ and -");
     return invalid();
   }
@@ -352,7 +352,7 @@ std::variant<Event, EventError> EventReader::read(const json::object& top) {
 
   const json::string* status = string_field(top, "status", "status", true);
   if (!status) return invalid();
-  if (status->empty() || status->size() > 64 || !all_of(*status, is_status_char)) {
+  if (!is_valid_status(*status)) {
     fail("status", "must be 1-64 characters of a-z, 0-9 and _");
     return invalid();
   }
@@ -534,6 +534,18 @@ bool EventReader::read_unavailable(const json::value& value,
 }
 
 }  // namespace
+
+bool is_valid_event_id(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && all_of(id, is_id_char);
+}
+
+bool is_valid_case_ref(std::string_view case_ref) {
+  return !case_ref.empty() && case_ref.size() <= 64 && all_of(case_ref, is_case_ref_char);
+}
+
+bool is_valid_status(std::string_view status) {
+  return !status.empty() && status.size() <= 64 && all_of(status, is_status_char);
+}
 
 std::variant<Event, EventError> parse_event(std::string_view json,
                                             const EventParserOptions& options, TimeZones& zones) {

@@ -205,6 +205,43 @@ TEST(Pipeline, AnEventFromTheFutureIsDeadLetteredAndDoesNotSilenceTheCase) {
             (std::vector<std::string>{"invalid:-", "sent:email", "sent:sms"}));
 }
 
+TEST(Pipeline, AnInvalidEventsOutcomeAndTimelineTakeOnlyIdentifiersThatFollowTheEventRules) {
+  Harness h;
+  h.start();
+  // A number in case_ref, an address in status: both break the parser's rules for those fields,
+  // and whatever breaks them may be personal data. The id follows its rule and is kept.
+  h.publish(
+      R"({"id":"idf-1","case_ref":"+447700900123","status":"katie.pii@example.org",)"
+      R"("occurred_at":"2026-11-24T10:00:00Z","recipient":{"email":"katie.pii@example.org"}})");
+  // Invalid too (its address), but with identifiers that follow the rules: they are kept, and
+  // the outcome goes to the case's timeline.
+  h.publish(R"({"id":"idf-2","case_ref":"GWF0IDF2","status":"case_update",)"
+            R"("occurred_at":"2026-11-24T10:00:00Z","recipient":{"email":"not-an-address"}})");
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.stop();
+
+  auto outcomes = h.outcomes();
+  ASSERT_EQ(outcomes.size(), 2u);
+  std::map<std::string, boost::json::object> by_id;
+  for (const auto& o : outcomes) {
+    EXPECT_EQ(o.at("result"), "invalid");
+    by_id[std::string(o.at("event_id").as_string())] = o;
+  }
+  const auto& bad = by_id.at("idf-1");
+  EXPECT_TRUE(bad.at("case_ref").is_null()) << boost::json::serialize(bad);
+  EXPECT_TRUE(bad.at("status").is_null()) << boost::json::serialize(bad);
+  const auto& good = by_id.at("idf-2");
+  EXPECT_EQ(good.at("case_ref"), "GWF0IDF2");
+  EXPECT_EQ(good.at("status"), "case_update");
+
+  const std::string prefix = h.config->redis.key_prefix;
+  EXPECT_EQ(h.redis.command({"LLEN", prefix + "case:GWF0IDF2:log"}).integer, 1);
+  for (const auto& key : h.redis.command({"KEYS", "*"}).elements)
+    for (const char* personal : {"447700900123", "katie", "example.org"})
+      EXPECT_EQ(key.str.find(personal), std::string::npos) << "key " << key.str;
+  EXPECT_TRUE(h.redis.command({"KEYS", prefix + "case:+*"}).elements.empty());
+}
+
 TEST(Pipeline, ARepublishedEventIdIsSuppressedNotSentTwice) {
   Harness h;
   h.start();

@@ -442,6 +442,47 @@ TEST_F(EventParserTest, ReasonsNeverRepeatTheNameAddressNumberOrCaseReference) {
   }
 }
 
+// The identifier rules are exported for what shows an invalid event's identifiers (its outcome,
+// `herald dead list`): they must be the very rules parse_event applies.
+TEST_F(EventParserTest, IdentifierRulesAreTheOnesTheParserApplies) {
+  struct Case {
+    const char* key;
+    std::string value;
+    bool (*valid)(std::string_view);
+    bool expected;
+  };
+  const std::vector<Case> cases = {
+      {"id", "evt-2026-000123", is_valid_event_id, true},
+      {"id", "a:b/c@d", is_valid_event_id, true},
+      {"id", std::string(128, 'x'), is_valid_event_id, true},
+      {"id", std::string(129, 'x'), is_valid_event_id, false},
+      {"id", "", is_valid_event_id, false},
+      {"id", "Katie McNally +447700900123", is_valid_event_id, false},
+      {"id", "evt\x7f", is_valid_event_id, false},
+      {"id", "\xc3\xa9vt", is_valid_event_id, false},
+      {"case_ref", "GWF012345678", is_valid_case_ref, true},
+      {"case_ref", "C/1_a-B", is_valid_case_ref, true},
+      {"case_ref", std::string(64, 'C'), is_valid_case_ref, true},
+      {"case_ref", std::string(65, 'C'), is_valid_case_ref, false},
+      {"case_ref", "", is_valid_case_ref, false},
+      {"case_ref", "+447700900123", is_valid_case_ref, false},
+      {"case_ref", "katie.pii@example.org", is_valid_case_ref, false},
+      {"status", "decision_dispatched", is_valid_status, true},
+      {"status", std::string(64, 's'), is_valid_status, true},
+      {"status", std::string(65, 's'), is_valid_status, false},
+      {"status", "", is_valid_status, false},
+      {"status", "Decision_Dispatched", is_valid_status, false},
+      {"status", "katie.pii@example.org", is_valid_status, false},
+      {"status", "+447700900123", is_valid_status, false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.valid(c.value), c.expected) << c.key << " '" << c.value << "'";
+    auto result = parse(edited([&](json::object& o) { o[c.key] = c.value; }));
+    const bool parsed = std::holds_alternative<Event>(result);
+    EXPECT_EQ(parsed, c.expected) << c.key << " '" << c.value << "'";
+  }
+}
+
 TEST_F(EventParserTest, RefusesARecipientWhenTheDefaultTimeZoneIsUnknown) {
   options_.default_timezone = "Nowhere/Special";
   std::string reason = reason_of(edited([](json::object& o) { recipient(o).erase("timezone"); }));

@@ -95,6 +95,45 @@ TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
 }
 
+TEST(DeadCli, ListShowsNoEventIdThatBreaksTheIdRule) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", config(redis, false));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  const auto cfg = dir.path("herald.yaml");
+  HeraldProcess herald({"run", "--config", cfg});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  // A name and number pasted into the id: invalid, and the id must not be shown where the
+  // daemon's log would not show it. A plain id of an event with no rule, for comparison.
+  redis.command({"XADD", "herald:events", "*", "event",
+                 R"({"id":"Katie McNally +447700900123","case_ref":"GWF9-IDF","status":)"
+                 R"("case_update","occurred_at":"2026-11-23T08:00:00Z",)"
+                 R"("recipient":{"email":"siobhan.f@example.org","contact_anytime":true}})"});
+  redis.command(
+      {"XADD", "herald:events", "*", "event", contact_anytime_event("evt-d2", "later_status")});
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 2; }, 20s)) << herald.log();
+  const auto ids = dead_ids(redis);
+
+  auto list = run_herald({"dead", "list", "--config", cfg});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find(ids[0] + "\t"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("evt-d2"), std::string::npos) << list.out;
+  for (const char* personal : {"Katie", "McNally", "447700900123", "7700 900123"})
+    EXPECT_EQ(list.out.find(personal), std::string::npos) << personal << " in\n" << list.out;
+  // Its row shows no event id, as for an entry without one.
+  const auto row = list.out.substr(list.out.find(ids[0]));
+  const auto fields = row.substr(0, row.find('\n'));
+  EXPECT_EQ(fields.substr(fields.find('\t', ids[0].size() + 1), 3), "\t-\t") << fields;
+
+  // --json prints the stored entries as they are (personal data!), as documented.
+  auto json = run_herald({"dead", "list", "--json", "--config", cfg});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find("Katie McNally +447700900123"), std::string::npos) << json.out;
+
+  herald.signal(SIGTERM);
+  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+}
+
 TEST(DeadCli, ReplayAllRepublishesEveryReplayableLetter) {
   RedisServer redis;
   TestDir dir;

@@ -103,5 +103,15 @@ TEST(DeadLetter, TakesTimeFromTheIdAndEventIdFromTheEvent) {
     EXPECT_FALSE(is_stream_id(bad)) << bad;
 }
 
+TEST(DeadLetter, TakesNoEventIdThatBreaksTheIdRule) {
+  // What `dead list` prints: an id the daemon would not log either (a name and number pasted in).
+  for (const char* event :
+       {R"({"id":"Katie McNally +447700900123"})", R"({"id":""})", R"({"id":"evté"})"})
+    EXPECT_EQ(make_dead_letter("1-0", {{"event", event}}).event_id, "") << event;
+  const std::string long_id(129, 'x');
+  EXPECT_EQ(make_dead_letter("1-0", {{"event", R"({"id":")" + long_id + R"("})"}}).event_id, "");
+  EXPECT_EQ(make_dead_letter("1-0", {{"event", R"({"id":"evt-9:a/b"})"}}).event_id, "evt-9:a/b");
+}
+
 }  // namespace
 }  // namespace herald

@@ -20,7 +20,9 @@ struct DeadLetter {
   std::string id;  ///< the dead-letter stream's entry id ("1763891234567-0")
   Instant time;    ///< when it was dead-lettered (the id's milliseconds)
   std::string reason;
-  /// The event's `id` when the `event` field is a JSON object with a string `id`; else empty.
+  /// The event's `id` when the `event` field is a JSON object with a string `id` that follows
+  /// the event parser's rule for ids (is_valid_event_id), as the daemon's log has it; else empty.
+  /// What `herald dead list` prints: an id that breaks the rule may hold personal data.
   std::string event_id;
   StreamFields fields;  ///< the stored entry as it is, personal data included
 };
@@ -62,7 +64,8 @@ class DeadLetters {
 /// True when `id` is a stream entry id ("1763891234567-0").
 bool is_stream_id(std::string_view id);
 
-/// The dead letter's fields as a DeadLetter (time from the id, event id from the event JSON).
+/// The dead letter's fields as a DeadLetter (time from the id, event id from the event JSON when
+/// it is a valid event id).
 DeadLetter make_dead_letter(std::string id, StreamFields fields);
 
 }  // namespace herald

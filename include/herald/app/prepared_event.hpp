@@ -35,9 +35,10 @@ struct PreparationError {
 };
 
 /// For the outcome of an invalid event: the id, case_ref and status that can be read from `json`,
-/// so that the case system can match the outcome to what it published. Only plain strings are
-/// taken (printable ASCII without spaces, up to 128 characters), so nothing else of the event
-/// reaches the log or the outcome.
+/// so that the case system can match the outcome to what it published. Each is taken only when it
+/// follows the event parser's rule for its field (is_valid_event_id, is_valid_case_ref,
+/// is_valid_status), so nothing else of the event reaches the log, the outcome or a case's
+/// timeline; a field that breaks it stays empty (null in the outcome).
 void read_event_identifiers(std::string_view json, PreparationError& error);
 
 /// Why `event` cannot be taken at `now` although it is well-formed: it says it happened more than
