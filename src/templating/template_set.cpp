@@ -1,6 +1,8 @@
 #include "herald/templating/template_set.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -298,6 +300,36 @@ std::optional<Template> parse_template(const std::string& name, const std::strin
   return tmpl;
 }
 
+namespace {
+
+// Reads the file into `text`; returns the problem to report when it cannot. "Not found" only when
+// the file does not exist (a dangling symlink, a missing directory on the way); any other failure
+// (no permission, a symlink loop, an I/O error) names the system's reason, so that an operator is
+// not sent looking for a file that is there.
+std::optional<std::string> read_template_file(const std::filesystem::path& file,
+                                              const std::string& name, std::string& text) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (status.type() == std::filesystem::file_type::not_found)  // ENOENT, ENOTDIR
+    return "template file not found (named by a rule as '" + name + "')";
+  if (ec) return "cannot read the template file: " + ec.message();
+  if (!std::filesystem::is_regular_file(status))
+    return "not a regular file (named by a rule as '" + name + "')";
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "cannot read the template file: " + std::string(std::strerror(errno));
+  std::ostringstream out;
+  errno = 0;
+  out << in.rdbuf();  // a read error sets badbit on `out`, with errno from read(2)
+  if (out.bad())
+    return "cannot read the template file" +
+           (errno != 0 ? ": " + std::string(std::strerror(errno)) : std::string());
+  text = std::move(out).str();
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::shared_ptr<const TemplateSet> TemplateSet::load(const std::filesystem::path& dir,
                                                      const std::vector<Rule>& rules,
                                                      const std::vector<std::string>& languages,
@@ -328,21 +360,13 @@ std::shared_ptr<const TemplateSet> TemplateSet::load(const std::filesystem::path
   auto set = std::make_shared<TemplateSet>();
   for (const auto& name : names) {
     auto file = dir / (name + ".yaml");
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-      problems.push_back(
-          {file, "", 0, "template file not found (named by a rule as '" + name + "')"});
+    std::string text;
+    if (auto problem = read_template_file(file, name, text)) {
+      problems.push_back({file, "", 0, std::move(*problem)});
       continue;
     }
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) {
-      problems.push_back({file, "", 0, "cannot read the template file"});
-      continue;
-    }
-    auto tmpl = parse_template(name, text.str(), file, channels[name], languages, problems,
-                               max_sms_fragments);
+    auto tmpl =
+        parse_template(name, text, file, channels[name], languages, problems, max_sms_fragments);
     if (tmpl) set->templates_.emplace(name, std::move(*tmpl));
   }
   return set;

@@ -107,6 +107,77 @@ TEST(TemplateSet, ReportsAMissingFileWithItsPath) {
   EXPECT_EQ(set->find("decision_dispatched"), nullptr);
 }
 
+bool says(const ConfigProblem& p, const std::string& text) {
+  return p.message.find(text) != std::string::npos;
+}
+
+TEST(TemplateSet, ReportsASymlinkLoopAsUnreadableWithTheReasonNotAsMissing) {
+  // Unreadable for root too (CI runs as root): stat fails with ELOOP.
+  TemplateDir dir;
+  fs::create_symlink("loop_b.yaml", dir.path() / "loop_a.yaml");
+  fs::create_symlink("loop_a.yaml", dir.path() / "loop_b.yaml");
+  fs::create_symlink("nowhere.yaml", dir.path() / "dangling.yaml");
+  std::vector<ConfigProblem> problems;
+  auto set = TemplateSet::load(dir.path(), {rule("a", "loop_a"), rule("b", "dangling")}, kLanguages,
+                               problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  EXPECT_EQ(problems[0].file, dir.path() / "loop_a.yaml");
+  EXPECT_TRUE(says(problems[0],
+                   "cannot read the template file: " +
+                       std::make_error_code(std::errc::too_many_symbolic_link_levels).message()))
+      << describe(problems);
+  EXPECT_FALSE(says(problems[0], "not found")) << describe(problems);
+  // A symlink to nothing: the file really is not there.
+  EXPECT_EQ(problems[1].file, dir.path() / "dangling.yaml");
+  EXPECT_TRUE(says(problems[1], "template file not found")) << describe(problems);
+  EXPECT_EQ(set->find("loop_a"), nullptr);
+}
+
+TEST(TemplateSet, ReportsAPathThatIsNotAFileForWhatItIs) {
+  TemplateDir dir;
+  fs::create_directory(dir.path() / "folder.yaml");
+  dir.write("plain", kGood);
+  std::vector<ConfigProblem> problems;
+  // A directory where a template is expected; a regular file where the directory is expected
+  // (ENOTDIR: nothing can be there, so it is missing, not a permission problem).
+  TemplateSet::load(dir.path(), {rule("a", "folder")}, kLanguages, problems);
+  TemplateSet::load(dir.path() / "plain.yaml", {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  EXPECT_TRUE(says(problems[0], "not a regular file")) << describe(problems);
+  EXPECT_FALSE(says(problems[0], "not found")) << describe(problems);
+  EXPECT_TRUE(says(problems[1], "template file not found")) << describe(problems);
+  EXPECT_FALSE(says(problems[1], "Permission denied")) << describe(problems);
+}
+
+TEST(TemplateSet, ReportsAnUnreadableDirectoryOrFileAsPermissionDeniedNotAsMissing) {
+  TemplateDir dir;
+  dir.write("secret", kGood);
+  fs::create_directory(dir.path() / "closed");
+  std::ofstream(dir.path() / "closed" / "update.yaml") << kGood;
+  fs::permissions(dir.path() / "secret.yaml", fs::perms::none);
+  fs::permissions(dir.path() / "closed", fs::perms::none);
+  struct Restore {  // or the TemplateDir cannot remove them
+    fs::path dir;
+    ~Restore() {
+      std::error_code ec;
+      fs::permissions(dir / "closed", fs::perms::owner_all, ec);
+      fs::permissions(dir / "secret.yaml", fs::perms::owner_all, ec);
+    }
+  } restore{dir.path()};
+  if (std::ifstream(dir.path() / "secret.yaml"))
+    GTEST_SKIP() << "mode 000 does not stop this user reading (root): the symlink loop test "
+                    "covers an unreadable template for root";
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "secret")}, kLanguages, problems);
+  TemplateSet::load(dir.path() / "closed", {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  const auto denied = std::make_error_code(std::errc::permission_denied).message();
+  for (const auto& p : problems) {
+    EXPECT_TRUE(says(p, "cannot read the template file: " + denied)) << describe(problems);
+    EXPECT_FALSE(says(p, "not found")) << describe(problems);
+  }
+}
+
 TEST(TemplateSet, RefusesATemplateNameThatCouldLeaveTheDirectory) {
   TemplateDir dir;
   dir.write("secret", kGood);
