@@ -254,6 +254,18 @@ int cmd_run(int argc, char** argv) {
   return exit_code;
 }
 
+int cmd_version(int argc, char** argv) {
+  bool help = false;
+  po::options_description options(
+      "herald version\n\n"
+      "Prints the version.\n\nOptions");
+  options.add_options()("help,h", po::bool_switch(&help), "show this help");
+  parse(argc, argv, options, {});
+  if (help) return std::cout << options << '\n', kOk;
+  std::cout << "herald " HERALD_VERSION "\n";
+  return kOk;
+}
+
 void print_usage(std::ostream& out) {
   out << "herald " HERALD_VERSION
          " - notification dispatch daemon\n\n"
@@ -286,10 +298,7 @@ int run_cli(int argc, char** argv) {
     if (command == "dead") return cmd_dead(argc - 1, argv + 1);
     if (command == "status") return cmd_status(argc - 1, argv + 1);
     if (command == "scheduled") return cmd_scheduled(argc - 1, argv + 1);
-    if (command == "version" || command == "--version") {
-      std::cout << "herald " HERALD_VERSION "\n";
-      return kOk;
-    }
+    if (command == "version" || command == "--version") return cmd_version(argc - 1, argv + 1);
     if (command == "--help" || command == "-h" || command == "help") {
       print_usage(std::cout);
       return kOk;

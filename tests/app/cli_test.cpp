@@ -45,6 +45,25 @@ TEST(Cli, PrintsTheVersion) {
   EXPECT_EQ(r.out.rfind("herald ", 0), 0u);
 }
 
+TEST(Cli, VersionHasHelpAndRefusesAnyOtherArgument) {
+  auto r = herald("version --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("herald version"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--help"), std::string::npos) << r.out;
+  r = herald("version --bogus");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  // The same one-line message as every other command for an unknown option.
+  EXPECT_NE(r.out.find("herald version: unrecognised option '--bogus'"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(see 'herald version --help')"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("herald 0"), std::string::npos) << "no version printed: " << r.out;
+  r = herald("version extra");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("(see 'herald version --help')"), std::string::npos) << r.out;
+  EXPECT_EQ(herald("--version").exit_code, 0);
+  EXPECT_EQ(herald("--version --bogus").exit_code, 2);
+}
+
 TEST(Cli, EveryCommandHasHelp) {
   for (const char* command : {"run", "check-config", "render", "plan"}) {
     auto r = herald(std::string(command) + " --help");
