@@ -196,7 +196,8 @@ int cmd_run(int argc, char** argv) {
   auto options = common_options(
       "herald run [--config FILE]\n\n"
       "Runs the daemon in the foreground (under systemd: Type=notify). SIGTERM or SIGINT stop it\n"
-      "after the work in flight is finished (shutdown.drain_timeout_ms); SIGHUP reloads the\n"
+      "after the work in flight is finished (shutdown.drain_timeout_ms); a second one stops it\n"
+      "at once, leaving what is unfinished to be picked up after a restart. SIGHUP reloads the\n"
       "config and templates, or keeps the running ones when the new ones have problems.\n"
       "HERALD_REDIS_URL, when set, replaces redis.url.\n\n"
       "Options",
@@ -215,21 +216,41 @@ int cmd_run(int argc, char** argv) {
   Daemon daemon(io, loaded->config, loaded->templates, clock);
   daemon.drain_timeout = loaded->config->shutdown.drain_timeout;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  int exit_code = kRuntimeFailure;
+  bool stopping = false;
+  bool finished = false;  // daemon.run() has returned
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
                                                                       int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      daemon.reload();
+      // A reload during the drain would swap the gateways the work in flight is using.
+      if (stopping)
+        logger("app")->info("msg=\"reload ignored: stopping\"");
+      else
+        daemon.reload();
       signals.async_wait(on_signal);
       return;
     }
-    logger("app")->info("msg=\"signal received\" signal={}", signal);
-    daemon.stop();
+    if (!stopping) {
+      stopping = true;
+      logger("app")->info("msg=\"signal received\" signal={}", signal);
+      daemon.stop();
+      signals.async_wait(on_signal);  // a second one ends the drain
+      return;
+    }
+    // An operator who does not want to wait for the drain (Ctrl-C twice). Leaving now is what a
+    // drain that timed out does: what is in flight is safe in Redis and picked up after restart.
+    logger("app")->warn(
+        "msg=\"second signal: stopping now, unfinished work is picked up after restart\" "
+        "signal={} in_flight={}",
+        signal, daemon.in_flight());
+    exit_code = kOk;
+    io.stop();
   };
   signals.async_wait(on_signal);
 
-  int exit_code = kRuntimeFailure;
   boost::asio::co_spawn(io, daemon.run(), [&](std::exception_ptr e, int code) {
+    finished = true;
     if (e) {
       try {
         std::rethrow_exception(e);
@@ -244,10 +265,11 @@ int cmd_run(int argc, char** argv) {
     io.stop();
   });
   io.run();
-  if (!daemon.idle()) {
-    // Work the drain timeout cut off is still suspended in the loop; the loop, destroyed after
-    // the daemon, would run its destructors against the daemon's freed members. Its state is
-    // safe in Redis (unacknowledged, or leased in the schedule): leave without unwinding.
+  if (!finished || !daemon.idle()) {
+    // Work the drain timeout (or a second signal) cut off is still suspended in the loop; the
+    // loop, destroyed after the daemon, would run its destructors against the daemon's freed
+    // members. Its state is safe in Redis (unacknowledged, or leased in the schedule): leave
+    // without unwinding.
     std::fflush(nullptr);
     std::_Exit(exit_code);
   }

@@ -1,9 +1,11 @@
-// SIGTERM: stop reading, finish the sends in flight, acknowledge them, exit 0.
+// SIGTERM: stop reading, finish the sends in flight, acknowledge them, exit 0; a second SIGTERM
+// or SIGINT: exit at once, leaving the rest to the next start.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <set>
+#include <thread>
 
 #include "service_support.hpp"
 #include "support/http/http_test_server.hpp"
@@ -101,6 +103,67 @@ TEST(Shutdown, WorkThatOutlastsTheDrainTimeoutIsFinishedAfterTheRestart) {
   EXPECT_EQ(pending(redis), 0);
   for (const auto& r : gateway.requests())
     EXPECT_EQ(r.headers.at("idempotency-key"), "evt-t1:email") << "the same message, resent";
+}
+
+TEST(Shutdown, ASecondSigtermStopsAtOnceWithoutWaitingForTheDrain) {
+  RedisServer redis;
+  HttpTestServer gateway(slow(60s));  // hangs for longer than the test
+  TestDir dir;
+  dir.write("herald.yaml",
+            service_config(redis, webhook(gateway),
+                           "shutdown:\n  drain_timeout_ms: 20000\nschedule:\n  lease_ms: 2000\n"));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  {
+    HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+    ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-u1")});
+    ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+    herald.signal(SIGTERM);
+    ASSERT_TRUE(herald.wait_for_log("msg=\"stopping: no new work", 5s)) << herald.log();
+    std::this_thread::sleep_for(500ms);
+    ASSERT_TRUE(herald.running()) << "still draining: " << herald.log();
+    const auto second = std::chrono::steady_clock::now();
+    herald.signal(SIGTERM);
+    // Well before the 20 s drain (and the 60 s gateway), with the exit code of a drain that
+    // timed out.
+    EXPECT_EQ(herald.wait_exit(5s), 0) << herald.log();
+    EXPECT_LT(std::chrono::steady_clock::now() - second, 5s);
+    const auto log = herald.log();
+    EXPECT_NE(log.find("msg=\"second signal: stopping now, unfinished work is picked up after "
+                       "restart\" signal=15 in_flight=1"),
+              std::string::npos)
+        << log;
+  }
+  EXPECT_EQ(count_result(redis, "sent"), 0u);
+
+  // What the second signal cut off is sent after the restart, with the same key.
+  gateway.set_handler(slow(0ms));
+  HeraldProcess again({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(eventually([&] { return count_result(redis, "sent") == 1; }, 30s)) << again.log();
+  again.signal(SIGINT);
+  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
+  for (const auto& r : gateway.requests())
+    EXPECT_EQ(r.headers.at("idempotency-key"), "evt-u1:email") << "the same message, resent";
+}
+
+TEST(Shutdown, CtrlCTwiceStopsAtOnce) {
+  RedisServer redis;
+  HttpTestServer gateway(slow(60s));
+  TestDir dir;
+  dir.write("herald.yaml",
+            service_config(redis, webhook(gateway), "shutdown:\n  drain_timeout_ms: 20000\n"));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-v1")});
+  ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+  herald.signal(SIGINT);
+  ASSERT_TRUE(herald.wait_for_log("msg=\"stopping: no new work", 5s)) << herald.log();
+  std::this_thread::sleep_for(500ms);
+  herald.signal(SIGINT);
+  EXPECT_EQ(herald.wait_exit(5s), 0) << herald.log();
+  EXPECT_NE(herald.log().find("msg=\"second signal: stopping now"), std::string::npos)
+      << herald.log();
 }
 
 }  // namespace

@@ -56,6 +56,8 @@ class Daemon {
   /// False while events or due notifications are being handled (after run(): work the drain
   /// timeout cut off).
   bool idle() const { return busy_ == 0; }
+  /// How many events or due notifications are being handled.
+  std::size_t in_flight() const { return busy_; }
 
   /// How long stop() waits for work in flight.
   std::chrono::milliseconds drain_timeout{10000};
