@@ -1407,9 +1407,25 @@ void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
     else
       callbacks.token = Secret(std::move(token));
   }
+  const std::string token_key = join(path, token_file.empty() ? "token_env" : "token_file");
   if (!callbacks.token.empty() && callbacks.token.reveal().size() < 16)
-    problem(token_line, join(path, token_file.empty() ? "token_env" : "token_file"),
-            "the token must be at least 16 characters");
+    problem(token_line, token_key, "the token must be at least 16 characters");
+  // What a bearer token may be (RFC 6750 b64token): a space or a tab at its end, say, passes
+  // every other check, but HTTP drops it from the header, so no request could ever match.
+  const std::string& token = callbacks.token.reveal();
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    const char c = token[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-._~+/").find(c) != std::string_view::npos ||
+                    (c == '=' && token.find_first_not_of('=', i) == std::string::npos);
+    if (!ok) {
+      problem(token_line, token_key,
+              "the token may hold only letters, digits and - . _ ~ + / (and = at its end), as a "
+              "bearer token must; character " +
+                  std::to_string(i + 1) + " is not one of them");
+      break;
+    }
+  }
 }
 
 Config Loader::load(const YAML::Node& root) {

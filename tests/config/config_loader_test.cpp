@@ -440,6 +440,28 @@ TEST(ConfigLoader, ReadsTheReceiptTokenFromACredentialsFile) {
   std::filesystem::remove_all(dir);
 }
 
+// A token with a trailing space (a file written by `echo "token "`, a quoted environment
+// variable) passed check-config, but HTTP drops the space from the Authorization header, so every
+// provider callback was refused with 401. Only what a bearer token may hold is taken.
+TEST(ConfigLoader, RefusesAReceiptTokenNoBearerHeaderCouldCarry) {
+  const std::string yaml = "callbacks:\n  listen: 127.0.0.1:9465\n";
+  for (const char* bad : {"abcdefghijklmnopq ", "abcdefgh ijklmnopq", "abcdefghijklmnopq\t",
+                          "abcdefgh=ijklmnopq", "abcdefghijklmnopqé"}) {
+    ::setenv("HERALD_CALLBACK_TOKEN", bad, 1);
+    auto loaded = load(yaml);
+    EXPECT_FALSE(loaded.config) << "'" << bad << "'";
+    auto* p = find(loaded.problems, "callbacks.token_env");
+    ASSERT_NE(p, nullptr) << describe(loaded.problems);
+    EXPECT_NE(p->message.find("as a bearer token must"), std::string::npos) << p->message;
+  }
+  for (const char* good : {"abcdefghijklmnopq", "a-b.c_d~e+f/g0123456789==", "ABCDEFGH12345678"}) {
+    ::setenv("HERALD_CALLBACK_TOKEN", good, 1);
+    auto loaded = load(yaml);
+    EXPECT_TRUE(loaded.config) << good << ": " << describe(loaded.problems);
+  }
+  ::unsetenv("HERALD_CALLBACK_TOKEN");
+}
+
 TEST(ConfigProblem, FormatsAsFileLineKeyAndMessage) {
   EXPECT_EQ(
       to_string({"/etc/herald/herald.yaml", "gateways.email.url", 12, "required key missing"}),
