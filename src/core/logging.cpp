@@ -70,28 +70,80 @@ bool set_log_level(std::string_view level) {
   return true;
 }
 
+namespace {
+
+// The length of the UTF-8 sequence at `at` and its code point; 0 when the bytes there are not
+// valid UTF-8.
+std::size_t utf8_at(std::string_view s, std::size_t at, char32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[at + k]); };
+  const unsigned char c = b(0);
+  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  if (n == 0 || at + n > s.size()) return 0;
+  cp = c & (0x7f >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3f);
+  }
+  const bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+// Characters that change how the rest of a line reads on a terminal or in a viewer: C1 controls,
+// line and paragraph separators, bidirectional overrides and isolates, marks, the BOM.
+bool deceptive(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+         cp == 0x200f || cp == 0x061c || cp == 0xfeff;
+}
+
+}  // namespace
+
 std::string log_value(std::string_view value) {
   constexpr std::size_t kMax = 200;
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto hex = [](std::string& out, unsigned value, int digits) {
+    for (int d = digits - 1; d >= 0; --d) out += kHex[(value >> (4 * d)) & 15];
+  };
   bool cut = value.size() > kMax;
   if (cut) value = value.substr(0, kMax);
-  bool plain = !value.empty();
-  for (unsigned char c : value)
-    if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c == 0x7f) plain = false;
-  if (plain && !cut) return std::string(value);
   std::string out = "\"";
-  for (unsigned char c : value) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
+  bool plain = !value.empty() && !cut;
+  for (std::size_t i = 0; i < value.size();) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x80) {
+      if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c == 0x7f) plain = false;
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        out += "\\x";
+        hex(out, c, 2);
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    char32_t cp = 0;
+    const std::size_t n = utf8_at(value, i, cp);
+    if (n == 0 && cut && value.size() - i < 4) break;  // a character the cut split
+    if (n == 0) {  // not UTF-8: the byte, escaped, so that the line stays valid UTF-8
       out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      hex(out, c, 2);
+      plain = false;
+      ++i;
+    } else if (deceptive(cp)) {
+      out += "\\u";
+      hex(out, static_cast<unsigned>(cp), 4);
+      plain = false;
+      i += n;
     } else {
-      out += static_cast<char>(c);
+      out.append(value.substr(i, n));
+      i += n;
     }
   }
+  if (plain) return std::string(value);
   if (cut) out += "...";
   out += '"';
   return out;

@@ -26,6 +26,29 @@ TEST(LogValue, CutsLongValues) {
   EXPECT_NE(v.find("..."), std::string::npos);
 }
 
+// A value from outside must not change how the rest of the line reads: a right-to-left override
+// reverses what follows it on a terminal, a line separator starts a new line in some viewers, and
+// invalid UTF-8 makes journald keep the whole message as a blob.
+TEST(LogValue, EscapesCharactersThatChangeHowTheLineReadsAndBytesThatAreNotUtf8) {
+  EXPECT_EQ(log_value("evt\u202e1"), "\"evt\\u202e1\"");
+  EXPECT_EQ(log_value("a\u2028b"), "\"a\\u2028b\"");
+  EXPECT_EQ(log_value("a\u2066b\u2069"), "\"a\\u2066b\\u2069\"");
+  EXPECT_EQ(log_value("a\xc2\x85"), "\"a\\u0085\"") << "C1 control NEL";
+  EXPECT_EQ(log_value("a\xff"
+                      "b"),
+            "\"a\\xff"
+            "b\"");
+  EXPECT_EQ(log_value("a\xe2\x80"), "\"a\\xe2\\x80\"") << "a sequence cut short";
+  EXPECT_EQ(log_value("Caerdydd–Bangor ŵ"), "\"Caerdydd–Bangor ŵ\"") << "letters stay";
+  EXPECT_EQ(log_value("Caerdydd–Bangor"), "Caerdydd–Bangor");
+}
+
+TEST(LogValue, CutsLongValuesOnACharacterBoundary) {
+  std::string value(199, 'a');
+  value += "ŵŵŵ";  // the cut at 200 bytes falls inside the first ŵ
+  EXPECT_EQ(log_value(value), "\"" + std::string(199, 'a') + "...\"");
+}
+
 TEST(Logging, WritesLogfmtLinesWithModuleAndLevel) {
   std::ostringstream out;
   ASSERT_TRUE(configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(out)}, "debug"));
