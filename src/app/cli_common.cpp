@@ -29,7 +29,7 @@ po::options_description common_options(const char* title, std::string& config, b
 
 std::optional<Config> load_for_redis(const std::string& path) {
   std::vector<ConfigProblem> problems;
-  auto config = load_config_with_env(path, problems);
+  auto config = load_config_with_env(path, problems, ConfigScope::redis);
   for (const auto& p : problems) std::cerr << to_string(p) << '\n';
   return config;
 }

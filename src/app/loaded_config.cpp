@@ -7,8 +7,9 @@
 namespace herald {
 
 std::optional<Config> load_config_with_env(const std::filesystem::path& file,
-                                           std::vector<ConfigProblem>& problems) {
-  auto result = load_config(file);
+                                           std::vector<ConfigProblem>& problems,
+                                           ConfigScope scope) {
+  auto result = load_config(file, scope);
   problems.insert(problems.end(), result.problems.begin(), result.problems.end());
   if (!result.config) return std::nullopt;
   // The demo and containers point herald at another Redis without editing the file.

@@ -409,8 +409,11 @@ struct WindowSpec {
 class Loader {
  public:
   Loader(std::filesystem::path file, std::filesystem::path base_dir,
-         std::vector<ConfigProblem>& problems)
-      : file_(std::move(file)), base_dir_(std::move(base_dir)), problems_(problems) {}
+         std::vector<ConfigProblem>& problems, ConfigScope scope = ConfigScope::all)
+      : file_(std::move(file)),
+        base_dir_(std::move(base_dir)),
+        problems_(problems),
+        scope_(scope) {}
 
   Config load(const YAML::Node& root);
 
@@ -601,6 +604,7 @@ class Loader {
   std::filesystem::path file_;
   std::filesystem::path base_dir_;
   std::vector<ConfigProblem>& problems_;
+  ConfigScope scope_;
   bool consumer_given_ = false;
   bool rules_given_ = false;
   int rules_line_ = 0;
@@ -1443,6 +1447,8 @@ Config Loader::load(const YAML::Node& root) {
       [&](const std::string& name, const YAML::Node& value, const std::string& path) {
         if (name == "redis") {
           read_redis(value, path, config.redis);
+        } else if (scope_ == ConfigScope::redis) {
+          return;  // not read, so not checked: gateway secrets exist only inside the service
         } else if (name == "contact") {
           read_contact(value, path, config.contact);
         } else if (name == "templates") {
@@ -1534,6 +1540,7 @@ Config Loader::load(const YAML::Node& root) {
       });
 
   if (!consumer_given_) config.redis.consumer = host_name();
+  if (scope_ == ConfigScope::redis) return config;
   if (!rules_given_) problem(0, "rules", "at least one rule is required");
 
   // Every channel some rule can send on needs a gateway; report each once.
@@ -1596,7 +1603,7 @@ std::string to_string(const ConfigProblem& problem) {
   return out;
 }
 
-ConfigLoadResult load_config(const std::filesystem::path& file) {
+ConfigLoadResult load_config(const std::filesystem::path& file, ConfigScope scope) {
   ConfigLoadResult result;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) {
@@ -1616,11 +1623,11 @@ ConfigLoadResult load_config(const std::filesystem::path& file) {
   }
   auto absolute = std::filesystem::absolute(file, ec);
   auto base_dir = ec ? file.parent_path() : absolute.parent_path();
-  return load_config_from_string(text.str(), file, base_dir);
+  return load_config_from_string(text.str(), file, base_dir, scope);
 }
 
 ConfigLoadResult load_config_from_string(const std::string& yaml, const std::filesystem::path& file,
-                                         const std::filesystem::path& base_dir) {
+                                         const std::filesystem::path& base_dir, ConfigScope scope) {
   ConfigLoadResult result;
   YAML::Node root;
   try {
@@ -1631,7 +1638,7 @@ ConfigLoadResult load_config_from_string(const std::string& yaml, const std::fil
     return result;
   }
   try {
-    Loader loader(file, base_dir, result.problems);
+    Loader loader(file, base_dir, result.problems, scope);
     Config config = loader.load(root);
     if (result.problems.empty()) result.config = std::move(config);
   } catch (const YAML::Exception& e) {

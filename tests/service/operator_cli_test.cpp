@@ -247,6 +247,42 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
   EXPECT_NE(down.err.find("cannot connect"), std::string::npos) << down.err;
 }
 
+// The production config names its gateway secrets through LoadCredential= or EnvironmentFile=,
+// which exist only inside the service. The operator commands, run from a shell with that same
+// config, resolved those secrets too and failed with exit 2 ("environment variable ... is not
+// set"), so they could not be used at all; they read only Redis, so they read only `redis`.
+TEST(OperatorCli, CommandsThatReadOnlyRedisDoNotNeedTheGatewaysSecrets) {
+  RedisServer redis;
+  TestDir dir;
+  ::unsetenv("HERALD_TEST_UNSET_NOTIFY_KEY");
+  dir.write("herald.yaml",
+            service_config(redis,
+                           "{ type: govuk_notify, api_key: \"${HERALD_TEST_UNSET_NOTIFY_KEY}\","
+                           " templates: { case_update: { en: abc } } }",
+                           "callbacks:\n  listen: 127.0.0.1:0\n  token_file: no-such-token\n"));
+  const auto cfg = dir.path("herald.yaml");
+  auto check = run_herald({"check-config", "--config", cfg});
+  ASSERT_EQ(check.exit_code, 2) << "the config does need its secrets to run";
+  EXPECT_NE(check.err.find("HERALD_TEST_UNSET_NOTIFY_KEY is not set"), std::string::npos)
+      << check.err;
+
+  redis.command({"ZADD", "{herald}:schedule", std::to_string(now_ms() + kHour), "evt-x:email"});
+  auto scheduled = run_herald({"scheduled", "--config", cfg});
+  EXPECT_EQ(scheduled.exit_code, 0) << scheduled.err;
+  EXPECT_NE(scheduled.out.find("1 scheduled"), std::string::npos) << scheduled.out;
+  auto dead = run_herald({"dead", "list", "--config", cfg});
+  EXPECT_EQ(dead.exit_code, 0) << dead.err;
+  auto status = run_herald({"status", "GWF000000001", "--config", cfg});
+  EXPECT_EQ(status.err.find("is not set"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("case not found"), std::string::npos) << status.err;
+
+  // Still checked: what these commands do read.
+  dir.write("herald.yaml", "redis:\n  url: not-a-url\n");
+  auto bad = run_herald({"scheduled", "--config", cfg});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("redis.url"), std::string::npos) << bad.err;
+}
+
 std::vector<std::string> ids(RedisServer& redis, const std::string& stream) {
   std::vector<std::string> out;
   for (const auto& e : redis.command({"XRANGE", stream, "-", "+"}).elements)

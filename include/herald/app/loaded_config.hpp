@@ -18,9 +18,11 @@ struct LoadedConfig {
 };
 
 /// Reads `file` (with `HERALD_REDIS_URL`, when set, replacing `redis.url`) without the
-/// templates: for operator commands that only talk to Redis. Appends every problem.
+/// templates; `scope` says how much of it (ConfigScope::redis for operator commands that only
+/// talk to Redis). Appends every problem.
 std::optional<Config> load_config_with_env(const std::filesystem::path& file,
-                                           std::vector<ConfigProblem>& problems);
+                                           std::vector<ConfigProblem>& problems,
+                                           ConfigScope scope = ConfigScope::all);
 
 /// Reads `file` as load_config_with_env does, then loads every template its rules name.
 /// nullopt, with every problem appended, when anything is wrong.

@@ -25,12 +25,22 @@ struct ConfigLoadResult {
   std::vector<ConfigProblem> problems;
 };
 
+/// What of a config file is read.
+enum class ConfigScope {
+  all,    ///< everything, as `run` and `check-config` need it
+  redis,  ///< the `redis` section only (other sections are neither read nor checked), for the
+          ///< operator commands that only read Redis: the gateways' secrets, which exist only
+          ///< inside the service (LoadCredential=, EnvironmentFile=), are not needed there
+};
+
 /// Reads and validates `file`. Unknown keys, wrong types, bad values and missing required keys are
 /// all reported, each with its key path and line. Does not load templates (see TemplateSet).
-ConfigLoadResult load_config(const std::filesystem::path& file);
+ConfigLoadResult load_config(const std::filesystem::path& file,
+                             ConfigScope scope = ConfigScope::all);
 
 /// Same, from YAML text; relative paths resolve against `base_dir`.
 ConfigLoadResult load_config_from_string(const std::string& yaml, const std::filesystem::path& file,
-                                         const std::filesystem::path& base_dir);
+                                         const std::filesystem::path& base_dir,
+                                         ConfigScope scope = ConfigScope::all);
 
 }  // namespace herald
