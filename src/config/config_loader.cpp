@@ -140,19 +140,33 @@ bool is_header_name(std::string_view name) {
   });
 }
 
-// A header whose value is a credential by its name (`lowered`: lower-cased): Authorization,
-// X-Api-Key, X-Auth-Token, X-AccessToken and the like, judged word by word (words split at - _
-// .), so that X-Monkey is not one. Such a value is never written in the config itself.
-bool is_credential_header(std::string_view lowered) {
-  std::size_t start = 0;
-  while (start <= lowered.size()) {
-    const std::size_t end = std::min(lowered.find_first_of("-_.", start), lowered.size());
-    const std::string_view word = lowered.substr(start, end - start);
-    for (std::string_view whole : {"authorization", "auth", "key", "apikey", "accesskey"})
+// A header whose value is a credential by its name: Authorization, X-Api-Key, X-Auth-Token,
+// X-AccessToken, X-SecretKey, X-Passwd and the like, judged word by word (words split at - _ .
+// and where a capital follows a small letter, or starts a word after a run of capitals:
+// "APIKey" is API + Key), so that X-Monkey and X-Keyring are not. Such a value is never written
+// in the config itself.
+bool is_credential_header(std::string_view name) {
+  const auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  std::vector<std::string> words(1);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '-' || c == '_' || c == '.') {
+      words.emplace_back();
+      continue;
+    }
+    const bool boundary = is_upper(c) && i > 0 &&
+                          (is_lower(name[i - 1]) ||
+                           (is_upper(name[i - 1]) && i + 1 < name.size() && is_lower(name[i + 1])));
+    if (boundary && !words.back().empty()) words.emplace_back();
+    words.back() += is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  for (const std::string& word : words) {
+    for (std::string_view whole : {"authorization", "auth", "key", "apikey", "accesskey", "passwd",
+                                   "credential", "credentials"})
       if (word == whole) return true;
     for (std::string_view ending : {"token", "secret", "password"})
       if (word.ends_with(ending)) return true;
-    start = end + 1;
   }
   return false;
 }
@@ -1165,7 +1179,7 @@ void Loader::read_headers(const GatewayEntries& entries, std::map<std::string, S
           problem(value, key_path, "must not contain line breaks or control characters");
           continue;
         }
-        if (is_credential_header(lowered) && value.Scalar().find("${") == std::string::npos) {
+        if (is_credential_header(name) && value.Scalar().find("${") == std::string::npos) {
           problem(value, key_path,
                   "a secret is never written in the config: give the credential as \"${ENV_VAR}\" "
                   "(an environment variable, \"Bearer ${HOOK_TOKEN}\") or the whole value as "

@@ -281,9 +281,21 @@ TEST_F(GatewayConfigTest, NeverTakesALiteralAuthorizationHeaderAndNeverEchoesIt)
       X-AccessToken: and-this-one
       X-Tenant: ukvi
       X-Monkey: not-a-credential
+      X-SecretKey: one-word-by-its-capitals
+      X-AuthKey: another
+      X-ClientSecretId: another
+      X-Passwd: another
+      X-APIKey: another
+      X-Keyring: not-a-credential
   sms: { type: file, directory: o }
 )");
   EXPECT_FALSE(result.config);
+  for (const char* header :
+       {"X-SecretKey", "X-AuthKey", "X-ClientSecretId", "X-Passwd", "X-APIKey"})
+    EXPECT_NE(find(result.problems, std::string("gateways.email.headers.") + header), nullptr)
+        << header << ": words are split where a capital begins one too\n"
+        << describe(result.problems);
+  EXPECT_EQ(find(result.problems, "gateways.email.headers.X-Keyring"), nullptr);
   const ConfigProblem* p = find(result.problems, "gateways.email.headers.authorization");
   ASSERT_NE(p, nullptr) << describe(result.problems);
   EXPECT_EQ(p->line, 8);
