@@ -11,6 +11,7 @@
 
 #include "herald/app/systemd_notifier.hpp"
 #include "herald/core/logging.hpp"
+#include "herald/core/repeated_failure.hpp"
 #include "herald/redis/command.hpp"
 
 namespace herald {
@@ -59,29 +60,6 @@ asio::awaitable<void> warn_if_redis_evicts(RedisClient& redis, std::chrono::mill
         "maxmemory_policy={}",
         log_value(policy));
 }
-
-// A failure that repeats for as long as it lasts (every poll): logged the first time, then at
-// most once per `every`, and once more when it ends, so that an outage makes a few lines.
-class RepeatedFailure {
- public:
-  explicit RepeatedFailure(std::chrono::steady_clock::duration every) : every_(every) {}
-
-  /// Counts a failure at `now`; true when this one is to be logged.
-  bool failed(std::chrono::steady_clock::time_point now) {
-    if (++count_ > 1 && now - last_logged_ < every_) return false;
-    last_logged_ = now;
-    return true;
-  }
-  /// Failures in the current run.
-  std::size_t count() const { return count_; }
-  /// Ends the run: how many failures it had (0 when there was none).
-  std::size_t ended() { return std::exchange(count_, 0); }
-
- private:
-  std::chrono::steady_clock::duration every_;
-  std::chrono::steady_clock::time_point last_logged_{};
-  std::size_t count_ = 0;
-};
 
 // A coroutine that throws is a bug: let it end the process (systemd restarts it, nothing is
 // acknowledged that was not finished) instead of vanishing silently.
@@ -184,8 +162,9 @@ asio::awaitable<int> Daemon::run() {
   wake_.expires_at(asio::steady_timer::time_point::max());
   if (metrics_server_) {
     asio::co_spawn(io_, metrics_server_->run(), rethrow);
-    log->info("msg=\"serving metrics\" listen={} port={}", log_value(config_->metrics.listen),
-              metrics_server_->port());
+    log->info("msg=\"serving metrics\" listen={} port={} max_connections={}",
+              log_value(config_->metrics.listen), metrics_server_->port(),
+              metrics_server_->max_connections());
   }
   systemd_->status("connecting to Redis");
   if (!co_await connect_with_retry(writer_, "writer") ||
@@ -196,8 +175,9 @@ asio::awaitable<int> Daemon::run() {
   co_await warn_if_redis_evicts(writer_, config_->redis.command_timeout);
   if (receipts_) {
     asio::co_spawn(io_, receipts_->run(), rethrow);
-    log->info("msg=\"accepting delivery receipts\" listen={}",
-              log_value(config_->callbacks.listen));
+    log->info("msg=\"accepting delivery receipts\" listen={} port={} max_connections={}",
+              log_value(config_->callbacks.listen), receipts_->port(),
+              receipts_->max_connections());
   }
 
   log->info("msg=started stream={} group={} consumer={}", log_value(config_->redis.stream),

@@ -1,23 +1,41 @@
 #include "herald/app/http_server.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "herald/core/logging.hpp"
+#include "herald/core/repeated_failure.hpp"
+
 namespace herald {
 namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr std::chrono::milliseconds kAcceptPauseMin = 100ms, kAcceptPauseMax = 1s;
+
+// `most`, or 1/`share` of the descriptor limit when that is lower (at least 1).
+std::size_t connection_cap(std::size_t most, std::size_t share) {
+  rlimit limit{};
+  if (share == 0 || ::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return std::max<std::size_t>(most, 1);
+  return std::clamp<std::size_t>(static_cast<std::size_t>(limit.rlim_cur) / share, 1,
+                                 std::max<std::size_t>(most, 1));
+}
+
 }  // namespace
 
 bool split_host_port(const std::string& listen, std::string& host, unsigned short& port) {
@@ -32,9 +50,14 @@ bool split_host_port(const std::string& listen, std::string& host, unsigned shor
 }
 
 HttpServer::HttpServer(asio::any_io_executor executor, const std::string& listen,
-                       const std::string& config_key, HttpHandler& handler,
-                       std::size_t max_body_bytes)
-    : acceptor_(executor), handler_(handler), max_body_bytes_(max_body_bytes) {
+                       const std::string& config_key, HttpHandler& handler, HttpServerLimits limits)
+    : acceptor_(executor),
+      config_key_(config_key),
+      handler_(handler),
+      limits_(limits),
+      max_connections_(connection_cap(limits.max_connections, limits.descriptor_share)),
+      connections_(executor, max_connections_),
+      backoff_(executor) {
   std::string host;
   unsigned short port = 0;
   if (!split_host_port(listen, host, port))
@@ -59,17 +82,45 @@ unsigned short HttpServer::port() const {
 void HttpServer::stop() {
   boost::system::error_code ec;
   acceptor_.close(ec);
+  connections_.cancel_all();
+  backoff_.cancel();
 }
 
 asio::awaitable<void> HttpServer::run() {
+  auto log = logger("app");
+  RepeatedFailure failures(1min);
+  auto pause = kAcceptPauseMin;
   while (acceptor_.is_open()) {
+    // At the cap, accept nothing until a connection closes: new ones wait in the kernel's
+    // backlog, and each connection served keeps its descriptor.
+    const bool room = co_await connections_.acquire();
+    if (!room || !acceptor_.is_open()) break;
     boost::system::error_code ec;
     auto socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
+      connections_.release();
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+      // What reaches here is EMFILE, ENFILE, ENOBUFS or ENOMEM (Asio itself retries a client's
+      // ECONNABORTED and EPROTO): the connection stays in the backlog, and accepting again at
+      // once fails again, in a loop that takes a core. Wait, and say so (at most once a minute):
+      // the descriptors or memory are missing for everything else herald does too.
+      if (failures.failed(std::chrono::steady_clock::now()))
+        log->warn(
+            "msg=\"cannot accept connections, pausing\" listener={} error={} failures={} "
+            "pause_ms={}",
+            config_key_, log_value(ec.message()), failures.count(), pause.count());
+      backoff_.expires_after(pause);
+      co_await backoff_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      pause = std::min(pause * 2, kAcceptPauseMax);
       continue;
     }
-    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
+    if (const auto n = failures.ended())
+      log->info("msg=\"accepting connections again\" listener={} failures={}", config_key_, n);
+    pause = kAcceptPauseMin;
+    // The unit is returned when serve() ends, not in its frame: a frame destroyed with the loop
+    // at exit must not touch this server, which is gone by then.
+    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)),
+                   [this](std::exception_ptr) { connections_.release(); });
   }
 }
 
@@ -82,7 +133,7 @@ asio::awaitable<void> HttpServer::drain(boost::beast::tcp_stream& stream) {
   std::array<char, 16 * 1024> scratch;
   std::size_t dropped = 0;
   stream.expires_after(std::chrono::seconds(2));
-  while (!ec && dropped < 4 * max_body_bytes_ + (1 << 20))
+  while (!ec && dropped < 4 * limits_.max_body_bytes + (1 << 20))
     dropped += co_await stream.async_read_some(asio::buffer(scratch),
                                                asio::redirect_error(asio::use_awaitable, ec));
 }
@@ -91,13 +142,19 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   boost::beast::tcp_stream stream(std::move(socket));
   boost::beast::flat_buffer buffer;
   for (;;) {
-    // A client that stops talking must not hold the connection for ever.
-    stream.expires_after(std::chrono::seconds(30));
+    // A client that stops talking must not hold the connection, and its descriptor, for long:
+    // idle or sending its header, a short limit; the body, once announced, a longer one.
+    stream.expires_after(limits_.header_timeout);
     http::request_parser<http::string_body> parser;
-    parser.body_limit(max_body_bytes_);
+    parser.body_limit(limits_.max_body_bytes);
     boost::system::error_code ec;
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(limits_.body_timeout);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
     // Beast reports a Content-Length over the limit once the fields are in, before it calls
     // the header done: the request line and fields are there to answer from.
     const bool too_large = ec == http::error::body_limit;
@@ -128,7 +185,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     if (request.method() != http::verb::head) response.body() = std::move(out.body);
     response.keep_alive(keep_alive);
     response.prepare_payload();
-    stream.expires_after(std::chrono::seconds(30));
+    stream.expires_after(limits_.write_timeout);
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && too_large) co_await drain(stream);
     if (ec || !keep_alive) break;

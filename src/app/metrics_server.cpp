@@ -3,12 +3,23 @@
 #include "herald/app/metrics.hpp"
 
 namespace herald {
+namespace {
+
+HttpServerLimits metrics_limits() {
+  HttpServerLimits limits;
+  limits.max_body_bytes = 4096;  // GET and HEAD only
+  limits.max_connections = MetricsServer::kMaxConnections;
+  limits.descriptor_share = 16;
+  return limits;
+}
+
+}  // namespace
 
 MetricsServer::MetricsServer(boost::asio::any_io_executor executor, const std::string& listen,
                              const Metrics& metrics, std::function<bool()> healthy)
     : metrics_(metrics),
       healthy_(std::move(healthy)),
-      server_(std::move(executor), listen, "metrics.listen", *this, 4096) {}
+      server_(std::move(executor), listen, "metrics.listen", *this, metrics_limits()) {}
 
 boost::asio::awaitable<ServerResponse> MetricsServer::handle(ServerRequest request) {
   ServerResponse response;

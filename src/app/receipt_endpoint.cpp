@@ -26,6 +26,14 @@ ServerResponse answer(int status, std::string_view result, std::string_view deta
   return r;
 }
 
+HttpServerLimits receipt_limits() {
+  HttpServerLimits limits;
+  limits.max_body_bytes = kMaxReceiptBytes;
+  limits.max_connections = ReceiptEndpoint::kMaxConnections;
+  limits.descriptor_share = 4;
+  return limits;
+}
+
 ServerResponse method_not_allowed(std::string_view what) {
   auto r = answer(405, "method_not_allowed", what);
   r.headers.emplace_back("Allow", "POST");
@@ -39,7 +47,7 @@ ReceiptEndpoint::ReceiptEndpoint(boost::asio::any_io_executor executor, const st
     : token_(std::move(token)),
       dispatcher_(dispatcher),
       metrics_(metrics),
-      server_(std::move(executor), listen, "callbacks.listen", *this, kMaxReceiptBytes) {}
+      server_(std::move(executor), listen, "callbacks.listen", *this, receipt_limits()) {}
 
 boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest request) {
   if (request.target == "/receipts/twilio") co_return co_await handle_twilio(std::move(request));

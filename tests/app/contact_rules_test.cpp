@@ -420,6 +420,37 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
   h.stop();
 }
 
+// Idle connections held open on /receipts took a descriptor each until herald had none left for
+// anything else (gateways, Redis, sd_notify): the endpoint now serves at most its cap at once,
+// and the rest wait in the kernel's backlog, unaccepted, until some close.
+TEST(Receipts, IdleConnectionsBeyondTheCapWaitUnservedWhileHeraldSendsAndAnswersHealthChecks) {
+  ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n");
+  h.start();
+  const unsigned short port = h.port();
+  const std::size_t cap = h.daemon().receipts_max_connections();
+  ASSERT_GT(cap, 0u);
+  // The cap, then 49 more, then one with a request in it: 50 beyond the cap.
+  std::vector<RawConnection> idle;
+  for (std::size_t i = 0; i < cap + 49; ++i) idle.emplace_back(port);
+  RawConnection last(port);
+  ASSERT_TRUE(last.send("GET /receipts HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n"));
+
+  const auto published = std::chrono::steady_clock::now();
+  h.publish(email_only("evt-idle"));
+  EXPECT_TRUE(eventually([&] { return h.state("evt-idle:email") == "sent"; }, 5s))
+      << "herald still sends";
+  EXPECT_LT(std::chrono::steady_clock::now() - published, 3s) << "and promptly";
+  EXPECT_EQ(http_request(h.daemon().metrics_port(), "GET", "/healthz").status, 200);
+
+  EXPECT_FALSE(last.readable(300ms)) << "a connection beyond the cap is not served";
+  for (std::size_t i = 0; i < 49; ++i) idle[i].close();
+  EXPECT_FALSE(last.readable(300ms)) << "49 closed: the 49 before it in the backlog are taken";
+  idle[49].close();
+  const std::string answer = last.receive(3s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 405")) << "one more closed: it is served\n" << answer;
+  h.stop();
+}
+
 // A receipt herald cannot place is logged by its id, so that it can be traced; but a relay that
 // maps the wrong field sends an address or a number as the id, and that went into the log as it
 // was, one line per receipt.

@@ -20,7 +20,7 @@ for line in 'Type=notify' 'WatchdogSec=' 'Restart=on-failure' 'ExecReload=/bin/k
             'PrivateTmp=yes' 'CapabilityBoundingSet=$' 'SystemCallFilter=@system-service' \
             'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' '#LoadCredential=' \
             'ExecStartPre=/usr/bin/herald check-config' 'ExecReload=/usr/bin/herald check-config' \
-            'LimitCORE=0$'; do
+            'LimitCORE=0$' 'LimitNOFILE=65536$'; do
   if ! grep -q "^${line}" "$unit"; then echo "FAIL: no '${line}' in $unit"; fail=1; fi
 done
 # The check before the signal: systemd runs ExecReload= lines in order and stops at a failure.

@@ -4,9 +4,12 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "service_support.hpp"
 
@@ -21,12 +24,16 @@ struct Herald {
   std::unique_ptr<HeraldProcess> process;
   unsigned short port = 0;
 
-  explicit Herald(std::vector<std::string> redis_args = {}) : redis(false, std::move(redis_args)) {
+  /// `extra` is appended to the config; `env` and `max_open_files` go to the process.
+  explicit Herald(std::vector<std::string> redis_args = {}, const std::string& extra = "",
+                  std::map<std::string, std::string> env = {}, long max_open_files = 0)
+      : redis(false, std::move(redis_args)) {
     dir.write("herald.yaml", service_config(redis, "{ type: file, directory: outbox }",
-                                            "metrics:\n  listen: 127.0.0.1:0\n"));
+                                            "metrics:\n  listen: 127.0.0.1:0\n" + extra));
     dir.write("templates/case_update.yaml", kEmailTemplate);
     process = std::make_unique<HeraldProcess>(
-        std::vector<std::string>{"run", "--config", dir.path("herald.yaml")});
+        std::vector<std::string>{"run", "--config", dir.path("herald.yaml")}, std::move(env),
+        max_open_files);
     if (!process->wait_for_log("msg=started", 20s)) ADD_FAILURE() << process->log();
     port = metrics_port(*process);
   }
@@ -50,6 +57,23 @@ std::pair<int, std::string> shell(const std::string& command) {
 std::string read(const std::filesystem::path& p) {
   std::ifstream in(p);
   return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// CPU time (user + system) process `pid` has used so far, from /proc/PID/stat.
+std::chrono::duration<double> cpu_time(pid_t pid) {
+  const std::string stat = read("/proc/" + std::to_string(pid) + "/stat");
+  const auto name_end = stat.rfind(')');         // the command name may hold spaces and parentheses
+  if (name_end == std::string::npos) return {};  // no such process (any more)
+  // The fields after it: state is field 3, utime 14, stime 15.
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return std::chrono::duration<double>(static_cast<double>(utime + stime) /
+                                       static_cast<double>(::sysconf(_SC_CLK_TCK)));
 }
 
 TEST(Metrics, AreValidPrometheusTextWithEveryFamilyTheDashboardsUse) {
@@ -151,6 +175,40 @@ TEST(Health, ABrokenPipeDoesNotEndHerald) {
   std::this_thread::sleep_for(200ms);
   EXPECT_TRUE(h.process->running()) << "herald died of SIGPIPE\n" << h.process->log();
   EXPECT_EQ(http_get(h.port, "/healthz").first, 200);
+}
+
+// Idle connections to /receipts (herald closed each after 30 s; the client opened them again)
+// took every descriptor under the default limit: accept() failed in a loop that took a core,
+// and sends, Redis reconnections, sd_notify and /healthz failed with EMFILE. Now each listener
+// holds at most a share of the descriptor limit, and the rest wait in the backlog.
+TEST(Health, ManyIdleConnectionsUnderALowDescriptorLimitLeaveHeraldSendingHealthyAndIdle) {
+  Herald h({}, "callbacks:\n  listen: 127.0.0.1:0\n",
+           {{"HERALD_CALLBACK_TOKEN", "receipt-token-for-tests-0123456789"}}, 128);
+  ASSERT_NE(h.port, 0);
+  ASSERT_TRUE(h.process->wait_for_log("msg=\"accepting delivery receipts\"", 10s))
+      << h.process->log();
+  const unsigned short receipts = receipts_port(*h.process);
+  ASSERT_NE(receipts, 0);
+  EXPECT_NE(h.process->log().find("max_connections=32"), std::string::npos)
+      << "a quarter of 128 descriptors\n"
+      << h.process->log();
+
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < 200; ++i) idle.emplace_back(receipts);
+  std::this_thread::sleep_for(200ms);
+  const auto cpu_before = cpu_time(h.process->pid());
+  const auto start = std::chrono::steady_clock::now();
+
+  h.redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-fd1")});
+  EXPECT_TRUE(h.process->wait_for_log("msg=sent event_id=evt-fd1", 5s)) << h.process->log();
+  EXPECT_EQ(http_get(h.port, "/healthz").first, 200);
+
+  std::this_thread::sleep_until(start + 3s);
+  ASSERT_TRUE(h.process->running()) << h.process->log();
+  const auto used = cpu_time(h.process->pid()) - cpu_before;
+  EXPECT_LT(used.count(), 0.9) << "herald used " << used.count() << " s of CPU in 3 s";
+  EXPECT_EQ(h.process->log().find("EMFILE"), std::string::npos) << h.process->log();
+  EXPECT_EQ(h.process->log().find("Too many open files"), std::string::npos) << h.process->log();
 }
 
 }  // namespace

@@ -27,14 +27,27 @@ std::string contact_anytime_event(const std::string& id, const std::string& stat
          R"("contact_anytime":true}})";
 }
 
-unsigned short metrics_port(const HeraldProcess& herald) {
+namespace {
+
+// The port= of the first line with msg="`message`".
+unsigned short logged_port(const HeraldProcess& herald, const std::string& message) {
   const auto log = herald.log();
-  auto at = log.find("msg=\"serving metrics\"");
+  auto at = log.find("msg=\"" + message + "\"");
   if (at == std::string::npos) return 0;
   auto port = log.find(" port=", at);
   auto end = log.find('\n', at);
   if (port == std::string::npos || port > end) return 0;
   return static_cast<unsigned short>(std::stoi(log.substr(port + 6, end - port - 6)));
+}
+
+}  // namespace
+
+unsigned short metrics_port(const HeraldProcess& herald) {
+  return logged_port(herald, "serving metrics");
+}
+
+unsigned short receipts_port(const HeraldProcess& herald) {
+  return logged_port(herald, "accepting delivery receipts");
 }
 
 std::vector<boost::json::object> outcomes(RedisServer& redis) {

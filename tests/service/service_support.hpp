@@ -29,6 +29,9 @@ std::string contact_anytime_event(const std::string& id, const std::string& stat
 
 /// The port herald logged for /metrics ("msg=\"serving metrics\" ... port=N"); 0 if none yet.
 unsigned short metrics_port(const HeraldProcess& herald);
+/// The port herald logged for /receipts ("msg=\"accepting delivery receipts\" ... port=N"); 0
+/// if none yet.
+unsigned short receipts_port(const HeraldProcess& herald);
 
 /// Every outcome JSON published so far.
 std::vector<boost::json::object> outcomes(RedisServer& redis);

@@ -52,6 +52,10 @@ class Daemon {
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   /// The port /receipts is served on, or 0 when callbacks.listen is empty.
   unsigned short receipts_port() const { return receipts_ ? receipts_->port() : 0; }
+  /// The connection cap of /receipts in force, or 0 when callbacks.listen is empty.
+  std::size_t receipts_max_connections() const {
+    return receipts_ ? receipts_->max_connections() : 0;
+  }
 
   /// False while events or due notifications are being handled (after run(): work the drain
   /// timeout cut off).

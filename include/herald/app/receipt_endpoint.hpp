@@ -3,6 +3,7 @@
 /// Notify's callbacks), authenticated with a bearer token, and `POST /receipts/twilio`, Twilio's
 /// status callbacks, authenticated by their signature. The same JSON also arrives on the receipts
 /// stream (Daemon).
+#include <cstddef>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -18,6 +19,11 @@ class Metrics;
 
 class ReceiptEndpoint : public HttpHandler {
  public:
+  /// Connections served at once (fewer under a low descriptor limit: a quarter of it). Providers
+  /// post a receipt per message, a few at a time and seldom keeping connections open; the cap is
+  /// what an unauthenticated client can hold, not what they need.
+  static constexpr std::size_t kMaxConnections = 256;
+
   /// Binds `listen`; throws std::runtime_error when it cannot. `token` is the bearer token
   /// callers must present (never logged).
   ReceiptEndpoint(boost::asio::any_io_executor executor, const std::string& listen, Secret token,
@@ -26,6 +32,8 @@ class ReceiptEndpoint : public HttpHandler {
   boost::asio::awaitable<void> run() { return server_.run(); }
   void stop() { server_.stop(); }
   unsigned short port() const { return server_.port(); }
+  /// The connection cap in force (kMaxConnections, or lower under a low descriptor limit).
+  std::size_t max_connections() const { return server_.max_connections(); }
 
   /// 200 applied (or, from Twilio, a step on the way: nothing to apply); 400 malformed; 401 no
   /// or wrong token; 403 no or wrong Twilio signature; 404 unknown id; 405 not POST; 409

@@ -1,6 +1,14 @@
 #include "support/http/http_test_client.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <stdexcept>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -50,6 +58,80 @@ std::pair<int, std::string> http_get(unsigned short port, const std::string& tar
                                      std::chrono::milliseconds timeout) {
   auto reply = http_request(port, "GET", target, "", {}, timeout);
   return {reply.status, std::move(reply.body)};
+}
+
+RawConnection::RawConnection() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  if (fd_ < 0) throw std::runtime_error("socket() failed");
+}
+
+RawConnection::RawConnection(unsigned short port) : RawConnection() {
+  if (!connect(port)) throw std::runtime_error("cannot connect to port " + std::to_string(port));
+}
+
+RawConnection::RawConnection(RawConnection&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+RawConnection& RawConnection::operator=(RawConnection&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+RawConnection::~RawConnection() {
+  close();
+}
+
+bool RawConnection::connect(unsigned short port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return fd_ >= 0 &&
+         ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+}
+
+bool RawConnection::send(const std::string& bytes) {
+  for (std::size_t sent = 0; sent < bytes.size();) {
+    const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool RawConnection::readable(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+}
+
+std::string RawConnection::receive(std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !readable(left)) return out;
+    char buffer[4096];
+    const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) return out;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !readable(left)) return false;
+    char buffer[4096];
+    if (::recv(fd_, buffer, sizeof buffer, 0) <= 0) return true;
+  }
+}
+
+void RawConnection::close() {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
 }
 
 }  // namespace herald::test

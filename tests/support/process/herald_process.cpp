@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,8 +67,8 @@ std::string herald_binary() {
 #endif
 }
 
-HeraldProcess::HeraldProcess(std::vector<std::string> args,
-                             std::map<std::string, std::string> env) {
+HeraldProcess::HeraldProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             long max_open_files) {
   std::vector<std::string> argv_text = {herald_binary()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -103,6 +104,10 @@ HeraldProcess::HeraldProcess(std::vector<std::string> args,
     ::dup2(out_fd, STDOUT_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    if (max_open_files > 0) {
+      const rlimit limit{static_cast<rlim_t>(max_open_files), static_cast<rlim_t>(max_open_files)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(127);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

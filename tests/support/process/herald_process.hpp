@@ -46,9 +46,10 @@ std::string herald_binary();
 /// destructor kills it if it still runs.
 class HeraldProcess {
  public:
-  /// Starts `herald ARGS...` with the test's environment plus `env` (which overrides).
-  explicit HeraldProcess(std::vector<std::string> args,
-                         std::map<std::string, std::string> env = {});
+  /// Starts `herald ARGS...` with the test's environment plus `env` (which overrides), and, when
+  /// `max_open_files` is not 0, that descriptor limit (RLIMIT_NOFILE, soft and hard).
+  explicit HeraldProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                         long max_open_files = 0);
   ~HeraldProcess();
   HeraldProcess(const HeraldProcess&) = delete;
   HeraldProcess& operator=(const HeraldProcess&) = delete;
