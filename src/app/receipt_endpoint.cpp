@@ -59,7 +59,9 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
   if (!authorization.starts_with(kBearer) ||
       !token_.matches(authorization.substr(kBearer.size()))) {
     metrics_.receipt_refused("unauthorized");
-    log->warn("msg=\"receipt refused: missing or wrong bearer token\"");
+    if (bad_tokens_.failed(std::chrono::steady_clock::now()))
+      log->warn("msg=\"receipt refused: missing or wrong bearer token\" suppressed={}",
+                bad_tokens_.suppressed());
     auto r = answer(401, "unauthorized", "a bearer token is required");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     co_return r;
@@ -80,13 +82,18 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_twilio(ServerRequ
     if (gateway.type == "twilio" && !gateway.status_callback.empty()) twilio = &gateway;
   if (!twilio) co_return answer(404, "not_found", "no twilio gateway has a status_callback");
   if (request.method != "POST") co_return method_not_allowed("POST /receipts/twilio");
-  if (request.body_too_large) co_return too_large();
-  auto form = parse_form(request.body);
-  if (!form) co_return malformed(ReceiptError{"not a form-encoded body"});
-  if (!twilio_signature_matches(twilio->auth_token.reveal(), twilio->status_callback, *form,
-                                request.header("x-twilio-signature"))) {
+  // Nothing is known to come from Twilio until the signature is checked, and the signature
+  // covers the form's fields: a body too large to read, or not a form, cannot be Twilio's.
+  if (request.body_too_large) co_return too_large(&unsigned_too_large_);
+  const auto form = parse_form(request.body);
+  if (!form || !twilio_signature_matches(twilio->auth_token.reveal(), twilio->status_callback,
+                                         *form, request.header("x-twilio-signature"))) {
     metrics_.receipt_refused("unauthorized");
-    log->warn("msg=\"receipt refused: missing or wrong X-Twilio-Signature\"");
+    if (bad_signatures_.failed(std::chrono::steady_clock::now()))
+      log->warn(
+          "msg=\"receipt refused: missing or wrong X-Twilio-Signature, or not a form\" "
+          "suppressed={}",
+          bad_signatures_.suppressed());
     co_return answer(403, "unauthorized", "a valid X-Twilio-Signature is required");
   }
   auto receipt = twilio_receipt(*form);
@@ -105,11 +112,18 @@ ServerResponse ReceiptEndpoint::malformed(const ReceiptError& error) {
   return answer(400, "malformed", error.reason);
 }
 
-ServerResponse ReceiptEndpoint::too_large() {
+ServerResponse ReceiptEndpoint::too_large(RepeatedFailure* unauthenticated) {
   metrics_.receipt_refused("malformed");
-  logger("receipts")
-      ->warn("msg=\"receipt refused: malformed\" reason={}",
-             log_value("larger than " + std::to_string(kMaxReceiptBytes) + " bytes"));
+  if (!unauthenticated)
+    logger("receipts")
+        ->warn("msg=\"receipt refused: malformed\" reason={}",
+               log_value("larger than " + std::to_string(kMaxReceiptBytes) + " bytes"));
+  else if (unauthenticated->failed(std::chrono::steady_clock::now()))
+    logger("receipts")
+        ->warn("msg=\"receipt refused: malformed\" reason={} suppressed={}",
+               log_value("larger than " + std::to_string(kMaxReceiptBytes) +
+                         " bytes, before any signature could be checked"),
+               unauthenticated->suppressed());
   return answer(413, "too_large",
                 "a receipt is at most " + std::to_string(kMaxReceiptBytes) + " bytes");
 }

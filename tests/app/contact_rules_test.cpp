@@ -451,6 +451,83 @@ TEST(Receipts, IdleConnectionsBeyondTheCapWaitUnservedWhileHeraldSendsAndAnswers
   h.stop();
 }
 
+// Every refusal of a request with a missing or wrong bearer token wrote a warning: four
+// connections pipelining such requests wrote 1.8 million lines in 20 s, enough for journald's
+// rate limit to drop herald's real lines. Each is still counted; the log says it once a minute.
+TEST(Receipts, RefusalsForAWrongTokenAreEachCountedButLoggedAtMostOnceAMinute) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n");
+    h.start();
+    const std::string body = receipt("evt-nobody:email", "delivered");
+    std::string request =
+        "POST /receipts HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer wrong-token-wrong-token\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string batch;
+    for (int i = 0; i < 100; ++i) batch += request;
+    RawConnection connection(h.port());
+    for (int round = 0; round < 20; ++round) {  // 2,000 requests, pipelined 100 at a time
+      ASSERT_TRUE(connection.send(batch));
+      std::string answers;
+      while (count_of(answers, "HTTP/1.1 401") < 100) {
+        auto more = connection.read_some(5s);
+        ASSERT_FALSE(more.empty()) << "round " << round << ": " << answers;
+        answers += more;
+      }
+    }
+    const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("herald_receipts_refused_total{why=\"unauthorized\"} 2000\n"),
+              std::string::npos)
+        << metrics;
+    h.stop();
+  }
+  configure_logging({}, "info");
+  const std::string text = log.str();
+  EXPECT_GE(count_of(text, "missing or wrong bearer token"), 1u) << "still said\n" << text;
+  EXPECT_LE(count_of(text, "receipt refused"), 2u) << text;
+}
+
+// /receipts/twilio answered a body that is not a form 400 and logged it as malformed before it
+// looked at the signature: anyone could write those warnings. No signature covers such a body:
+// it is refused as unsigned (403, counted as unauthorized), logged at most once a minute.
+TEST(Receipts, AnUnsignedTwilioCallbackThatIsNotAFormIsRefusedAsUnauthenticatedAndLoggedOnce) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    setenv("HERALD_TEST_TWILIO_TOKEN", "twilio-auth-token-for-tests-0123", 1);
+    ReceiptHarness h("metrics:\n  listen: 127.0.0.1:0\n",
+                     "{ type: twilio, base_url: \"@HTTP@\", account_sid: "
+                     "AC0123456789abcdef0123456789abcdef, auth_token: "
+                     "\"${HERALD_TEST_TWILIO_TOKEN}\", from: \"+447700900000\", "
+                     "status_callback: \"https://herald.example.gov.uk/receipts/twilio\" }");
+    h.start();
+    const std::vector<std::pair<std::string, std::string>> form{
+        {"Content-Type", "application/x-www-form-urlencoded"}};
+    for (int i = 0; i < 50; ++i) {
+      EXPECT_EQ(http_request(h.port(), "POST", "/receipts/twilio", "%zz=%", form).status, 403)
+          << "not a form";
+      EXPECT_EQ(
+          http_request(h.port(), "POST", "/receipts/twilio", "MessageSid=SMx&MessageStatus=sent",
+                       {{"Content-Type", "application/x-www-form-urlencoded"},
+                        {"X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl"}})
+              .status,
+          403)
+          << "a form, wrongly signed";
+    }
+    const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+    for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 100\n",
+                             "herald_receipts_refused_total{why=\"malformed\"} 0\n"})
+      EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+    h.stop();
+  }
+  configure_logging({}, "info");
+  const std::string text = log.str();
+  EXPECT_EQ(count_of(text, "malformed"), 0u) << text;
+  EXPECT_EQ(count_of(text, "receipt refused"), 1u) << text;
+}
+
 // A receipt herald cannot place is logged by its id, so that it can be traced; but a relay that
 // maps the wrong field sends an address or a number as the id, and that went into the log as it
 // was, one line per receipt.
@@ -522,6 +599,11 @@ TEST(Receipts, TwilioStatusCallbacksAreCheckedByTheirSignatureAndApplied) {
                 .status,
             403)
       << "unsigned";
+  EXPECT_EQ(http_request(h.port(), "POST", "/receipts/twilio", "%zz=%",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            403)
+      << "unsigned, and not a form";
   EXPECT_EQ(h.state("evt-tw:sms"), "sent") << "nothing changed";
 
   // Phone off (30003): a failed attempt, the next one scheduled.
@@ -532,7 +614,7 @@ TEST(Receipts, TwilioStatusCallbacksAreCheckedByTheirSignatureAndApplied) {
   EXPECT_EQ(post("undelivered").status, 409) << "a repeated callback changes nothing";
 
   const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
-  for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2",
+  for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 3",
                            "herald_receipts_total{status=\"temporary-failure\"} 1"})
     EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
   h.stop();

@@ -3,12 +3,14 @@
 /// Notify's callbacks), authenticated with a bearer token, and `POST /receipts/twilio`, Twilio's
 /// status callbacks, authenticated by their signature. The same JSON also arrives on the receipts
 /// stream (Daemon).
+#include <chrono>
 #include <cstddef>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "herald/app/http_server.hpp"
+#include "herald/core/repeated_failure.hpp"
 #include "herald/core/secret.hpp"
 #include "herald/event/receipt.hpp"
 
@@ -36,18 +38,25 @@ class ReceiptEndpoint : public HttpHandler {
   std::size_t max_connections() const { return server_.max_connections(); }
 
   /// 200 applied (or, from Twilio, a step on the way: nothing to apply); 400 malformed; 401 no
-  /// or wrong token; 403 no or wrong Twilio signature; 404 unknown id; 405 not POST; 409
-  /// duplicate; 413 over 16 KiB; 503 Redis unavailable (the provider should try again). Nothing
-  /// changes state unless the answer is 200.
+  /// or wrong token; 403 no or wrong Twilio signature (or a body that is not a form, which no
+  /// signature can cover); 404 unknown id; 405 not POST; 409 duplicate; 413 over 16 KiB; 503
+  /// Redis unavailable (the provider should try again). Nothing changes state unless the answer
+  /// is 200. Every refusal is counted; those of requests nobody authenticated are logged at most
+  /// once a minute, for anyone can send them as fast as they like.
   boost::asio::awaitable<ServerResponse> handle(ServerRequest request) override;
 
  private:
   boost::asio::awaitable<ServerResponse> handle_twilio(ServerRequest request);
   boost::asio::awaitable<ServerResponse> apply(Receipt receipt);
   ServerResponse malformed(const ReceiptError& error);
-  ServerResponse too_large();
+  /// `unauthenticated`, when given, rate-limits the log line.
+  ServerResponse too_large(RepeatedFailure* unauthenticated = nullptr);
 
   Secret token_;
+  // Unauthenticated refusals, each kind logged at most once a minute.
+  RepeatedFailure bad_tokens_{std::chrono::minutes(1)};
+  RepeatedFailure bad_signatures_{std::chrono::minutes(1)};
+  RepeatedFailure unsigned_too_large_{std::chrono::minutes(1)};
   Dispatcher& dispatcher_;
   Metrics& metrics_;
   HttpServer server_;

@@ -15,19 +15,31 @@ class RepeatedFailure {
 
   /// Counts a failure at `now`; true when this one is to be logged.
   bool failed(std::chrono::steady_clock::time_point now) {
-    if (++count_ > 1 && now - last_logged_ < every_) return false;
+    if (++count_ > 1 && now - last_logged_ < every_) {
+      ++unlogged_;
+      return false;
+    }
     last_logged_ = now;
+    suppressed_ = std::exchange(unlogged_, 0);
     return true;
   }
   /// Failures in the current run.
   std::size_t count() const { return count_; }
+  /// Once failed() has said to log one: how many were not logged between the previous logged
+  /// one and this one.
+  std::size_t suppressed() const { return suppressed_; }
   /// Ends the run: how many failures it had (0 when there was none).
-  std::size_t ended() { return std::exchange(count_, 0); }
+  std::size_t ended() {
+    unlogged_ = suppressed_ = 0;
+    return std::exchange(count_, 0);
+  }
 
  private:
   std::chrono::steady_clock::duration every_;
   std::chrono::steady_clock::time_point last_logged_{};
   std::size_t count_ = 0;
+  std::size_t unlogged_ = 0;
+  std::size_t suppressed_ = 0;
 };
 
 }  // namespace herald

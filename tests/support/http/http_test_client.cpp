@@ -105,6 +105,13 @@ bool RawConnection::readable(std::chrono::milliseconds timeout) {
   return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
+std::string RawConnection::read_some(std::chrono::milliseconds timeout) {
+  if (!readable(timeout)) return {};
+  char buffer[16 * 1024];
+  const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+}
+
 std::string RawConnection::receive(std::chrono::milliseconds timeout) {
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

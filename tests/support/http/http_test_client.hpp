@@ -46,6 +46,8 @@ class RawConnection {
   bool send(const std::string& bytes);
   /// Waits up to `timeout` for bytes or for the peer closing; false when neither came.
   bool readable(std::chrono::milliseconds timeout);
+  /// What the first read within `timeout` brings; "" when nothing came or the peer closed.
+  std::string read_some(std::chrono::milliseconds timeout);
   /// What arrives within `timeout`, until the peer closes or `timeout` passes.
   std::string receive(std::chrono::milliseconds timeout);
   /// True when the peer closed the connection (end of stream, or a reset) within `timeout`,
