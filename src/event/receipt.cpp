@@ -1,10 +1,16 @@
 #include "herald/event/receipt.hpp"
 
-#include <boost/json.hpp>
+#include <boost/json/value.hpp>
 
 #include "herald/core/time_format.hpp"
+#include "strict_json.hpp"
 
 namespace herald {
+namespace {
+
+constexpr std::size_t kMaxReceiptDepth = 8;
+
+}  // namespace
 
 std::string_view to_string(ReceiptStatus status) {
   switch (status) {
@@ -30,11 +36,12 @@ std::optional<ReceiptError> check_receipt_id(std::string_view id) {
 std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
   if (json.size() > kMaxReceiptBytes)
     return ReceiptError{"receipt larger than " + std::to_string(kMaxReceiptBytes) + " bytes"};
-  boost::system::error_code ec;
-  boost::json::parse_options options;
-  options.max_depth = 8;
-  auto value = boost::json::parse(json, ec, {}, options);
-  if (ec) return ReceiptError{"receipt is not valid JSON"};
+  // As strictly as an event: boost::json::parse keeps the last of a repeated key, so
+  // {"id":"x","id":"evt-1:sms",...} would be applied to evt-1:sms while a relay or a reader that
+  // keeps the first sees "x".
+  auto parsed = event_detail::parse_strict_json(json, kMaxReceiptDepth, "receipt");
+  if (auto* reason = std::get_if<std::string>(&parsed)) return ReceiptError{std::move(*reason)};
+  const auto& value = std::get<boost::json::value>(parsed);
   if (!value.is_object()) return ReceiptError{"receipt is not a JSON object"};
   const auto& object = value.as_object();
 

@@ -399,6 +399,8 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
   EXPECT_EQ(h.post("{\"id\": \"evt-b1:email\"").status, 400) << "not JSON";
   EXPECT_EQ(h.post(receipt("evt-b1:email", "read")).status, 400) << "unknown status";
   EXPECT_EQ(h.post(R"({"status": "delivered"})").status, 400) << "no id";
+  EXPECT_EQ(h.post(R"({"id": "x", "id": "evt-b1:email", "status": "delivered"})").status, 400)
+      << "a repeated key";
   EXPECT_EQ(h.post(receipt("evt-nope:email", "delivered")).status, 404) << "unknown id";
   EXPECT_EQ(http_request(h.port(), "GET", "/receipts").status, 405);
   EXPECT_EQ(h.post(receipt("evt-b1:email", std::string(20000, 'x'))).status, 413) << "too large";
@@ -412,7 +414,7 @@ TEST(Receipts, BadReceiptsAreRefusedWithAClearStatusAndChangeNothing) {
 
   const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
   for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2",
-                           "herald_receipts_refused_total{why=\"malformed\"} 4",
+                           "herald_receipts_refused_total{why=\"malformed\"} 5",
                            "herald_receipts_refused_total{why=\"unknown\"} 1",
                            "herald_receipts_refused_total{why=\"duplicate\"} 2",
                            "herald_receipts_total{status=\"delivered\"} 1"})

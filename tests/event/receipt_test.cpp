@@ -57,5 +57,46 @@ TEST(Receipt, AnAttemptOrTimeOfTheWrongKindMakesTheReceiptMalformed) {
   EXPECT_EQ(error_of(R"({"id":"n:email","status":"delivered","attempt":1000})"), "");
 }
 
+// boost::json::parse kept the last of a repeated key: {"id":"x","id":"evt-1:sms",...} was applied
+// to evt-1:sms, where a relay or a reader keeping the first sees "x". Events with a repeated key
+// are invalid; a receipt with one is malformed.
+TEST(Receipt, ARepeatedKeyMakesTheReceiptMalformed) {
+  EXPECT_EQ(error_of(R"({"id":"x","id":"evt-1:sms","status":"delivered"})"), "repeated key 'id'");
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"temporary-failure","status":"delivered"})"),
+            "repeated key 'status'");
+  EXPECT_EQ(error_of(R"({"id":"x","\u0069d":"evt-1:sms","status":"delivered"})"),
+            "repeated key 'id'")
+      << "spelled with an escape";
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"delivered","to":"a","to":"b"})"),
+            "repeated key 'to'")
+      << "a field herald does not read";
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"delivered","meta":{"n":1,"n":2}})"),
+            "meta: repeated key 'n'");
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"delivered","a@b.org":1,"a@b.org":2})"),
+            "repeated key")
+      << "a key that is not a plain name is not echoed back";
+}
+
+TEST(Receipt, ANulInAStringOrAKeyMakesTheReceiptMalformed) {
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"delivered","reference":"a\u0000b"})"),
+            "reference: a string contains a NUL character");
+  EXPECT_EQ(error_of(R"({"id":"evt-1\u0000:sms","status":"delivered"})"),
+            "id: a string contains a NUL character");
+  EXPECT_EQ(error_of(R"({"id":"evt-1:sms","status":"delivered","ref\u0000":"a"})"),
+            "a key contains a NUL character");
+}
+
+TEST(Receipt, TheReceiptKeepsItsOwnSizeAndDepthLimits) {
+  const std::string head = R"({"id":"n:email","status":"delivered","x":)";
+  EXPECT_EQ(error_of(head + "[[[[[[[1]]]]]]]}"), "") << "8 levels";
+  EXPECT_EQ(error_of(head + "[[[[[[[[1]]]]]]]]}"), "receipt is nested deeper than 8 levels");
+  EXPECT_EQ(error_of(head + std::string(20000, '[')), "receipt larger than 16384 bytes");
+  EXPECT_EQ(error_of(head + "\"" + std::string(16384 - head.size() - 3, 'a') + "\"}"), "")
+      << "16 KiB exactly";
+  EXPECT_EQ(error_of(R"({"id": "n:email")"),
+            "receipt is not valid JSON: incomplete JSON (at byte 16)");
+  EXPECT_EQ(error_of("[]"), "receipt is not a JSON object");
+}
+
 }  // namespace
 }  // namespace herald
