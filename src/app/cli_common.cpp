@@ -14,6 +14,18 @@ po::variables_map parse(int argc, char** argv, const po::options_description& op
     po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
               vm);
     po::notify(vm);
+  } catch (const po::too_many_positional_options_error&) {
+    // Boost's message does not say which: name the first argument beyond those taken.
+    std::vector<std::string> arguments;
+    try {
+      for (const auto& o : po::command_line_parser(argc, argv).options(options).run().options)
+        if (o.position_key >= 0) arguments.insert(arguments.end(), o.value.begin(), o.value.end());
+    } catch (const po::error&) {
+    }
+    const auto taken = static_cast<std::size_t>(positional.max_total_count());
+    if (arguments.size() > taken)
+      throw UsageError("unexpected argument '" + arguments[taken] + "'");
+    throw UsageError("too many arguments");
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }

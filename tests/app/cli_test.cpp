@@ -83,6 +83,14 @@ TEST(Cli, BadUsageExitsWithTwoAndSaysWhy) {
   EXPECT_NE(r.out.find("--now is required"), std::string::npos) << r.out;
   r = herald("render --no-such-flag");
   EXPECT_EQ(r.exit_code, 2);
+  // An argument too many is named, as an unknown option is (Boost said only "too many
+  // positional options have been specified on the command line").
+  for (const char* command : {"version extra", "check-config --config x.yaml extra",
+                              "status GWF012345678 extra", "dead list extra"}) {
+    r = herald(command);
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_NE(r.out.find("unexpected argument 'extra'"), std::string::npos) << r.out;
+  }
 }
 
 TEST(Cli, ChecksTheShippedConfigs) {
