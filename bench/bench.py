@@ -334,7 +334,8 @@ log:
         if perf:
             perf.send_signal(signal.SIGINT)
             perf.wait()
-        cpu = self.cpu_seconds(p.pid)
+        user, system = self.cpu_split(p.pid)
+        cpu = round(user + system, 2)
         services = self.cpu_used(cpu0, self.service_cpu())
         connections, requests = self.sink_status()
         # herald's alone: the status request just made is counted in both
@@ -348,6 +349,8 @@ log:
             "seconds": round(t1 - t0, 3), "events_per_second": round(n / (t1 - t0), 1),
             "ready_ms": round(ready * 1000, 1),
             "cpu_seconds": dict(herald=cpu, **services),
+            # The kernel's share (system calls: loopback TCP to Redis and the sink, epoll).
+            "system_share_of_cpu": round(system / cpu, 2) if cpu else None,
             "gateway_rate_per_second": self.args.rate,
             "redis_commands_per_event": commands,
             "measured": "exec of herald until every event is read and acknowledged, has its "
@@ -382,11 +385,16 @@ log:
         return dict(sorted(out.items(), key=lambda kv: -kv[1]["per_event"]))
 
     @staticmethod
-    def cpu_seconds(pid):
+    def cpu_split(pid):
+        """(user, system) CPU seconds used so far by `pid`."""
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")
-        return round((int(fields[11]) + int(fields[12])) / ticks, 2)
+        return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+    @classmethod
+    def cpu_seconds(cls, pid):
+        return round(sum(cls.cpu_split(pid)), 2)
 
     def service_cpu(self):
         """CPU seconds used so far by redis-server and nginx (master and workers)."""
@@ -420,8 +428,9 @@ log:
         wall = time.monotonic() - t0
         services = self.cpu_used(cpu0, self.service_cpu())
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        services["python_worker"] = round(children.ru_utime + children.ru_stime -
-                                          children0.ru_utime - children0.ru_stime, 2)
+        worker_system = children.ru_stime - children0.ru_stime
+        services["python_worker"] = round(children.ru_utime - children0.ru_utime + worker_system,
+                                          2)
         requests = self.sink_requests() - requests0 - 1
         if worker.returncode != 0:
             raise RuntimeError("py_worker.py failed")
@@ -430,6 +439,8 @@ log:
         self.results["python_worker"] = dict(
             own, wall_seconds_with_start=round(wall, 3), sink_requests=requests, sent=sent,
             cpu_seconds=services,
+            system_share_of_cpu=round(worker_system / services["python_worker"], 2)
+            if services["python_worker"] else None,
             measured="py_worker.py's own clock: first XREADGROUP reply to the last XACK")
         if requests != n or sent != n:
             raise RuntimeError(f"python worker: {requests} requests, {sent} sent for {n}")
