@@ -1,5 +1,6 @@
 #include "herald/app/receipt_endpoint.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/json.hpp>
@@ -54,10 +55,15 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
   auto log = logger("receipts");
   if (request.target != "/receipts") co_return answer(404, "not_found", "POST /receipts");
   if (request.method != "POST") co_return method_not_allowed("POST /receipts");
-  constexpr std::string_view kBearer = "Bearer ";
+  // The scheme's name is case-insensitive (RFC 9110 section 11.1): "bearer" is "Bearer".
+  constexpr std::string_view kBearer = "bearer ";
   const std::string_view authorization = request.header("authorization");
-  if (!authorization.starts_with(kBearer) ||
-      !token_.matches(authorization.substr(kBearer.size()))) {
+  const bool bearer =
+      authorization.size() > kBearer.size() &&
+      std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), [](char a, char b) {
+        return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
+      });
+  if (!bearer || !token_.matches(authorization.substr(kBearer.size()))) {
     metrics_.receipt_refused("unauthorized");
     if (bad_tokens_.failed(std::chrono::steady_clock::now()))
       log->warn("msg=\"receipt refused: missing or wrong bearer token\" suppressed={}",
