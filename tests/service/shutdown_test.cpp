@@ -24,6 +24,20 @@ HttpTestServer::Handler slow(std::chrono::milliseconds delay) {
   };
 }
 
+// Sends `sig`, waits until herald is draining, then sends it again: herald exits within 5 s
+// (well before the tests' 20 s drain and their hanging gateway), with the exit code of a drain
+// that timed out.
+void stop_twice(HeraldProcess& herald, int sig) {
+  herald.signal(sig);
+  ASSERT_TRUE(herald.wait_for_log("msg=\"stopping: no new work", 5s)) << herald.log();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(herald.running()) << "still draining: " << herald.log();
+  const auto second = std::chrono::steady_clock::now();
+  herald.signal(sig);
+  EXPECT_EQ(herald.wait_exit(5s), 0) << herald.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 5s);
+}
+
 std::string webhook(const HttpTestServer& server) {
   return "{ type: webhook, url: \"" + server.url("/email") + "\", timeout_ms: 30000 }";
 }
@@ -118,16 +132,7 @@ TEST(Shutdown, ASecondSigtermStopsAtOnceWithoutWaitingForTheDrain) {
     ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
     redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-u1")});
     ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
-    herald.signal(SIGTERM);
-    ASSERT_TRUE(herald.wait_for_log("msg=\"stopping: no new work", 5s)) << herald.log();
-    std::this_thread::sleep_for(500ms);
-    ASSERT_TRUE(herald.running()) << "still draining: " << herald.log();
-    const auto second = std::chrono::steady_clock::now();
-    herald.signal(SIGTERM);
-    // Well before the 20 s drain (and the 60 s gateway), with the exit code of a drain that
-    // timed out.
-    EXPECT_EQ(herald.wait_exit(5s), 0) << herald.log();
-    EXPECT_LT(std::chrono::steady_clock::now() - second, 5s);
+    stop_twice(herald, SIGTERM);
     const auto log = herald.log();
     EXPECT_NE(log.find("msg=\"second signal: stopping now, unfinished work is picked up after "
                        "restart\" signal=15 in_flight=1"),
@@ -157,11 +162,7 @@ TEST(Shutdown, CtrlCTwiceStopsAtOnce) {
   ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
   redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-v1")});
   ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
-  herald.signal(SIGINT);
-  ASSERT_TRUE(herald.wait_for_log("msg=\"stopping: no new work", 5s)) << herald.log();
-  std::this_thread::sleep_for(500ms);
-  herald.signal(SIGINT);
-  EXPECT_EQ(herald.wait_exit(5s), 0) << herald.log();
+  stop_twice(herald, SIGINT);
   EXPECT_NE(herald.log().find("msg=\"second signal: stopping now"), std::string::npos)
       << herald.log();
 }
