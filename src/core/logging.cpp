@@ -7,6 +7,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "herald/core/utf8.hpp"
+
 namespace herald {
 namespace {
 
@@ -72,23 +74,6 @@ bool set_log_level(std::string_view level) {
 
 namespace {
 
-// The length of the UTF-8 sequence at `at` and its code point; 0 when the bytes there are not
-// valid UTF-8.
-std::size_t utf8_at(std::string_view s, std::size_t at, char32_t& cp) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[at + k]); };
-  const unsigned char c = b(0);
-  std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-  if (n == 0 || at + n > s.size()) return 0;
-  cp = c & (0x7f >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3f);
-  }
-  const bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
 // Characters that change how the rest of a line reads on a terminal or in a viewer: C1 controls,
 // line and paragraph separators, bidirectional overrides and isolates, marks, the BOM.
 bool deceptive(char32_t cp) {
@@ -126,7 +111,7 @@ std::string log_value(std::string_view value) {
       continue;
     }
     char32_t cp = 0;
-    const std::size_t n = utf8_at(value, i, cp);
+    const std::size_t n = utf8_char_at(value, i, &cp);
     if (n == 0 && cut && value.size() - i < 4) break;  // a character the cut split
     if (n == 0) {  // not UTF-8: the byte, escaped, so that the line stays valid UTF-8
       out += "\\x";

@@ -7,6 +7,8 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include "herald/core/utf8.hpp"
+
 namespace herald::event_detail {
 namespace {
 
@@ -16,41 +18,6 @@ constexpr std::size_t kMaxQuoted = 64;
 
 std::string too_deep(std::string_view what, std::size_t max_depth) {
   return std::string(what) + " is nested deeper than " + std::to_string(max_depth) + " levels";
-}
-
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
-// surrogates, nothing above U+10FFFF), or npos.
-std::size_t invalid_utf8_at(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char c = byte(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    } else {
-      return i;
-    }
-    if (i + len > text.size()) return i;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return i;
-    for (std::size_t k = 2; k < len; ++k)
-      if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return i;
-    i += len;
-  }
-  return std::string_view::npos;
 }
 
 // Builds the json::value like json::parser does, and additionally refuses what json::parser lets

@@ -39,6 +39,8 @@ TEST(LogValue, EscapesCharactersThatChangeHowTheLineReadsAndBytesThatAreNotUtf8)
             "\"a\\xff"
             "b\"");
   EXPECT_EQ(log_value("a\xe2\x80"), "\"a\\xe2\\x80\"") << "a sequence cut short";
+  EXPECT_EQ(log_value("a\xf5\x80\x80"), "\"a\\xf5\\x80\\x80\"") << "no UTF-8 lead byte";
+  EXPECT_EQ(log_value("a\xe0\x80\xaf"), "\"a\\xe0\\x80\\xaf\"") << "an overlong '/'";
   EXPECT_EQ(log_value("Caerdydd–Bangor ŵ"), "\"Caerdydd–Bangor ŵ\"") << "letters stay";
   EXPECT_EQ(log_value("Caerdydd–Bangor"), "Caerdydd–Bangor");
 }
