@@ -1,8 +1,8 @@
 #include "herald/app/receipt_endpoint.hpp"
 
-#include <algorithm>
 #include <chrono>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
 #include "herald/app/dispatcher.hpp"
@@ -58,11 +58,8 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest req
   // The scheme's name is case-insensitive (RFC 9110 section 11.1): "bearer" is "Bearer".
   constexpr std::string_view kBearer = "bearer ";
   const std::string_view authorization = request.header("authorization");
-  const bool bearer =
-      authorization.size() > kBearer.size() &&
-      std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), [](char a, char b) {
-        return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
-      });
+  const bool bearer = authorization.size() > kBearer.size() &&
+                      boost::beast::iequals(authorization.substr(0, kBearer.size()), kBearer);
   if (!bearer || !token_.matches(authorization.substr(kBearer.size()))) {
     metrics_.receipt_refused("unauthorized");
     if (bad_tokens_.failed(std::chrono::steady_clock::now()))
