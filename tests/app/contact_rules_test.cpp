@@ -146,12 +146,7 @@ TEST(Receipts, TechnicalFailuresAreSentAgainThenGivenUpOnAfterMaxDaysOfThem) {
 
 // The gateway accepts, but answers only after `delay`: a provider's callback can come first.
 HttpTestServer::Handler slow_gateway(std::chrono::milliseconds delay) {
-  return [delay](const HttpTestServer::Request&) {
-    HttpTestServer::Response response;
-    response.status = 202;
-    response.delay = delay;
-    return response;
-  };
+  return HttpTestServer::answering(202, delay);
 }
 
 // The value of one series in /metrics text, or -1 when it is not there.

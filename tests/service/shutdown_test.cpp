@@ -16,12 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 HttpTestServer::Handler slow(std::chrono::milliseconds delay) {
-  return [delay](const HttpTestServer::Request&) {
-    HttpTestServer::Response r;
-    r.status = 202;
-    r.delay = delay;
-    return r;
-  };
+  return HttpTestServer::answering(202, delay);
 }
 
 // Sends `sig`, waits until herald is draining, then sends it again: herald exits within 5 s
@@ -51,6 +46,29 @@ std::size_t count_result(RedisServer& redis, const std::string& result) {
   for (const auto& o : outcomes(redis))
     if (o.at("result").as_string() == result) ++n;
   return n;
+}
+
+// herald, started, gets event `id` published and its request is at `gateway`.
+void publish_one_and_wait_for_its_request(HeraldProcess& herald, RedisServer& redis,
+                                          HttpTestServer& gateway, const std::string& id) {
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event(id)});
+  ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+}
+
+// herald started again on `config`, with `gateway` answering at once, sends the one event `id`
+// whose send the stop cut off, then is stopped with `stop_signal`: every request the gateway had
+// was that message.
+void expect_sent_after_a_restart(RedisServer& redis, HttpTestServer& gateway,
+                                 const std::string& config, const std::string& id,
+                                 int stop_signal) {
+  gateway.set_handler(slow(0ms));
+  HeraldProcess again({"run", "--config", config});
+  ASSERT_TRUE(eventually([&] { return count_result(redis, "sent") == 1; }, 30s)) << again.log();
+  again.signal(stop_signal);
+  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
+  for (const auto& r : gateway.requests())
+    EXPECT_EQ(r.headers.at("idempotency-key"), id + ":email") << "the same message, resent";
 }
 
 TEST(Shutdown, SigtermLetsSlowSendsFinishAcknowledgesThemAndExitsZero) {
@@ -99,9 +117,7 @@ TEST(Shutdown, WorkThatOutlastsTheDrainTimeoutIsFinishedAfterTheRestart) {
   dir.write("templates/case_update.yaml", kEmailTemplate);
   {
     HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
-    ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
-    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-t1")});
-    ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+    ASSERT_NO_FATAL_FAILURE(publish_one_and_wait_for_its_request(herald, redis, gateway, "evt-t1"));
     herald.signal(SIGTERM);
     // Exits 0 after the drain timeout, long before the gateway would have answered.
     EXPECT_EQ(herald.wait_exit(8s), 0) << herald.log();
@@ -109,14 +125,8 @@ TEST(Shutdown, WorkThatOutlastsTheDrainTimeoutIsFinishedAfterTheRestart) {
   }
   EXPECT_EQ(count_result(redis, "sent"), 0u);
 
-  gateway.set_handler(slow(0ms));
-  HeraldProcess again({"run", "--config", dir.path("herald.yaml")});
-  ASSERT_TRUE(eventually([&] { return count_result(redis, "sent") == 1; }, 30s)) << again.log();
-  again.signal(SIGTERM);
-  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
+  expect_sent_after_a_restart(redis, gateway, dir.path("herald.yaml"), "evt-t1", SIGTERM);
   EXPECT_EQ(pending(redis), 0);
-  for (const auto& r : gateway.requests())
-    EXPECT_EQ(r.headers.at("idempotency-key"), "evt-t1:email") << "the same message, resent";
 }
 
 TEST(Shutdown, ASecondSigtermStopsAtOnceWithoutWaitingForTheDrain) {
@@ -129,9 +139,7 @@ TEST(Shutdown, ASecondSigtermStopsAtOnceWithoutWaitingForTheDrain) {
   dir.write("templates/case_update.yaml", kEmailTemplate);
   {
     HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
-    ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
-    redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-u1")});
-    ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+    ASSERT_NO_FATAL_FAILURE(publish_one_and_wait_for_its_request(herald, redis, gateway, "evt-u1"));
     stop_twice(herald, SIGTERM);
     const auto log = herald.log();
     EXPECT_NE(log.find("msg=\"second signal: stopping now, unfinished work is picked up after "
@@ -142,13 +150,7 @@ TEST(Shutdown, ASecondSigtermStopsAtOnceWithoutWaitingForTheDrain) {
   EXPECT_EQ(count_result(redis, "sent"), 0u);
 
   // What the second signal cut off is sent after the restart, with the same key.
-  gateway.set_handler(slow(0ms));
-  HeraldProcess again({"run", "--config", dir.path("herald.yaml")});
-  ASSERT_TRUE(eventually([&] { return count_result(redis, "sent") == 1; }, 30s)) << again.log();
-  again.signal(SIGINT);
-  EXPECT_EQ(again.wait_exit(30s), 0) << again.log();
-  for (const auto& r : gateway.requests())
-    EXPECT_EQ(r.headers.at("idempotency-key"), "evt-u1:email") << "the same message, resent";
+  expect_sent_after_a_restart(redis, gateway, dir.path("herald.yaml"), "evt-u1", SIGINT);
 }
 
 TEST(Shutdown, CtrlCTwiceStopsAtOnce) {
@@ -159,9 +161,7 @@ TEST(Shutdown, CtrlCTwiceStopsAtOnce) {
             service_config(redis, webhook(gateway), "shutdown:\n  drain_timeout_ms: 20000\n"));
   dir.write("templates/case_update.yaml", kEmailTemplate);
   HeraldProcess herald({"run", "--config", dir.path("herald.yaml")});
-  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
-  redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-v1")});
-  ASSERT_TRUE(gateway.wait_for_requests(1, 20s)) << herald.log();
+  ASSERT_NO_FATAL_FAILURE(publish_one_and_wait_for_its_request(herald, redis, gateway, "evt-v1"));
   stop_twice(herald, SIGINT);
   EXPECT_NE(herald.log().find("msg=\"second signal: stopping now"), std::string::npos)
       << herald.log();

@@ -232,6 +232,15 @@ std::string HttpTestServer::url(std::string_view path) const {
   return url;
 }
 
+HttpTestServer::Handler HttpTestServer::answering(int status, std::chrono::milliseconds delay) {
+  return [status, delay](const Request&) {
+    Response response;
+    response.status = status;
+    response.delay = delay;
+    return response;
+  };
+}
+
 void HttpTestServer::set_handler(Handler handler) {
   std::lock_guard lock(impl_->mutex);
   impl_->handler = std::move(handler);

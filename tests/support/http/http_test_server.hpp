@@ -49,6 +49,9 @@ class HttpTestServer {
   /// with the test. An exception becomes a 500.
   using Handler = std::function<Response(const Request&)>;
 
+  /// A handler answering every request with `status` after `delay` (a slow or hanging gateway).
+  static Handler answering(int status, std::chrono::milliseconds delay);
+
   /// Starts listening at once: port() is valid as soon as the constructor returns.
   HttpTestServer();
   explicit HttpTestServer(Handler handler);
