@@ -426,9 +426,10 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
   }
   if (decision.action == PlanAction::give_up) {
     count(record.channel, OutcomeResult::failed);
-    co_return co_await finish(id, lease, NotificationState::failed,
-                              outcome_for(event, record.channel, OutcomeResult::failed, now,
-                                          decision.reason, std::max(0, record.attempt - 1)));
+    Outcome outcome = outcome_for(event, record.channel, OutcomeResult::failed, now,
+                                  decision.reason, std::max(0, record.attempt - 1));
+    co_return co_await end_or_fall_back(settings, std::move(shared), std::move(record), lease,
+                                        NotificationState::failed, std::move(outcome));
   }
   Message message = shared->messages.front();
   co_return co_await send_and_record(settings, std::move(message), std::move(shared),
@@ -513,40 +514,28 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
     if (message.channel == Channel::sms) outcome.fragments = message.fragments;
     return outcome;
   };
-  auto record_final = [&](NotificationState state, OutcomeResult what, std::string reason) {
-    return finish(record.id, lease_until, state, final_outcome(what, std::move(reason)));
-  };
 
   switch (result.kind) {
-    case SendResult::Kind::accepted:
+    case SendResult::Kind::accepted: {
       count(message.channel, OutcomeResult::sent);
       log->info("msg=sent event_id={} notification_id={} gateway={} status={} attempt={}",
                 log_value(event.id), log_value(record.id), gateway.type(), result.http_status,
                 record.attempt);
-      co_return co_await record_final(NotificationState::sent, OutcomeResult::sent, "");
+      Outcome outcome = final_outcome(OutcomeResult::sent, "");
+      co_return co_await finish(record.id, lease_until, NotificationState::sent,
+                                std::move(outcome));
+    }
     case SendResult::Kind::permanent: {
       count(message.channel, OutcomeResult::rejected);
       log->warn("msg=rejected event_id={} notification_id={} gateway={} reason={}",
                 log_value(event.id), log_value(record.id), gateway.type(),
                 log_value(result.reason));
-      auto fallback = plan_fallback(settings, *prepared, record, now);
-      if (!fallback)
-        co_return co_await record_final(NotificationState::rejected, OutcomeResult::rejected,
-                                        result.reason);
-      // The email it falls back to is recorded with the rejection, in one step.
-      const Outcome outcome = final_outcome(OutcomeResult::rejected, result.reason);
-      auto done = co_await with_retries(time_left(clock_, lease_until), [&] {
-        return store_.reject(record.id, lease_until, outcome, fallback->event);
-      });
-      if (!done) co_return done.error();
-      if (!*done) {
-        log_lease_lost(record.id);
-        co_return error_code{};
-      }
-      co_return co_await fall_back(std::move(*fallback), record, **done);
+      Outcome outcome = final_outcome(OutcomeResult::rejected, result.reason);
+      co_return co_await end_or_fall_back(settings, prepared, record, lease_until,
+                                          NotificationState::rejected, std::move(outcome));
     }
     case SendResult::Kind::withheld:
-      co_return co_await withhold(guard, lease_until, now);
+      co_return co_await withhold(guard, settings, prepared, lease_until, now);
     case SendResult::Kind::transient:
       break;
   }
@@ -564,9 +553,11 @@ asio::awaitable<error_code> Dispatcher::send_and_record(
         "msg=\"gave up after transient failures\" event_id={} notification_id={} retries={} "
         "reason={}",
         log_value(event.id), log_value(record.id), record.retries, log_value(result.reason));
-    co_return co_await record_final(
-        NotificationState::failed, OutcomeResult::failed,
+    Outcome outcome = final_outcome(
+        OutcomeResult::failed,
         "gateway kept failing for " + days_text(config.contact.max_days) + ": " + result.reason);
+    co_return co_await end_or_fall_back(settings, prepared, record, lease_until,
+                                        NotificationState::failed, std::move(outcome));
   }
   // Retry after the backoff, but only when contact is permitted.
   Instant candidate = backoff(config.retry, record.retries, result.retry_after, now);
@@ -639,8 +630,9 @@ asio::awaitable<std::optional<std::string>> Dispatcher::check_before_request(Sen
   co_return std::nullopt;
 }
 
-asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, Instant lease_until,
-                                                 Instant now) {
+asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, DispatchSettings settings,
+                                                 std::shared_ptr<const PreparedEvent> prepared,
+                                                 Instant lease_until, Instant now) {
   const Event& event = guard.event;
   const NotificationRecord& record = guard.record;
   auto log = logger("dispatch");
@@ -674,9 +666,27 @@ asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, Instant
     co_return error_code{};
   }
   count(guard.channel, OutcomeResult::failed);
-  co_return co_await finish(record.id, lease_until, NotificationState::failed,
-                            outcome_for(event, guard.channel, OutcomeResult::failed, now,
-                                        decision.reason, std::max(0, record.attempt - 1)));
+  Outcome outcome = outcome_for(event, guard.channel, OutcomeResult::failed, now, decision.reason,
+                                std::max(0, record.attempt - 1));
+  co_return co_await end_or_fall_back(std::move(settings), std::move(prepared), record, lease_until,
+                                      NotificationState::failed, std::move(outcome));
+}
+
+asio::awaitable<error_code> Dispatcher::end_or_fall_back(
+    DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
+    NotificationRecord record, Instant lease_until, NotificationState state, Outcome outcome) {
+  auto fallback = plan_fallback(settings, *prepared, record, clock_.now());
+  if (!fallback) co_return co_await finish(record.id, lease_until, state, std::move(outcome));
+  // The email it falls back to is recorded with the SMS's end, in one step.
+  auto done = co_await with_retries(time_left(clock_, lease_until), [&] {
+    return store_.end_with_fallback(record.id, lease_until, state, outcome, fallback->event);
+  });
+  if (!done) co_return done.error();
+  if (!*done) {
+    log_lease_lost(record.id);
+    co_return error_code{};
+  }
+  co_return co_await fall_back(std::move(*fallback), record, **done);
 }
 
 asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
@@ -749,7 +759,7 @@ asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, Notificatio
   const Message& message = fallback.prepared->messages.front();
   const NewNotification& n = fallback.event.notifications.front();
   logger("dispatch")
-      ->info("msg=\"refused SMS falls back to email\" event_id={} notification_id={} result={}",
+      ->info("msg=\"SMS falls back to email\" event_id={} notification_id={} result={}",
              log_value(event.id), log_value(n.id), to_string(what));
   if (what == AcceptResult::stale || what == AcceptResult::final_case)
     count(message.channel, OutcomeResult::suppressed);
@@ -903,10 +913,10 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
     }
   }
 
-  // An SMS the network refused for good goes out as email, when there is one to send: recorded
-  // with the rejection, in one step.
+  // An SMS the network refused for good, or that was given up on, goes out as email, when there
+  // is one to send: recorded with the SMS's end, in one step.
   std::optional<Fallback> fallback;
-  if (action.kind == ReceiptAction::Kind::rejected) {
+  if (action.kind == ReceiptAction::Kind::rejected || action.kind == ReceiptAction::Kind::failed) {
     auto p = prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
     if (auto* ok = std::get_if<PreparedEvent>(&p))
       fallback = plan_fallback(settings, *ok, record, now);

@@ -374,12 +374,11 @@ asio::awaitable<result<bool>> NotificationStore::finish(std::string id, Instant 
   co_return reply->integer == 1;
 }
 
-asio::awaitable<result<std::optional<AcceptResult>>> NotificationStore::reject(std::string id,
-                                                                               Instant lease_until,
-                                                                               Outcome outcome,
-                                                                               NewEvent fallback) {
+asio::awaitable<result<std::optional<AcceptResult>>> NotificationStore::end_with_fallback(
+    std::string id, Instant lease_until, NotificationState state, Outcome outcome,
+    NewEvent fallback) {
   auto args =
-      redis_args(id, ms(lease_until), to_string(NotificationState::rejected), outcome_json(outcome),
+      redis_args(id, ms(lease_until), to_string(state), outcome_json(outcome),
                  outcome.gateway_message_id, boost::json::serialize(event_object(fallback)));
   auto reply = co_await eval(kFinish, std::move(args), outcome.at);
   if (!reply) co_return reply.error();

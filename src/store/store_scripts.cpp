@@ -310,7 +310,7 @@ const std::string& finish() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] state (sent, rejected, failed,
 -- suppressed, invalid), ARGV[8] outcome JSON, ARGV[9] gateway message id, ARGV[10] (optional,
--- for rejected) the fallback email, see check_fallback.
+-- for an SMS rejected or failed) the fallback email, see check_fallback.
 -- Returns 1, or 0 when the lease was lost to another sender; with a fallback, {1, what became of
 -- it (created, redelivered, duplicate, stale, final)}.
 local nid = ARGV[5]
@@ -394,7 +394,7 @@ const std::string& apply_receipt() {
 -- ARGV[8] due (ms), ARGV[9] attempt from now on, ARGV[10] retries, ARGV[11] failed attempts
 -- (comma-separated ms), ARGV[12] outcome JSON or "", ARGV[13] timeline entry JSON or "",
 -- ARGV[14] when the transient failures began (ms, "" when there are none), ARGV[15] (optional,
--- for rejected) the fallback email, see check_fallback.
+-- for an SMS rejected or failed) the fallback email, see check_fallback.
 -- Returns 'applied', 'unknown', 'early' (that attempt is being sent, or waits to be sent again
 -- after a transient failure: the provider has it, herald has not recorded the send yet; nothing
 -- changes and the receipt is taken again later), or 'duplicate' (applied already, or for an
@@ -408,7 +408,7 @@ if r[2] == ARGV[6] and (r[1] == 'sending' or (r[1] == 'deferred' and (tonumber(r
 end
 if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
 local fallback, verdict, why_not
-if ARGV[7] == 'rejected' and ARGV[15] and ARGV[15] ~= '' then
+if (ARGV[7] == 'rejected' or ARGV[7] == 'failed') and ARGV[15] and ARGV[15] ~= '' then
   fallback = cjson.decode(ARGV[15])
   verdict, why_not = check_fallback(fallback)
 end

@@ -120,6 +120,72 @@ TEST(Receipts, TemporaryFailuresOverHttpScheduleTheNextAttemptsThenHeraldGivesUp
     EXPECT_EQ(r.headers.at("idempotency-key"), requests[0].headers.at("idempotency-key"));
 }
 
+// An SMS for a recipient who chose text only but has an email address (the rule sends email).
+std::string sms_only(const std::string& id) {
+  return event_json(id, "case_update", {{"channels", boost::json::array{"sms"}}});
+}
+
+// The targets of the requests the gateways had, in order.
+std::vector<std::string> targets(HttpTestServer& http) {
+  std::vector<std::string> out;
+  for (const auto& r : http.requests()) out.push_back(r.target);
+  return out;
+}
+
+TEST(Receipts, AnSmsWhoseAttemptsAllFailedFallsBackToEmail) {
+  // Three temporary failures in one local day (max_days: 1): the text cannot reach them, so the
+  // message goes by email once the SMS is given up on.
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  h.start();
+  h.publish(sms_only("evt-rf"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "sent"; }));
+  const std::vector<Instant> next = {london(15, 40), london(19, 20)};
+  for (std::size_t attempt = 1; attempt <= 3; ++attempt) {
+    ASSERT_EQ(h.post(receipt("evt-rf:sms", "temporary-failure")).status, 200);
+    if (attempt == 3) break;
+    ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "deferred"; }));
+    h.clock.set(next[attempt - 1]);
+    ASSERT_TRUE(h.http.wait_for_requests(attempt + 1, 10s));
+    ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "sent"; }));
+  }
+  ASSERT_TRUE(h.http.wait_for_requests(4, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-rf:email") == "sent"; }));
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:sms:1", "retry_scheduled:sms:1", "sent:sms:2",
+                                      "retry_scheduled:sms:2", "sent:sms:3", "failed:sms:3",
+                                      "sent:email:1"}));
+  EXPECT_EQ(targets(h.http), (std::vector<std::string>{"/sms", "/sms", "/sms", "/email"}));
+}
+
+TEST(Receipts, AnSmsGivenUpOnWhenItsNextAttemptFallsDueTooLateFallsBackToEmail) {
+  // The next attempt was due at 19:20 on the only permitted day (max_days: 1), but herald was
+  // not running then: when it falls due the next morning, the SMS is given up on, and the
+  // message goes by email.
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  h.start();
+  h.publish(sms_only("evt-late"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:sms") == "sent"; }));
+  ASSERT_EQ(h.post(receipt("evt-late:sms", "temporary-failure")).status, 200);
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:sms") == "deferred"; }));
+  h.clock.set(london(15, 40));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:sms") == "sent"; }));
+  ASSERT_EQ(h.post(receipt("evt-late:sms", "temporary-failure")).status, 200);
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:sms") == "deferred"; }));
+  h.clock.set(london(10, 0, 24));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late:email") == "sent"; }))
+      << h.state("evt-late:email");
+  h.stop();
+  EXPECT_EQ(h.state("evt-late:sms"), "failed");
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:sms:1", "retry_scheduled:sms:1", "sent:sms:2",
+                                      "retry_scheduled:sms:2", "failed:sms:2", "sent:email:1"}));
+  EXPECT_EQ(targets(h.http), (std::vector<std::string>{"/sms", "/sms", "/email"}));
+}
+
 TEST(Receipts, TechnicalFailuresAreSentAgainThenGivenUpOnAfterMaxDaysOfThem) {
   ReceiptHarness h("contact:\n  max_days: 1\n");
   h.start();

@@ -474,6 +474,37 @@ TEST(Pipeline, AGatewayFailingForMaxDaysIsGivenUpOnCountedFromItsFirstFailure) {
   EXPECT_EQ(h.scheduled(), 0);
 }
 
+TEST(Pipeline, AnSmsGivenUpOnAfterDaysOfGatewayFailuresFallsBackToEmail) {
+  // The SMS provider is down for days (its own gateway and breaker); the recipient chose SMS
+  // only but has an email address, and the rule sends email. A text cannot reach them: once the
+  // SMS is given up on, the message goes by email, recorded with the SMS's end.
+  Harness h("", false, "", 3000ms,
+            "{ type: webhook, name: sms-provider, url: \"@HTTP@/sms\", timeout_ms: 2000 }");
+  h.http.set_handler([](const HttpTestServer::Request& request) {
+    HttpTestServer::Response r;
+    r.status = request.target == "/sms" ? 503 : 202;
+    return r;
+  });
+  h.start();
+  h.publish(event_json("evt-sms-down", "case_update", {{"channels", boost::json::array{"sms"}}}));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  for (int i = 0; i < 24 * 5 && !h.wait_for_outcomes(2, 20ms); ++i) h.clock.advance(1h);
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  std::this_thread::sleep_for(200ms);
+  h.stop();
+  auto outcomes = h.outcomes();
+  ASSERT_EQ(results(outcomes), (std::vector<std::string>{"failed:sms", "sent:email"}));
+  EXPECT_EQ(std::string(outcomes[0].at("reason").as_string())
+                .rfind("gateway kept failing for 3 days: ", 0),
+            0u)
+      << outcomes[0].at("reason");
+  std::size_t emails = 0;
+  for (const auto& r : h.http.requests()) emails += r.target == "/email";
+  EXPECT_EQ(emails, 1u);
+  EXPECT_EQ(h.http.requests().back().target, "/email");
+  EXPECT_EQ(h.scheduled(), 0);
+}
+
 TEST(Pipeline, APermanentRefusalIsRejectedAndNeverRetried) {
   Harness h;
   h.http.set_handler([](const HttpTestServer::Request&) {

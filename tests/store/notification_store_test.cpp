@@ -87,6 +87,15 @@ class StoreTest : public ::testing::Test {
     return e;
   }
 
+  // The event's SMS, sent at once.
+  NewEvent sms_event(const std::string& id, const std::string& entry, std::int64_t occurred_ms,
+                     std::string case_ref = "CASE1") {
+    NewEvent e = event(id, entry, occurred_ms, true, false, std::move(case_ref));
+    e.notifications[0].id = id + ":sms";
+    e.notifications[0].channel = Channel::sms;
+    return e;
+  }
+
   AcceptResult accept_one(NewEvent e) {
     std::vector<NewEvent> batch{std::move(e)};
     auto r = run(store_.accept(std::move(batch), at(kNow)));
@@ -287,13 +296,6 @@ TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
 
 TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
   // An SMS being sent (e1:sms) whose event also asks for an email fallback (e1:email).
-  auto sms_event = [&](const std::string& id, const std::string& entry, std::int64_t occurred,
-                       std::string case_ref) {
-    NewEvent e = event(id, entry, occurred, true, false, std::move(case_ref));
-    e.notifications[0].id = id + ":sms";
-    e.notifications[0].channel = Channel::sms;
-    return e;
-  };
   const Instant lease = at(kNow + 60000);
   Outcome refused{"e1",     "CASE1",    "update", Channel::sms, OutcomeResult::rejected, 1,
                   at(kNow), "HTTP 400", ""};
@@ -301,11 +303,13 @@ TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
   ASSERT_EQ(accept_one(sms_event("e1", e1, kNow, "CASE1")), AcceptResult::created);
 
   // Not the lease holder: neither is written.
-  EXPECT_EQ(*run(store_.reject("e1:sms", at(kNow + 1), refused, event("e1", e1, kNow, true))),
+  EXPECT_EQ(*run(store_.end_with_fallback("e1:sms", at(kNow + 1), NotificationState::rejected,
+                                          refused, event("e1", e1, kNow, true))),
             std::nullopt);
   EXPECT_EQ(state("e1:email"), "");
   // The holder: the SMS is rejected and the email created, leased to be sent at once.
-  EXPECT_EQ(*run(store_.reject("e1:sms", lease, refused, event("e1", e1, kNow, true))),
+  EXPECT_EQ(*run(store_.end_with_fallback("e1:sms", lease, NotificationState::rejected, refused,
+                                          event("e1", e1, kNow, true))),
             AcceptResult::created);
   EXPECT_EQ(state("e1:sms"), "rejected");
   EXPECT_EQ(state("e1:email"), "sending");
@@ -321,15 +325,49 @@ TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
             AcceptResult::created);
   refused.event_id = "e2";
   refused.case_ref = "CASE2";
-  EXPECT_EQ(
-      *run(store_.reject("e2:sms", lease, refused, event("e2", e2, kNow, true, false, "CASE2"))),
-      AcceptResult::stale);
+  EXPECT_EQ(*run(store_.end_with_fallback("e2:sms", lease, NotificationState::rejected, refused,
+                                          event("e2", e2, kNow, true, false, "CASE2"))),
+            AcceptResult::stale);
   EXPECT_EQ(state("e2:sms"), "rejected");
   EXPECT_EQ(state("e2:email"), "");
   const auto last = outcomes().back();
   EXPECT_EQ(last.at("event_id"), "e2");
   EXPECT_EQ(last.at("channel"), "email");
   EXPECT_EQ(last.at("result"), "suppressed");
+  expect_reasons_add_up();
+}
+
+TEST_F(StoreTest, AnSmsGivenUpOnAndItsFallbackEmailAreRecordedTogether) {
+  // An SMS given up on ends as failed, and the email it falls back to is created in the same
+  // step: while leased (its gateway kept failing), or by a receipt (its attempts used up).
+  const Instant lease = at(kNow + 60000);
+  Outcome failed{"e1",     "CASE1",   "update", Channel::sms, OutcomeResult::failed, 3,
+                 at(kNow), "gave up", ""};
+  const auto e1 = read_entry("e1");
+  ASSERT_EQ(accept_one(sms_event("e1", e1, kNow)), AcceptResult::created);
+  EXPECT_EQ(*run(store_.end_with_fallback("e1:sms", lease, NotificationState::failed, failed,
+                                          event("e1", e1, kNow, true))),
+            AcceptResult::created);
+  EXPECT_EQ(state("e1:sms"), "failed");
+  EXPECT_EQ(state("e1:email"), "sending");
+
+  const auto e2 = read_entry("e2");
+  ASSERT_EQ(accept_one(sms_event("e2", e2, kNow, "CASE2")), AcceptResult::created);
+  Outcome sent{"e2", "CASE2", "update", Channel::sms, OutcomeResult::sent, 1, at(kNow), "", ""};
+  ASSERT_TRUE(*run(store_.finish("e2:sms", lease, NotificationState::sent, sent)));
+  ReceiptAction given_up;
+  given_up.kind = ReceiptAction::Kind::failed;
+  given_up.outcome = failed;
+  given_up.outcome->event_id = "e2";
+  given_up.outcome->case_ref = "CASE2";
+  given_up.fallback = event("e2", e2, kNow, true, false, "CASE2");
+  const auto applied = run(store_.apply_receipt("e2:sms", 1, given_up, at(kNow)));
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->result, ReceiptApplied::applied);
+  EXPECT_EQ(applied->fallback, AcceptResult::created);
+  EXPECT_EQ(state("e2:sms"), "failed");
+  EXPECT_EQ(state("e2:email"), "sending");
+  EXPECT_EQ(outcomes().back().at("result"), "failed");
   expect_reasons_add_up();
 }
 

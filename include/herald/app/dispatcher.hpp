@@ -118,11 +118,19 @@ class Dispatcher {
   /// after a wait of kRecheckAfter or more, the case not moved on in Redis.
   boost::asio::awaitable<std::optional<std::string>> check_before_request(SendGuard& guard);
   /// After a send withheld by that check: deferred to the next permitted instant, or given up.
-  boost::asio::awaitable<boost::system::error_code> withhold(const SendGuard& guard,
-                                                             Instant lease_until, Instant now);
+  boost::asio::awaitable<boost::system::error_code> withhold(
+      const SendGuard& guard, DispatchSettings settings,
+      std::shared_ptr<const PreparedEvent> prepared, Instant lease_until, Instant now);
+  /// Ends a leased notification that cannot reach its recipient (`state` rejected, or failed:
+  /// given up) with `outcome`. An SMS falls back to email where the rule and the recipient allow
+  /// it: the email is recorded in the same step as the SMS's end, then sent or deferred.
+  boost::asio::awaitable<boost::system::error_code> end_or_fall_back(
+      DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
+      NotificationRecord record, Instant lease_until, NotificationState state, Outcome outcome);
   boost::asio::awaitable<void> keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
                                           std::chrono::milliseconds length);
-  /// The email a refused SMS goes out as instead, ready to be recorded with the rejection.
+  /// The email an SMS that cannot reach its recipient goes out as instead, ready to be recorded
+  /// with the SMS's end.
   struct Fallback {
     NewEvent event;  ///< the event with that one notification, for the store
     std::shared_ptr<const PreparedEvent> prepared;

@@ -143,8 +143,8 @@ struct ReceiptAction {
   std::vector<Instant> failed;  ///< failed attempts, this one included for next_attempt/failed
   std::optional<Outcome> outcome;
   std::string timeline_json;  ///< the receipt as the case timeline shows it
-  /// rejected: the email a refused SMS falls back to (an event with that one notification),
-  /// recorded with the rejection.
+  /// rejected or failed: the email an SMS that cannot reach its recipient falls back to (an
+  /// event with that one notification), recorded with the SMS's end.
   std::optional<NewEvent> fallback;
 };
 
@@ -180,11 +180,13 @@ class NotificationStore {
                                                              NotificationState state,
                                                              Outcome outcome);
 
-  /// Ends a leased SMS as `rejected` and, in the same step, records the email it falls back to
-  /// (`fallback`: its event with that one notification, decided as for accept), so that neither
-  /// is kept without the other. What became of the fallback; nullopt when the lease was lost.
-  boost::asio::awaitable<boost::system::result<std::optional<AcceptResult>>> reject(
-      std::string id, Instant lease_until, Outcome outcome, NewEvent fallback);
+  /// Ends a leased SMS that cannot reach its recipient (`state` rejected, or failed: given up)
+  /// and, in the same step, records the email it falls back to (`fallback`: its event with that
+  /// one notification, decided as for accept), so that neither is kept without the other. What
+  /// became of the fallback; nullopt when the lease was lost.
+  boost::asio::awaitable<boost::system::result<std::optional<AcceptResult>>> end_with_fallback(
+      std::string id, Instant lease_until, NotificationState state, Outcome outcome,
+      NewEvent fallback);
 
   /// Gives a leased notification a new due time (state `deferred`), with an optional outcome.
   /// False when the lease was lost.
