@@ -333,6 +333,12 @@ asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
   co_return ready;
 }
 
+void Dispatcher::stop() {
+  stopping_ = true;
+  if (settings_.gateways)
+    for (const auto& [channel, gateway] : *settings_.gateways) gateway->stop();
+}
+
 asio::awaitable<error_code> Dispatcher::send(ReadyToSend ready) {
   const Instant now = clock_.now();
   Instant lease = ready.lease_until;

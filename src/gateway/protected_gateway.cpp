@@ -1,6 +1,7 @@
 #include "herald/gateway/protected_gateway.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include <boost/asio/redirect_error.hpp>
@@ -99,17 +100,35 @@ void GatewayGuard::breaker_changed(CircuitBreaker::State before) {
   }
 }
 
-asio::awaitable<bool> GatewayGuard::wait_for_turn() {
-  if (!bucket_) co_return true;
+asio::awaitable<GatewayGuard::Turn> GatewayGuard::wait_for_turn() {
+  if (!bucket_) co_return Turn::taken;
   const auto wait = bucket_->take(Clock::now());
-  if (wait <= Clock::duration::zero()) co_return true;
+  if (wait <= Clock::duration::zero()) co_return Turn::taken;
+  if (stopped_) {
+    bucket_->give_back();
+    co_return Turn::stopped;
+  }
   if (observer_) observer_->gateway_rate_limit_wait(name_);
   asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+  // Listed for stop() while it waits, and unlisted however the wait ends (a frame destroyed
+  // at shutdown included).
+  struct Listed {
+    std::list<asio::steady_timer*>& list;
+    std::list<asio::steady_timer*>::iterator at;
+    ~Listed() { list.erase(at); }
+  };
+  waiting_.push_back(&timer);
+  const Listed listed{waiting_, std::prev(waiting_.end())};
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (!ec) co_return true;
+  if (!ec) co_return Turn::taken;
   bucket_->give_back();
-  co_return false;
+  co_return stopped_ ? Turn::stopped : Turn::cancelled;
+}
+
+void GatewayGuard::stop() {
+  stopped_ = true;
+  for (auto* timer : waiting_) timer->cancel();
 }
 
 void GatewayGuard::give_back_turn() {
@@ -129,14 +148,19 @@ asio::awaitable<std::optional<std::string>> take_turn(GatewayGuard& guard, const
                                                       Turn& turn) {
   // The turn is awaited into a local first: `if (!co_await ...) { ... co_return
   // std::string(...); }` died with SIGILL on resumption under GCC 12 (DEVELOPERS.md).
-  const bool ours = co_await guard.wait_for_turn();
-  if (!ours) {
+  const GatewayGuard::Turn got = co_await guard.wait_for_turn();
+  if (got == GatewayGuard::Turn::cancelled) {
     turn.cancelled = true;
     co_return std::string("cancelled");
   }
-  turn.taken = true;
-  if (check) co_return co_await check();
-  co_return std::nullopt;
+  // Stopping: no token, and the caller's check decides what becomes of the send (the
+  // dispatcher's makes it due again); without a check it is not sent.
+  const bool stopped = got == GatewayGuard::Turn::stopped;
+  turn.taken = !stopped;
+  std::optional<std::string> reason;
+  if (check) reason = co_await check();
+  if (stopped && !reason) reason = "herald is stopping";
+  co_return reason;
 }
 
 }  // namespace

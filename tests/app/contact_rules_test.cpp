@@ -882,6 +882,30 @@ TEST(ContactRules, SendsStillWaitingForTheirTurnAreNotStartedWhenHeraldStops) {
   EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>(4, "sent:email:1")));
 }
 
+// The same for sends waiting for the rate limit's token: the stop does not wait until their
+// token would have come (here 2, 4, 6 and 8 s), which held the drain to its timeout and left the
+// later ones leased, to go out only when their lease ran out.
+TEST(ContactRules, SendsWaitingForTheRateLimitStopWaitingWhenHeraldStops) {
+  Harness h("", false, ", rate_per_minute: 30, burst: 1", 10min);  // one at once, then every 2 s
+  h.start();
+  for (int i = 0; i < 5; ++i)
+    h.publish(in_case(email_only("evt-rate-stop-" + std::to_string(i)),
+                      "CASE-RATE-STOP-" + std::to_string(i)));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.scheduled() == 4; }));  // the four waiting are leased
+  const auto began = std::chrono::steady_clock::now();
+  h.stop();
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_LT(took, 1500ms) << "the drain waited for the rate limit";
+  EXPECT_EQ(h.http.requests().size(), 1u) << "nothing started after the stop";
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(h.clock.now().time_since_epoch())
+          .count();
+  const auto due = h.redis.command(
+      {"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule", "-inf", std::to_string(now_ms)});
+  EXPECT_EQ(due.elements.size(), 4u) << "the four are due again at once, not leased";
+}
+
 // A message waiting for the rate limit is not yet handed to the gateway: a final status that comes
 // in meanwhile stops it, as it stops a deferred one.
 TEST(ContactRules, AFinalStatusStopsAnOlderMessageStillWaitingForTheRateLimit) {

@@ -94,8 +94,9 @@ class Dispatcher {
   boost::asio::awaitable<boost::system::result<ReceiptResult>> receipt(Receipt receipt);
 
   /// herald is stopping: a send still waiting for its turn (rate limit, max_in_flight) is not
-  /// started; it is made due again at once instead, for the next start.
-  void stop() { stopping_ = true; }
+  /// started; it is made due again at once instead, for the next start. Waits for the rate
+  /// limit end now rather than when their token would have come.
+  void stop();
 
   /// Swaps config, templates and gateways (reload). Work in progress finishes with the old ones.
   void update(DispatchSettings settings) { settings_ = std::move(settings); }

@@ -62,6 +62,9 @@ class Gateway {
   /// The gateway's name in logs and metrics: its type ("webhook", "file", "govuk_notify"), or for
   /// a ProtectedGateway its configured name (which defaults to the type).
   virtual std::string_view type() const = 0;
+  /// herald is stopping: a send still waiting for its turn is told so, where the gateway has
+  /// such waits of its own (ProtectedGateway's rate limit). Nothing by default.
+  virtual void stop() {}
 };
 
 /// Classifies an HTTP status per section 6: 2xx accepted; 408, 425, 429 and 5xx transient; any

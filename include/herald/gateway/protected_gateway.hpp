@@ -1,9 +1,12 @@
 #pragma once
 /// Rate limit, circuit breaker and metrics in front of any gateway.
+#include <list>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "herald/config/config.hpp"
 #include "herald/gateway/circuit_breaker.hpp"
@@ -31,11 +34,21 @@ class GatewayGuard {
   /// The breaker's state; closed when there is no breaker.
   CircuitBreaker::State breaker_state() const;
 
-  /// Takes the rate limit's next token, waiting for it when there is none (each wait counted);
-  /// false, with the token given back, when the wait was cancelled. At once without a limit.
-  boost::asio::awaitable<bool> wait_for_turn();
+  /// How a wait for the rate limit's turn ended.
+  enum class Turn {
+    taken,      ///< the token is the caller's
+    cancelled,  ///< the wait was cancelled; the token was given back
+    stopped,    ///< herald is stopping (stop()); the token was given back
+  };
+  /// Takes the rate limit's next token, waiting for it when there is none (each wait counted).
+  /// At once without a limit.
+  boost::asio::awaitable<Turn> wait_for_turn();
   /// Returns a token taken by wait_for_turn() for a request that was not made after all.
   void give_back_turn();
+  /// herald is stopping: the sends waiting for a token stop waiting (Turn::stopped), and so does
+  /// any that comes later, so that the drain is not held until their turn. A token that is free
+  /// is still taken.
+  void stop();
 
  private:
   friend class ProtectedGateway;
@@ -49,6 +62,8 @@ class GatewayGuard {
   CircuitBreakerConfig breaker_config_;
   GatewayObserver* observer_;
   std::minstd_rand jitter_{std::random_device{}()};
+  bool stopped_ = false;
+  std::list<boost::asio::steady_timer*> waiting_;  ///< the timers of the waits for a token
 };
 
 /// Sends through `inner`, waiting for the guard's rate limit (each wait counted) once the inner
@@ -66,6 +81,8 @@ class ProtectedGateway final : public Gateway {
   using Gateway::send;
   boost::asio::awaitable<SendResult> send(const Message& message, const SendCheck& check) override;
   std::string_view type() const override { return guard_->name(); }
+  /// Stops the guard's waits for the rate limit (GatewayGuard::stop).
+  void stop() override { guard_->stop(); }
 
   const Gateway& inner() const { return *inner_; }
   const std::shared_ptr<GatewayGuard>& guard() const { return guard_; }
