@@ -138,6 +138,18 @@ asio::awaitable<void> HttpServer::drain(boost::beast::tcp_stream& stream) {
                                                asio::redirect_error(asio::use_awaitable, ec));
 }
 
+asio::awaitable<void> HttpServer::refuse(boost::beast::tcp_stream& stream, http::status status) {
+  http::response<http::string_body> response{status, 11};
+  response.set(http::field::content_type, "text/plain");
+  response.body() = std::string(http::obsolete_reason(status)) + "\n";
+  response.keep_alive(false);
+  response.prepare_payload();
+  boost::system::error_code ec;
+  stream.expires_after(limits_.write_timeout);
+  co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_await drain(stream);
+}
+
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   boost::beast::tcp_stream stream(std::move(socket));
   boost::beast::flat_buffer buffer;
@@ -158,7 +170,18 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     // Beast reports a Content-Length over the limit once the fields are in, before it calls
     // the header done: the request line and fields are there to answer from.
     const bool too_large = ec == http::error::body_limit;
-    if (ec && !too_large) break;
+    if (ec && !too_large) {
+      // A request Beast could not parse gets an answer, not a silent close: 431 for a header
+      // over its limit, 400 for anything else that is not HTTP/1.x. Closed, since the stream's
+      // position is lost; what the client still sends is drained, or it would see a reset.
+      if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        co_await refuse(stream, ec == http::error::header_limit
+                                    ? http::status::request_header_fields_too_large
+                                    : http::status::bad_request);
+      }
+      break;
+    }
     auto& request = parser.get();
     // A body left unread would be taken for the next request: close after answering.
     const bool keep_alive = !too_large && request.keep_alive();
@@ -182,9 +205,13 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     response.result(static_cast<http::status>(out.status));
     response.set(http::field::content_type, out.content_type);
     for (auto& [name, value] : out.headers) response.set(name, value);
-    if (request.method() != http::verb::head) response.body() = std::move(out.body);
     response.keep_alive(keep_alive);
-    response.prepare_payload();
+    if (request.method() == http::verb::head) {
+      response.content_length(out.body.size());  // what a GET would get, without the body
+    } else {
+      response.body() = std::move(out.body);
+      response.prepare_payload();
+    }
     stream.expires_after(limits_.write_timeout);
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && too_large) co_await drain(stream);

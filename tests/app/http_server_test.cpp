@@ -164,6 +164,41 @@ TEST(HttpServer, ClosesAConnectionThatSendsNoHeaderInTimeButGivesTheBodyLonger) 
   EXPECT_NE(slow_answer.find("got 10"), std::string::npos) << slow_answer;
 }
 
+// A request the parser refuses got no answer at all: the connection was just closed, which a
+// client (a provider's callback, a scraper) sees as a network fault and tries again.
+TEST(HttpServer, AnswersARequestItCannotParseAndClosesTheConnection) {
+  RunningServer running(HttpServerLimits{});
+  auto answer_to = [&](const std::string& request) {
+    RawConnection client(running.port());
+    EXPECT_TRUE(client.send(request));
+    return client.receive(3s);  // until the server closes it
+  };
+  const std::string big_header =
+      "GET / HTTP/1.1\r\nHost: herald\r\nX-Padding: " + std::string(10000, 'a') + "\r\n\r\n";
+  EXPECT_TRUE(answer_to(big_header).starts_with("HTTP/1.1 431 ")) << answer_to(big_header);
+  EXPECT_TRUE(answer_to("NOT HTTP AT ALL\r\n\r\n").starts_with("HTTP/1.1 400 "));
+  EXPECT_TRUE(answer_to("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").starts_with("HTTP/1.1 400 "))
+      << "an HTTP/2 preface";
+  const std::string both = answer_to(
+      "POST / HTTP/1.1\r\nHost: herald\r\nContent-Length: 5\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(both.starts_with("HTTP/1.1 400 ")) << both;
+  // The server still serves the next connection.
+  EXPECT_TRUE(answer_to("GET / HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n")
+                  .starts_with("HTTP/1.1 200 "));
+}
+
+// HEAD answered Content-Length: 0, though a GET of the same target has a body.
+TEST(HttpServer, AnswersHeadWithTheLengthAGetWouldHaveAndNoBody) {
+  RunningServer running(HttpServerLimits{});
+  RawConnection client(running.port());
+  ASSERT_TRUE(client.send("HEAD / HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n"));
+  const std::string answer = client.receive(3s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 ")) << answer;
+  EXPECT_NE(answer.find("Content-Length: 6\r\n"), std::string::npos) << answer;  // "got 0\n"
+  EXPECT_TRUE(answer.ends_with("\r\n\r\n")) << "no body: " << answer;
+}
+
 // Each connection holds a descriptor: under a low limit the cap comes down with it, so that the
 // connections one listener holds cannot leave the rest of herald without any.
 TEST(HttpServer, HoldsNoMoreConnectionsThanItsShareOfTheDescriptorLimit) {

@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include "herald/core/async_semaphore.hpp"
 
@@ -95,6 +96,9 @@ class HttpServer {
  private:
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> drain(boost::beast::tcp_stream& stream);
+  /// Answers a request that could not be parsed with `status`, and closes.
+  boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream,
+                                      boost::beast::http::status status);
   boost::asio::ip::tcp::acceptor acceptor_;
   std::string config_key_;
   HttpHandler& handler_;
