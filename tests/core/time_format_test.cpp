@@ -45,5 +45,25 @@ TEST(Rfc3339, FormatsInUtcAndRoundTrips) {
   EXPECT_EQ(parse_rfc3339(format_rfc3339(*t)), t);
 }
 
+TEST(Rfc3339, FormatsAsTheDateLibraryDoes) {
+  // Written by hand for speed: the same text as date::format("%FT%TZ") across leap days, the
+  // epoch, times before it, the turn of a year and odd milliseconds.
+  const Instant from = utc(1969_y / 12 / 31, 23h, 59min, 58s);
+  std::vector<Instant> samples;
+  for (auto t = from; t < from + 3s; t += 1ms) samples.push_back(t);
+  for (auto d : {2024_y / 2 / 29, 2000_y / 1 / 1, 1999_y / 12 / 31, 9999_y / 12 / 31, 1_y / 1 / 1})
+    for (auto ms : {0ms, 1ms, 10ms, 999ms}) samples.push_back(utc(d, 23h, 59min, 59s) + ms);
+  for (std::int64_t i = 0, x = 88172645463325252; i < 20000; ++i) {  // spread over 1970-2100
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    samples.push_back(Instant{milliseconds{(x & 0x7fffffffffff) % 4102444800000}});
+  }
+  for (auto t : samples) {
+    const auto secs = floor<seconds>(t);
+    const std::string expected =
+        secs == t ? date::format("%FT%TZ", secs) : date::format("%FT%TZ", t);
+    ASSERT_EQ(format_rfc3339(t), expected) << t.time_since_epoch().count();
+  }
+}
+
 }  // namespace
 }  // namespace herald
