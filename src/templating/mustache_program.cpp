@@ -242,27 +242,14 @@ class Renderer {
       else
         out_ += text;
     };
-    char buffer[64];
-    switch (value.kind()) {
-      case boost::json::kind::string:
-        emit(value.get_string());
-        return true;
-      case boost::json::kind::int64:
-      case boost::json::kind::uint64:
-      case boost::json::kind::double_: {
-        auto result =
-            value.is_int64()    ? std::to_chars(buffer, buffer + sizeof buffer, value.get_int64())
-            : value.is_uint64() ? std::to_chars(buffer, buffer + sizeof buffer, value.get_uint64())
-                                : std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
-        emit(std::string_view(buffer, result.ptr - buffer));
-        return true;
-      }
-      case boost::json::kind::bool_:
-        emit(value.get_bool() ? "true" : "false");
-        return true;
-      default:
-        return false;  // an object or a list is not text
+    if (value.is_string()) {
+      emit(value.get_string());
+      return true;
     }
+    auto text = value_text(value);
+    if (!text) return false;  // an object or a list is not text
+    emit(*text);
+    return true;
   }
 
   const NameSet& optional_;
@@ -332,6 +319,27 @@ std::variant<MustacheProgram, MustacheSyntaxError> compile_mustache(const std::s
     }
   }
   return program;
+}
+
+std::optional<std::string> value_text(const boost::json::value& value) {
+  char buffer[64];
+  switch (value.kind()) {
+    case boost::json::kind::string:
+      return std::string(value.get_string());
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: {
+      auto result =
+          value.is_int64()    ? std::to_chars(buffer, buffer + sizeof buffer, value.get_int64())
+          : value.is_uint64() ? std::to_chars(buffer, buffer + sizeof buffer, value.get_uint64())
+                              : std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
+      return std::string(buffer, result.ptr);
+    }
+    case boost::json::kind::bool_:
+      return std::string(value.get_bool() ? "true" : "false");
+    default:
+      return std::nullopt;
+  }
 }
 
 std::optional<MustacheRenderError> render_mustache(const MustacheProgram& program,

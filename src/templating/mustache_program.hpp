@@ -60,6 +60,12 @@ struct MustacheRenderError {
   std::string name;
 };
 
+/// A plain value as a template prints it: a string as it is, a number as its shortest decimal
+/// text ("2.5", "1", "1e+21"), a boolean as true or false; nullopt for null, objects and lists.
+/// Also the text a provider's own template gets (GOV.UK Notify's personalisation), so that its
+/// ((x)) prints what {{x}} would.
+std::optional<std::string> value_text(const boost::json::value& value);
+
 /// Names compared by string_view as well as string.
 using NameSet = std::set<std::string, std::less<>>;
 

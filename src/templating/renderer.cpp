@@ -83,17 +83,9 @@ void flatten_subject(std::string& subject) {
   subject.erase(0, first);
 }
 
-// A plain value as text, the way the Mustache renderer prints it; nullopt for null and groups.
-std::optional<std::string> text_of(const boost::json::value& v) {
-  if (v.is_string()) return std::string(v.get_string());
-  if (v.is_bool()) return std::string(v.get_bool() ? "true" : "false");
-  if (v.is_number()) return boost::json::serialize(v);
-  return std::nullopt;
-}
-
 // Message::variables: `value` under `name`, objects and lists of groups flattened with dots.
 void flatten(const std::string& name, const boost::json::value& value, boost::json::object& out) {
-  if (auto text = text_of(value)) {
+  if (auto text = value_text(value)) {
     out[name] = *text;
   } else if (value.is_object()) {
     for (const auto& [key, item] : value.get_object())
@@ -102,7 +94,7 @@ void flatten(const std::string& name, const boost::json::value& value, boost::js
     const auto& items = value.get_array();
     boost::json::array texts;
     for (const auto& item : items) {
-      auto text = text_of(item);
+      auto text = value_text(item);
       if (!text) break;
       texts.emplace_back(*text);
     }

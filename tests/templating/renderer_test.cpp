@@ -428,6 +428,26 @@ TEST(RenderMessage, CarriesTheTemplateVariablesFlatForProvidersThatRenderTheirOw
                    .variables.contains("salutation"));
 }
 
+TEST(RenderMessage, GivesProvidersNumbersAsTheTemplateWouldPrintThem) {
+  // A fee of 2.5 reached GOV.UK Notify's personalisation as "2.5E0" (Boost.JSON's text for a
+  // double), so its template said "£2.5E0" where herald's own said "£2.5".
+  auto tmpl = inline_template(
+      "email:\n  en: { subject: \"{{case_ref}}\", body: \"{{data.fee}} {{data.one}} "
+      "{{data.big}} {{data.small}} {{data.office.floor}}\" }\n"
+      "  cy: { subject: \"{{case_ref}}\", body: \"{{data.fee}}\" }\n");
+  auto event = make_event(
+      R"({"fee": 2.5, "one": 1.0, "big": 1e21, "small": 0.1, "office": {"floor": 3.0},
+          "list": [1.5, "a"]})");
+  auto message = rendered(tmpl, event, Channel::email);
+  EXPECT_EQ(message.body, "2.5 1 1e+21 0.1 3");
+  EXPECT_EQ(message.variables.at("data.fee"), "2.5");
+  EXPECT_EQ(message.variables.at("data.one"), "1");
+  EXPECT_EQ(message.variables.at("data.big"), "1e+21");
+  EXPECT_EQ(message.variables.at("data.small"), "0.1");
+  EXPECT_EQ(message.variables.at("data.office.floor"), "3");
+  EXPECT_EQ(message.variables.at("data.list"), boost::json::parse(R"(["1.5", "a"])"));
+}
+
 const char* const kExamples[] = {"application_received", "documents_needed", "decision_dispatched"};
 
 TEST(ProductTemplates, RenderEveryChannelAndLanguageForARealisticEvent) {
