@@ -17,12 +17,22 @@ std::string known_names() {
   return out + "data.<name>";
 }
 
-// Why `tag` names nothing the renderer provides, or "" when it is fine. Inside a section names
-// may be relative to the section's value (an item of a list in data), so only names outside
-// every section can be checked here.
+// Whether a section over `name` can hold names of its own: a group (recipient, data, or a
+// value in data, which may be an object or a list of them). The event's other variables and
+// the recipient's fields are text, so inside their sections a name is looked up as outside.
+bool may_hold_names(std::string_view name) {
+  return name == "recipient" || name == "data" || name.starts_with("data.");
+}
+
+// Why `tag` names nothing the renderer provides, or "" when it is fine. Inside a section over a
+// group, names may be relative to its value (an item of a list in data): those cannot be checked
+// here.
 std::string check_name(const MustacheTag& tag) {
-  if (tag.in_section) return "";
+  if (std::any_of(tag.sections.begin(), tag.sections.end(),
+                  [](const std::string& s) { return may_hold_names(s); }))
+    return "";
   std::string_view name = tag.name;
+  if (name == ".") return tag.sections.empty() ? "'.' is only meaningful inside a section" : "";
   bool is_group = name == "recipient" || name == "data";
   if (is_group) {
     if (tag.kind != MustacheOp::Kind::variable) return "";
@@ -30,7 +40,10 @@ std::string check_name(const MustacheTag& tag) {
   }
   if (contains(kEventVariables, name)) return "";
   if (name.starts_with("recipient.") && contains(kRecipientFields, name.substr(10))) return "";
-  if (name.starts_with("data.") && name.size() > 5) return "";
+  // A part of a data name cannot be empty ("data..x", "data.x."): it could never resolve.
+  if (name.starts_with("data.") && name.size() > 5 && name.find("..") == std::string_view::npos &&
+      !name.ends_with("."))
+    return "";
   return "unknown variable '" + tag.name + "' (expected one of: " + known_names() + ")";
 }
 

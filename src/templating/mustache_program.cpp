@@ -275,9 +275,9 @@ std::variant<MustacheProgram, MustacheSyntaxError> compile_mustache(const std::s
   drop_standalone_lines(tokens);
 
   MustacheProgram program;
-  std::vector<std::size_t> open;  // indices of the sections not yet closed
-  std::size_t open_normal = 0;    // how many of them are `{{#...}}`
-  bool extend_text = false;       // the last step is text on the same side of every tag
+  std::vector<std::size_t> open;         // indices of the sections not yet closed
+  std::vector<std::string> open_normal;  // the names of those that are `{{#...}}`
+  bool extend_text = false;              // the last step is text on the same side of every tag
   for (const Token& t : tokens) {
     if (t.dropped) continue;
     switch (t.kind) {
@@ -291,7 +291,7 @@ std::variant<MustacheProgram, MustacheSyntaxError> compile_mustache(const std::s
         break;
       case Token::Kind::variable:
         program.tags.push_back(
-            {t.text, MustacheOp::Kind::variable, t.escaped, open_normal > 0, t.position});
+            {t.text, MustacheOp::Kind::variable, t.escaped, t.position, open_normal});
         program.ops.push_back({MustacheOp::Kind::variable, t.text, split_name(t.text), t.escaped});
         extend_text = false;
         break;
@@ -299,8 +299,8 @@ std::variant<MustacheProgram, MustacheSyntaxError> compile_mustache(const std::s
       case Token::Kind::inverted_begin: {
         auto kind = t.kind == Token::Kind::section_begin ? MustacheOp::Kind::section
                                                          : MustacheOp::Kind::inverted_section;
-        program.tags.push_back({t.text, kind, true, open_normal > 0, t.position});
-        if (kind == MustacheOp::Kind::section) ++open_normal;
+        program.tags.push_back({t.text, kind, true, t.position, open_normal});
+        if (kind == MustacheOp::Kind::section) open_normal.push_back(t.text);
         open.push_back(program.ops.size());
         program.ops.push_back({kind, t.text, split_name(t.text)});
         extend_text = false;
@@ -309,7 +309,7 @@ std::variant<MustacheProgram, MustacheSyntaxError> compile_mustache(const std::s
       case Token::Kind::section_end: {
         auto& section = program.ops[open.back()];
         section.end = program.ops.size();
-        if (section.kind == MustacheOp::Kind::section) --open_normal;
+        if (section.kind == MustacheOp::Kind::section) open_normal.pop_back();
         open.pop_back();
         extend_text = false;
         break;

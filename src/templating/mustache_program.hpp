@@ -34,8 +34,10 @@ struct MustacheTag {
   std::string name;
   MustacheOp::Kind kind = MustacheOp::Kind::variable;
   bool escaped = true;
-  bool in_section = false;  ///< inside a `{{#...}}` section, where names may be relative
   std::size_t position = 0;
+  /// The `{{#...}}` sections it is inside, outermost first: there a name may be relative to a
+  /// section's value.
+  std::vector<std::string> sections;
 };
 
 /// A compiled Mustache text. Immutable, so one may be rendered from several threads at once.

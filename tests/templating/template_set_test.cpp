@@ -415,6 +415,31 @@ sms:
   EXPECT_EQ(body, 2) << describe(problems);
 }
 
+// The shipped templates put {{salutation}} inside {{#salutation}}; names inside any section went
+// unchecked, so a typo there passed check-config and dead-lettered every event it rendered for.
+// Only a section over a group (recipient, data, a value in data) can hold names of its own.
+TEST(TemplateSet, ChecksNamesInsideSectionsOverTextAndEmptyPartsOfDataNames) {
+  TemplateDir dir;
+  dir.write("update", R"(email:
+  en: { subject: "{{case_ref}}", body: "{{#salutation}}Dear {{salutaion}},{{/salutation}}" }
+  cy: { subject: "{{#recipient.name}}{{nmae}}{{/recipient.name}}", body: "{{data.x.}} {{data..y}}" }
+sms:
+  en: "{{#salutation}}{{.}} {{case_ref}}{{/salutation}} {{#data.slots}}{{time}}{{/data.slots}}"
+  cy: "{{#data.office}}{{#salutation}}{{city}}{{/salutation}}{{/data.office}}"
+)");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 4u) << describe(problems);
+  ASSERT_NE(at(problems, "email.en.body"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.en.body")->message.find("unknown variable 'salutaion'"),
+            std::string::npos);
+  ASSERT_NE(at(problems, "email.cy.subject"), nullptr) << describe(problems);
+  EXPECT_NE(at(problems, "email.cy.subject")->message.find("'nmae'"), std::string::npos);
+  int body = 0;
+  for (const auto& p : problems) body += p.key_path == "email.cy.body";
+  EXPECT_EQ(body, 2) << describe(problems);
+}
+
 TEST(TemplateSet, RefusesUnescapedValuesInHtml) {
   TemplateDir dir;
   dir.write("update", R"(email:
