@@ -806,12 +806,35 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
         log_value(record.id), to_string(receipt.status), attempt, record.attempt);
     co_return ReceiptResult::unknown;
   }
+  // `delivered` is applied whatever send it is about (below): the customer has the message, and
+  // a later attempt waiting for its time, or a resend, must not go out. A send in flight
+  // finishes first: the receipt is taken again once it is recorded.
+  const bool delivered = receipt.status == ReceiptStatus::delivered;
+  if (delivered && record.state == NotificationState::sending) {
+    log->info(
+        "msg=\"receipt while a send is in flight; to be taken again later\" notification_id={} "
+        "status={} attempt={}",
+        log_value(record.id), to_string(receipt.status), attempt);
+    co_return ReceiptResult::early;
+  }
+  // A failure for a gateway message id the attempt had before its resend (after a
+  // technical-failure): a late or repeated receipt of that earlier send, which must not fail the
+  // resend and send one more message. Providers repeat callbacks, and a captured Twilio callback
+  // can be replayed.
+  if (!delivered && by_gateway_id && attempt == record.attempt &&
+      receipt.id != record.gateway_message_id) {
+    log->info(
+        "msg=\"receipt for an earlier send of the attempt\" notification_id={} status={} "
+        "attempt={}",
+        log_value(record.id), to_string(receipt.status), attempt);
+    co_return ReceiptResult::duplicate;
+  }
   // A failure reported before the send under way was due is about an earlier send: a late or
   // repeated receipt of the previous attempt (or of the send a technical failure had sent again)
   // must not fail this one, and send one more message. Only a receipt with its time can tell;
   // without `at` (or `attempt`) it is taken to be about the send under way.
-  if (attempt == record.attempt && receipt.status != ReceiptStatus::delivered && receipt.at &&
-      record.send_since && *receipt.at < *record.send_since) {
+  if (!delivered && attempt == record.attempt && receipt.at && record.send_since &&
+      *receipt.at < *record.send_since) {
     log->info(
         "msg=\"receipt older than the send under way\" notification_id={} status={} "
         "attempt={} at={} send_since={}",
@@ -826,14 +849,21 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   // receipt naming one is for that recorded send, never early.
   const bool send_unrecorded = record.state == NotificationState::sending ||
                                (record.state == NotificationState::deferred && record.retries > 0);
-  if (send_unrecorded && attempt == record.attempt && !by_gateway_id) {
+  if (!delivered && send_unrecorded && attempt == record.attempt && !by_gateway_id) {
     log->info(
         "msg=\"receipt before its send was recorded; to be taken again later\" "
         "notification_id={} status={} state={} attempt={}",
         log_value(record.id), to_string(receipt.status), to_string(record.state), attempt);
     co_return ReceiptResult::early;
   }
-  if (record.state != NotificationState::sent || attempt != record.attempt) {
+  // Deferred, a notification has had a send only when it waits for a later attempt or to be
+  // sent again: one that never went out cannot have been delivered.
+  const bool was_sent =
+      record.state == NotificationState::sent ||
+      (record.state == NotificationState::deferred && (record.attempt > 1 || record.retries > 0));
+  const bool applies =
+      delivered ? was_sent : record.state == NotificationState::sent && attempt == record.attempt;
+  if (!applies) {
     log->info(
         "msg=\"receipt already applied or for an earlier attempt\" notification_id={} "
         "status={} state={} attempt={}",
@@ -850,7 +880,7 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
       boost::json::serialize(boost::json::object{{"notification_id", record.id},
                                                  {"channel", to_string(record.channel)},
                                                  {"receipt", to_string(receipt.status)},
-                                                 {"attempt", record.attempt},
+                                                 {"attempt", attempt},
                                                  {"at", format_rfc3339(now)}});
   std::optional<PreparedEvent> prepared;
   switch (receipt.status) {

@@ -398,15 +398,25 @@ const std::string& apply_receipt() {
 -- Returns 'applied', 'unknown', 'early' (that attempt is being sent, or waits to be sent again
 -- after a transient failure: the provider has it, herald has not recorded the send yet; nothing
 -- changes and the receipt is taken again later), or 'duplicate' (applied already, or for an
--- earlier attempt); applied with a fallback, {'applied', what became of it}.
+-- earlier attempt); applied with a fallback, {'applied', what became of it}. 'delivered' is
+-- applied for any attempt made, while the notification is sent or waits to be sent again.
 local nid = ARGV[5]
 local rk = rec_key(nid)
 local r = redis.call('HMGET', rk, 'state', 'attempt', 'case', 'retries')
 if not r[1] then return 'unknown' end
-if r[2] == ARGV[6] and (r[1] == 'sending' or (r[1] == 'deferred' and (tonumber(r[4]) or 0) > 0)) then
-  return 'early'
+if ARGV[7] == 'delivered' then
+  -- Whatever send it is about, the customer has the message: what waits (a later attempt, a
+  -- resend) is closed with it. A send in flight finishes first.
+  if r[1] == 'sending' then return 'early' end
+  local was_sent = r[1] == 'sent' or
+    (r[1] == 'deferred' and (tonumber(r[2]) > 1 or (tonumber(r[4]) or 0) > 0))
+  if not was_sent or tonumber(ARGV[6]) > tonumber(r[2]) then return 'duplicate' end
+else
+  if r[2] == ARGV[6] and (r[1] == 'sending' or (r[1] == 'deferred' and (tonumber(r[4]) or 0) > 0)) then
+    return 'early'
+  end
+  if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
 end
-if r[1] ~= 'sent' or r[2] ~= ARGV[6] then return 'duplicate' end
 local fallback, verdict, why_not
 if (ARGV[7] == 'rejected' or ARGV[7] == 'failed') and ARGV[15] and ARGV[15] ~= '' then
   fallback = cjson.decode(ARGV[15])

@@ -6,6 +6,7 @@
 // redis-server and a real HTTP server.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -208,6 +209,83 @@ TEST(Receipts, TechnicalFailuresAreSentAgainThenGivenUpOnAfterMaxDaysOfThem) {
   EXPECT_EQ(h.outcomes().back().at("reason"),
             "provider kept failing for 1 day: delivery receipt: technical-failure");
   EXPECT_EQ(h.http.requests().size(), 2u);
+}
+
+// A gateway that gives each message an id of its own: gw-1, gw-2, ...
+void numbered_ids(Harness& h) {
+  auto next = std::make_shared<std::atomic<int>>(0);
+  h.http.set_handler([next](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = 202;
+    r.body = R"({"id":"gw-)" + std::to_string(++*next) + "\"}";
+    return r;
+  });
+}
+
+std::string receipt_for(const std::string& id, const std::string& status, int attempt) {
+  return boost::json::serialize(
+      boost::json::object{{"id", id}, {"status", status}, {"attempt", attempt}});
+}
+
+// A technical-failure makes herald send the attempt again; the provider gives the resend another
+// message id. The first send's failure callback, repeated (providers repeat a callback they think
+// failed) or replayed, failed the resend each time: one more message every time it came.
+TEST(Receipts, AFailureForAnEarlierSendOfTheAttemptIsADuplicateAndSendsNothingMore) {
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  numbered_ids(h);
+  h.start();
+  h.publish(email_only("evt-replay"));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-replay:email") == "sent"; }));
+  ASSERT_EQ(h.post(receipt("gw-1", "technical-failure")).status, 200);
+  for (int i = 0; i < 250 && !h.http.wait_for_requests(2, 20ms); ++i) h.clock.advance(1s);
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-replay:email") == "sent"; }));
+  for (const auto* status : {"technical-failure", "temporary-failure", "permanent-failure"})
+    EXPECT_EQ(h.post(receipt("gw-1", status)).status, 409) << status;
+  std::this_thread::sleep_for(300ms);
+  h.clock.advance(10s);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(h.state("evt-replay:email"), "sent");
+  EXPECT_EQ(h.http.requests().size(), 2u) << "nothing more was sent";
+  // The resend's own receipt still counts.
+  EXPECT_EQ(h.post(receipt("gw-2", "delivered")).status, 200);
+  EXPECT_TRUE(eventually([&] { return h.state("evt-replay:email") == "delivered"; }));
+  h.stop();
+}
+
+// "A delivered receipt is applied whatever attempt it is about" (README): one for attempt 1 that
+// came after attempt 1 was reported failed was refused as a duplicate, and attempt 2 went out to
+// a customer who had the message.
+TEST(Receipts, ADeliveredReceiptForAnEarlierAttemptClosesTheNotification) {
+  ReceiptHarness h("contact:\n  max_days: 1\n");
+  numbered_ids(h);
+  h.start();
+  h.publish(email_only("evt-late-ok"));
+  h.publish(in_case(email_only("evt-late-ok2"), "CASE-LATE-OK2"));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+  ASSERT_TRUE(eventually([&] {
+    return h.state("evt-late-ok:email") == "sent" && h.state("evt-late-ok2:email") == "sent";
+  }));
+  // Attempt 1 of each failed; attempt 2 is due at 15:40.
+  ASSERT_EQ(h.post(receipt("evt-late-ok:email", "temporary-failure")).status, 200);
+  ASSERT_EQ(h.post(receipt("evt-late-ok2:email", "temporary-failure")).status, 200);
+  ASSERT_TRUE(eventually([&] { return h.state("evt-late-ok:email") == "deferred"; }));
+  // Then the provider says attempt 1 was delivered after all: by its message id, and by the
+  // notification id with the attempt.
+  const std::string first_id =
+      h.http.requests()[0].body.find("evt-late-ok2") == std::string::npos ? "gw-1" : "gw-2";
+  EXPECT_EQ(h.post(receipt(first_id, "delivered")).status, 200);
+  EXPECT_EQ(h.post(receipt_for("evt-late-ok2:email", "delivered", 1)).status, 200);
+  EXPECT_TRUE(eventually([&] { return h.state("evt-late-ok:email") == "delivered"; }));
+  EXPECT_TRUE(eventually([&] { return h.state("evt-late-ok2:email") == "delivered"; }));
+  EXPECT_EQ(h.scheduled(), 0) << "attempt 2 is not waiting any more";
+  h.clock.set(london(15, 40));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(h.http.requests().size(), 2u) << "no attempt 2";
+  // Applied once: the same receipt again is a duplicate.
+  EXPECT_EQ(h.post(receipt(first_id, "delivered")).status, 409);
+  h.stop();
 }
 
 // The gateway accepts, but answers only after `delay`: a provider's callback can come first.
