@@ -58,9 +58,15 @@ SendResult HttpGateway::interpret(const HttpResponse& response) const {
   result.reason = "HTTP " + std::to_string(response.status);
   if (auto detail = error_detail(response); !detail.empty())
     result.reason += ": " + detail.substr(0, kMaxAnswerText);
-  if (auto retry_after = response.header("retry-after"); !retry_after.empty())
-    result.retry_after = parse_retry_after(retry_after, std::chrono::system_clock::now());
+  result.retry_after = retry_after(response);
   return result;
+}
+
+std::optional<std::chrono::milliseconds> HttpGateway::retry_after(
+    const HttpResponse& response) const {
+  auto value = response.header("retry-after");
+  if (value.empty()) return std::nullopt;
+  return parse_retry_after(value, std::chrono::system_clock::now());
 }
 
 asio::awaitable<SendResult> HttpGateway::send(const Message& message, const SendCheck& check) {

@@ -1,5 +1,9 @@
 #include "herald/gateway/sendgrid_gateway.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
 #include <utility>
 
 #include <boost/json/array.hpp>
@@ -64,6 +68,22 @@ std::string SendgridGateway::error_detail(const HttpResponse& response) const {
 std::string SendgridGateway::message_id(const HttpResponse& response) const {
   std::string id = response.header("x-message-id");
   return id.size() <= kMaxAnswerText ? id : std::string();
+}
+
+std::optional<std::chrono::milliseconds> SendgridGateway::retry_after(
+    const HttpResponse& response) const {
+  if (auto asked = HttpGateway::retry_after(response)) return asked;
+  if (response.status != 429) return std::nullopt;
+  const std::string reset = response.header("x-ratelimit-reset");
+  std::int64_t at = 0;
+  auto [end, ec] = std::from_chars(reset.data(), reset.data() + reset.size(), at);
+  if (ec != std::errc() || end != reset.data() + reset.size() || reset.empty()) return std::nullopt;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  // A reset more than an hour away is not a rate limit's: the backoff decides then.
+  const auto wait = std::chrono::milliseconds{std::chrono::seconds{at}} - now;
+  if (wait > std::chrono::hours{1}) return std::nullopt;
+  return std::max(wait, std::chrono::milliseconds{0});
 }
 
 }  // namespace herald

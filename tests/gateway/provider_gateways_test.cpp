@@ -451,6 +451,41 @@ TEST_F(ProviderTest, SendgridErrorsNameTheFieldsButNeverTheMessages) {
   EXPECT_EQ(result.reason, "HTTP 401");
 }
 
+// SendGrid answers its rate limit with 429 and X-RateLimit-Reset (a Unix time), no Retry-After:
+// herald retried on its own backoff, well before the reset, into more 429s that could open the
+// breaker.
+TEST_F(ProviderTest, SendgridRateLimitWaitsUntilItsReset) {
+  const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()) +
+                     30s;
+  server.set_handler([reset](const Server::Request&) {
+    return Server::Response{.status = 429,
+                            .headers = {{"X-RateLimit-Limit", "600"},
+                                        {"X-RateLimit-Remaining", "0"},
+                                        {"X-RateLimit-Reset", std::to_string(reset.count())}},
+                            .body = R"({"errors":[{"field":null,"message":"too many requests"}]})"};
+  });
+  SendgridGateway gateway(http, sendgrid_config());
+  SendResult limited = send(gateway, email());
+  EXPECT_EQ(limited.kind, Kind::transient);
+  ASSERT_TRUE(limited.retry_after);
+  EXPECT_GT(*limited.retry_after, 25s);
+  EXPECT_LE(*limited.retry_after, 30s);
+
+  // Retry-After, when given, decides; a reset hours away is not a rate limit's.
+  server.set_handler([reset](const Server::Request&) {
+    return Server::Response{
+        .status = 429,
+        .headers = {{"Retry-After", "5"}, {"X-RateLimit-Reset", std::to_string(reset.count())}}};
+  });
+  EXPECT_EQ(send(gateway, email()).retry_after, 5000ms);
+  server.set_handler([reset](const Server::Request&) {
+    return Server::Response{
+        .status = 429, .headers = {{"X-RateLimit-Reset", std::to_string(reset.count() + 86400)}}};
+  });
+  EXPECT_EQ(send(gateway, email()).retry_after, std::nullopt);
+}
+
 // ---- Faults, the same for every HTTP gateway ----
 
 TEST_F(ProviderTest, ASlowProviderIsATransientTimeout) {

@@ -50,6 +50,8 @@ class HttpGateway : public Gateway {
   /// Whether a 4xx other than 408/425/429 means "not now" rather than "never" for this provider
   /// (a queue full, a rate limit answered 400): then it is retried like a 429.
   virtual bool means_later(const HttpResponse& /*response*/) const { return false; }
+  /// How long the provider asks to be left alone after a failure: its Retry-After, by default.
+  virtual std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) const;
 
   const GatewayConfig& config() const { return config_; }
 

@@ -20,6 +20,9 @@ class SendgridGateway final : public HttpGateway {
   std::variant<HttpRequest, SendResult> build_request(const Message& message) const override;
   std::string error_detail(const HttpResponse& response) const override;
   std::string message_id(const HttpResponse& response) const override;
+  /// Retry-After; else, for a 429, until X-RateLimit-Reset (the Unix time the limit resets),
+  /// which is what SendGrid sends.
+  std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) const override;
 };
 
 }  // namespace herald
