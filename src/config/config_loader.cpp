@@ -19,6 +19,7 @@
 
 #include "herald/config/redis_url.hpp"
 #include "herald/core/time_zones.hpp"
+#include "herald/core/utf8.hpp"
 
 namespace herald {
 namespace {
@@ -1643,6 +1644,11 @@ ConfigLoadResult load_config(const std::filesystem::path& file, ConfigScope scop
 ConfigLoadResult load_config_from_string(const std::string& yaml, const std::filesystem::path& file,
                                          const std::filesystem::path& base_dir, ConfigScope scope) {
   ConfigLoadResult result;
+  // yaml-cpp takes any bytes: a sender name saved as Latin-1 would reach every message garbled.
+  if (auto fault = utf8_fault(yaml)) {
+    result.problems.push_back({file, "", fault->line, std::move(fault->message)});
+    return result;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml);

@@ -1,5 +1,7 @@
 #include "herald/core/utf8.hpp"
 
+#include <algorithm>
+
 namespace herald {
 
 std::size_t utf8_char_at(std::string_view text, std::size_t at, char32_t* code_point) {
@@ -43,6 +45,18 @@ std::size_t invalid_utf8_at(std::string_view text) {
     i += len;
   }
   return std::string_view::npos;
+}
+
+std::optional<Utf8Fault> utf8_fault(std::string_view text) {
+  const auto at = invalid_utf8_at(text);
+  if (at == std::string_view::npos) return std::nullopt;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(text[at]);
+  Utf8Fault fault;
+  fault.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+  fault.message = std::string("not valid UTF-8 (byte 0x") + kHex[byte >> 4] + kHex[byte & 15] +
+                  "): save the file as UTF-8";
+  return fault;
 }
 
 }  // namespace herald

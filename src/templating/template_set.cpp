@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "compiled_text.hpp"
+#include "herald/core/utf8.hpp"
 #include "herald/templating/sms_length.hpp"
 
 namespace herald {
@@ -363,6 +364,12 @@ std::shared_ptr<const TemplateSet> TemplateSet::load(const std::filesystem::path
     std::string text;
     if (auto problem = read_template_file(file, name, text)) {
       problems.push_back({file, "", 0, std::move(*problem)});
+      continue;
+    }
+    // yaml-cpp takes any bytes: a file saved as Latin-1 ("â" as one byte 0xE2) would reach the
+    // citizen garbled, in a request body that is not valid JSON.
+    if (auto fault = utf8_fault(text)) {
+      problems.push_back({file, "", fault->line, std::move(fault->message)});
       continue;
     }
     auto tmpl =

@@ -208,6 +208,17 @@ TEST(ConfigLoader, ReportsAYamlSyntaxErrorWithItsLine) {
   EXPECT_NE(result.problems[0].message.find("YAML"), std::string::npos);
 }
 
+TEST(ConfigLoader, ReportsAFileThatIsNotUtf8WithItsLine) {
+  // A sender name saved as Latin-1 ("Gw\xe2in" for "Gwâin") would go into every message as is.
+  auto result = load_config_from_string(
+      "redis:\n  url: redis://x\ngateways:\n  email: { type: webhook, from_name: \"Gw\xe2in\" }\n",
+      "h.yaml", "/etc");
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.problems.size(), 1u) << describe(result.problems);
+  EXPECT_EQ(result.problems[0].line, 4);
+  EXPECT_EQ(result.problems[0].message, "not valid UTF-8 (byte 0xE2): save the file as UTF-8");
+}
+
 TEST(ConfigLoader, ReportsUnknownKeysAtEveryDepthWithTheirLines) {
   auto result = load(R"(colour: blue
 redis:

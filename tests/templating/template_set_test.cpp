@@ -386,6 +386,21 @@ TEST(TemplateSet, ReportsInvalidYamlWithItsLine) {
   EXPECT_GT(problems[0].line, 1);
 }
 
+// A template saved as Latin-1 passed check-config, and its bytes reached the gateways as they
+// were: garbled text for the citizen, in a body that is not valid JSON.
+TEST(TemplateSet, ReportsAFileThatIsNotUtf8WithItsLine) {
+  TemplateDir dir;
+  dir.write("update",
+            "email:\n  en: { subject: \"s\", body: \"b\" }\n  cy: { subject: \"s\", body: "
+            "\"cysylltu \xe2 ni\" }\nsms:\n  en: \"e\"\n  cy: \"c\"\n");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_NE(problems[0].message.find("not valid UTF-8 (byte 0xE2)"), std::string::npos)
+      << problems[0].message;
+}
+
 TEST(TemplateSet, ReportsAnEmptyFile) {
   TemplateDir dir;
   dir.write("update", "");
