@@ -971,6 +971,14 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
     if (!read_string(value, key_path, gateway.url)) return;
     if (!is_http_url(gateway.url))
       problem(value, key_path, "must be an http:// or https:// URL with a host");
+    else if (std::string_view(gateway.url)
+                 .substr(0, gateway.url.find_first_of("/?#", gateway.url.find("//") + 2))
+                 .find('@') != std::string_view::npos)
+      // curl would send it as Basic auth: a credential written in the config, which check-config
+      // refuses everywhere else.
+      problem(value, key_path,
+              "must not carry a user or password (user:password@host): give the credential as "
+              "headers.Authorization: \"Basic ${VAR}\" from the environment or a file");
   } else if (name == "directory") {
     std::string directory;
     if (read_string(value, key_path, directory)) gateway.directory = resolve(directory);

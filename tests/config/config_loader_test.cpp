@@ -361,6 +361,7 @@ const BadCase kBadCases[] = {
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook }\n", "gateways.email.url", 3, "required key missing"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook, url: \"ftp://host/x\" }\n", "gateways.email.url", 3, "http:// or https://"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook, url: \"http:///path\" }\n", "gateways.email.url", 3, "with a host"},
+  {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: webhook, url: \"https://svc:pa55w0rd@hooks.example/e\" }\n", "gateways.email.url", 3, "must not carry a user or password"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email: { type: file }\n", "gateways.email.directory", 3, "required key missing"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email:\n    type: file\n    directory: o\n    url: \"http://x\"\n", "gateways.email.url", 6, "does not apply to a file gateway"},
   {"rules: [{status: a, template: a, channels: [email]}]\ngateways:\n  email:\n    type: webhook\n    url: \"http://x\"\n    directory: o\n", "gateways.email.directory", 6, "does not apply to a webhook gateway"},
