@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "compiled_text.hpp"
+#include "herald/core/utf8.hpp"
 #include "herald/templating/names.hpp"
 #include "herald/templating/sms_length.hpp"
 
@@ -70,10 +71,25 @@ boost::json::value variables_of(const Event& event) {
 }
 
 // A subject is a mail header: a line break in it (from a value, or a YAML block scalar) could
-// start another header.
+// start another header. Not only CR and LF: a relay may split lines at any control character,
+// NEL (U+0085) or the Unicode line and paragraph separators (Python's splitlines does), so each
+// of them becomes a space too.
 void flatten_subject(std::string& subject) {
-  std::replace_if(
-      subject.begin(), subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  std::string flat;
+  flat.reserve(subject.size());
+  for (std::size_t i = 0; i < subject.size();) {
+    char32_t c = 0;
+    std::size_t n = utf8_char_at(subject, i, &c);
+    if (n == 0) n = 1, c = static_cast<unsigned char>(subject[i]);  // rendered text is UTF-8
+    const bool breaks =
+        c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029;
+    if (breaks && c != '\t')
+      flat += ' ';
+    else
+      flat.append(subject, i, n);
+    i += n;
+  }
+  subject = std::move(flat);
   auto first = subject.find_first_not_of(" \t");
   if (first == std::string::npos) {
     subject.clear();

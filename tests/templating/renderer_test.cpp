@@ -295,6 +295,11 @@ TEST(RenderMessage, KeepsTheSubjectOnOneLine) {
   auto event = make_event(R"({"note": "one\r\nBcc: someone@example.org\nthree"})");
   auto message = rendered(tmpl, event, Channel::email);
   EXPECT_EQ(message.subject, "Case GWF012345678: one  Bcc: someone@example.org three");
+  // Every other character a relay may break a line at: VT, FF, ESC, NEL, U+2028, U+2029.
+  event = make_event(
+      R"({"note": "x\u000bBcc: a@b.c\u000cY\u001bQ\u0085Bcc: d@e.f\u2028Z\u2029W\ttab"})");
+  EXPECT_EQ(rendered(tmpl, event, Channel::email).subject,
+            "Case GWF012345678: x Bcc: a@b.c Y Q Bcc: d@e.f Z W\ttab");
 }
 
 TEST(RenderMessage, ReachesIntoNestedData) {
