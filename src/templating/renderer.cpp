@@ -203,6 +203,16 @@ std::variant<Message, RenderError> render_message(const Template& tmpl, const Ev
   if (channel == Channel::email && compiled->has_html) {
     if (auto error = render(compiled->html, "html", true, message.html)) return *error;
   }
+  // A template whose sections all fell away for this event: an empty subject or message would
+  // still be sent (and an empty SMS billed).
+  auto blank = [](const std::string& text) {
+    return text.find_first_not_of(" \t\r\n") == std::string::npos;
+  };
+  if (channel == Channel::email && blank(message.subject))
+    return RenderError{where + " subject is empty for this event"};
+  if (blank(message.body))
+    return RenderError{where + (channel == Channel::email ? " body" : "") +
+                       " is empty for this event"};
   message.variables = flat_variables(variables.get_object());
   return message;
 }

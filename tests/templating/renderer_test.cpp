@@ -302,6 +302,29 @@ TEST(RenderMessage, KeepsTheSubjectOnOneLine) {
             "Case GWF012345678: x Bcc: a@b.c Y Q Bcc: d@e.f Z W\ttab");
 }
 
+// A template whose sections all fall away for an event rendered an empty subject, body or SMS,
+// and it was sent (the SMS billed as one fragment).
+TEST(RenderMessage, RefusesASubjectOrMessageThatIsEmptyForTheEvent) {
+  auto tmpl = inline_template(R"(email:
+  en:
+    subject: "{{#data.s}}{{data.s}}{{/data.s}}{{^data.s}} {{/data.s}}"
+    body: "{{#data.b}}{{data.b}}{{/data.b}}{{^data.b}}{{/data.b}} "
+sms:
+  en: "{{#data.b}}{{data.b}}{{/data.b}}{{^data.b}}{{/data.b}}"
+)");
+  auto event = make_event(R"({"b": "Hello"})");
+  EXPECT_EQ(failure(tmpl, event, Channel::email),
+            "template inline (email, en) subject is empty for this event");
+  EXPECT_EQ(rendered(tmpl, event, Channel::sms).body, "Hello");
+  event = make_event(R"({"s": "Subject"})");
+  EXPECT_EQ(failure(tmpl, event, Channel::email),
+            "template inline (email, en) body is empty for this event");
+  EXPECT_EQ(failure(tmpl, event, Channel::sms),
+            "template inline (sms, en) is empty for this event");
+  event = make_event(R"({"s": "Subject", "b": "Hello"})");
+  EXPECT_EQ(rendered(tmpl, event, Channel::email).body, "Hello ");
+}
+
 TEST(RenderMessage, ReachesIntoNestedData) {
   auto tmpl = inline_template(R"(sms:
   en: "{{data.office.city}} {{#data.office}}{{postcode}} {{case_ref}}{{/data.office}} {{#data.slots}}[{{time}}]{{/data.slots}}"
