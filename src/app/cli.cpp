@@ -19,6 +19,7 @@
 #include <boost/program_options.hpp>
 
 #include "herald/app/daemon.hpp"
+#include "herald/app/gateways.hpp"
 #include "herald/app/journal_sink.hpp"
 #include "herald/app/loaded_config.hpp"
 #include "herald/app/prepared_event.hpp"
@@ -40,9 +41,13 @@ namespace {
 using namespace cli;
 
 // Loads config and templates; prints every problem and returns nullopt when there is any.
-std::optional<LoadedConfig> load(const std::string& path, std::ostream& err) {
+// `with_gateways`: also what building the gateways would find wrong (check_gateways), for the
+// commands that check a config for running or run it.
+std::optional<LoadedConfig> load(const std::string& path, std::ostream& err,
+                                 bool with_gateways = false) {
   std::vector<ConfigProblem> problems;
   auto loaded = load_config_and_templates(path, problems);
+  if (loaded && with_gateways) check_gateways(*loaded->config, problems);
   if (!problems.empty()) {
     for (const auto& p : problems) err << to_string(p) << '\n';
     err << "herald: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")
@@ -74,7 +79,7 @@ int cmd_check_config(int argc, char** argv) {
       config, help);
   auto vm = parse(argc, argv, options, {});
   if (help) return std::cout << options << '\n', kOk;
-  auto loaded = load(config, std::cerr);
+  auto loaded = load(config, std::cerr, /*with_gateways=*/true);
   if (!loaded) return kBadInput;
   std::size_t templates = 0;
   std::set<std::string> names;
@@ -204,7 +209,7 @@ int cmd_run(int argc, char** argv) {
       config, help);
   auto vm = parse(argc, argv, options, {});
   if (help) return std::cout << options << '\n', kOk;
-  auto loaded = load(config, std::cerr);
+  auto loaded = load(config, std::cerr, /*with_gateways=*/true);
   if (!loaded) return kBadInput;
   configure_logging(log_sinks(loaded->config->log.target), loaded->config->log.level);
 

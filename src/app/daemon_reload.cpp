@@ -23,7 +23,8 @@ bool Daemon::reload() {
   if (loaded) {
     // Keys read once at start are compared with the start-up config: they are what still runs.
     restart_keys = restart_only_changes(*config_, *loaded->config);
-    if (restart_keys.empty()) {
+    if (restart_keys.empty()) check_gateways(*loaded->config, problems);
+    if (restart_keys.empty() && problems.empty()) {
       try {
         gateways = std::make_shared<const Gateways>(make_gateways(
             *loaded->config, http_, &metrics_, dispatcher_->settings().gateways.get()));

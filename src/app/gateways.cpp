@@ -47,6 +47,19 @@ const HttpGateway* previous_http(const Gateways* previous, Channel channel) {
 
 }  // namespace
 
+void check_gateways(const Config& config, std::vector<ConfigProblem>& problems) {
+  for (const auto& [channel, gateway] : config.gateways) {
+    if (gateway.type != "file") continue;
+    try {
+      FileGateway outbox(gateway.directory);
+    } catch (const std::exception& e) {
+      problems.push_back({config.source,
+                          "gateways." + std::string(to_string(channel)) + ".directory", 0,
+                          e.what()});
+    }
+  }
+}
+
 Gateways make_gateways(const Config& config, HttpClient& http, GatewayObserver* observer,
                        const Gateways* previous) {
   Gateways gateways;

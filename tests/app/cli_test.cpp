@@ -126,6 +126,31 @@ TEST(Cli, CheckConfigListsEveryProblemAtOnceWithKeyAndLine) {
   EXPECT_NE(r.out.find("bad.yaml:3:"), std::string::npos) << "line numbers:\n" << r.out;
 }
 
+// A file gateway's outbox that cannot be created passed check-config (the unit's ExecStartPre),
+// then `herald run` exited 1, a runtime failure, without naming the key: systemd restarted it
+// in a loop.
+TEST(Cli, AnOutboxThatCannotBeCreatedIsAProblemOfTheConfig) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("herald-cli-ob-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a-file") << "not a directory\n";
+  std::ofstream(dir / "outbox.yaml") << "redis: { url: \"redis://127.0.0.1:1\" }\n"
+                                        "templates: { dir: " HERALD_SOURCE_DIR
+                                        "/config/templates }\n"
+                                        "rules:\n"
+                                        "  - { status: application_received, template: "
+                                        "application_received, channels: [sms] }\n"
+                                        "gateways:\n"
+                                        "  sms: { type: file, directory: a-file/outbox }\n";
+  for (const char* command : {"check-config", "run"}) {
+    auto r = herald(std::string(command) + " --config " + (dir / "outbox.yaml").string());
+    EXPECT_EQ(r.exit_code, 2) << command << ":\n" << r.out;
+    EXPECT_NE(r.out.find("gateways.sms.directory"), std::string::npos) << command << ":\n" << r.out;
+    EXPECT_NE(r.out.find("cannot create outbox directory"), std::string::npos) << r.out;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, MissingConfigFileIsBadInput) {
   auto r = herald("check-config --config /nonexistent/herald.yaml");
   EXPECT_EQ(r.exit_code, 2);

@@ -2,8 +2,10 @@
 /// The gateway of each channel, built from the config.
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "herald/config/config.hpp"
+#include "herald/config/config_loader.hpp"
 #include "herald/gateway/gateway.hpp"
 #include "herald/gateway/gateway_observer.hpp"
 #include "herald/http/http_client.hpp"
@@ -16,6 +18,13 @@ using Gateways = std::map<Channel, std::shared_ptr<Gateway>>;
 /// protection; throws std::runtime_error when it cannot (an outbox directory that cannot be
 /// created). Config validation has already checked type and keys.
 std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& http);
+
+/// What building the gateways would find wrong on this machine, which loading the config cannot
+/// see: a file gateway's outbox that cannot be created, as a problem of
+/// `gateways.<channel>.directory`. Creates a missing outbox, as the gateway itself would: for
+/// `check-config` (run by the unit before each start) and `herald run` to refuse the config
+/// (exit 2) rather than fail when the daemon starts.
+void check_gateways(const Config& config, std::vector<ConfigProblem>& problems);
 
 /// One gateway per configured channel, each behind a ProtectedGateway: gateways with the same
 /// name share one GatewayGuard (rate limit and circuit breaker). `observer` (metrics) may be
