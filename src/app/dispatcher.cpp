@@ -410,9 +410,12 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
     StreamFields fields;
     fields.emplace_back("event", record.event_json);
     fields.emplace_back("notification_id", id);
-    if (auto ec = co_await store_.dead_letter("", fields, error->reason, outcome, now))
-      co_return ec;
-    co_return co_await finish(id, lease, NotificationState::invalid, outcome);
+    auto done = co_await with_retries(time_left(clock_, lease), [&] {
+      return store_.dead_letter_due(id, lease, fields, error->reason, outcome);
+    });
+    if (!done) co_return done.error();
+    if (!*done) log_lease_lost(id);
+    co_return error_code{};
   }
   auto shared = std::make_shared<const PreparedEvent>(std::move(std::get<PreparedEvent>(prepared)));
   const Event& event = shared->event;

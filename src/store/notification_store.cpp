@@ -100,6 +100,16 @@ std::optional<AcceptResult> accept_result(std::string_view text) {
 constexpr std::size_t kMaxDeadFields = 64;
 constexpr std::size_t kMaxDeadValueBytes = 256 * 1024;
 
+// A dead letter's fields as script arguments, bounded as above; `reason` is the script's own.
+void append_dead_fields(StreamFields fields, std::vector<std::string>& args) {
+  std::size_t n = 0;
+  for (auto& [k, v] : fields) {
+    if (++n > kMaxDeadFields || k == "reason") continue;
+    args.push_back(k.substr(0, 256));
+    args.push_back(v.size() > kMaxDeadValueBytes ? v.substr(0, kMaxDeadValueBytes) : std::move(v));
+  }
+}
+
 }  // namespace
 
 /// A Lua script run with EVALSHA, loaded (again) when Redis does not know it: its script cache
@@ -125,6 +135,7 @@ const NotificationStore::Script kReschedule{&store_scripts::reschedule};
 const NotificationStore::Script kReceiptLookup{&store_scripts::receipt_lookup};
 const NotificationStore::Script kApplyReceipt{&store_scripts::apply_receipt};
 const NotificationStore::Script kDeadLetter{&store_scripts::dead_letter};
+const NotificationStore::Script kDeadLetterDue{&store_scripts::dead_letter_due};
 }  // namespace
 
 std::string_view to_string(NotificationState state) {
@@ -470,14 +481,21 @@ asio::awaitable<error_code> NotificationStore::dead_letter(std::string entry_id,
                                                            Outcome outcome, Instant now) {
   auto args = redis_args(config_.group, std::move(entry_id), outcome_json(outcome),
                          std::move(reason), outcome.case_ref);
-  std::size_t n = 0;
-  for (auto& [k, v] : fields) {
-    if (++n > kMaxDeadFields || k == "reason") continue;
-    args.push_back(k.substr(0, 256));
-    args.push_back(v.size() > kMaxDeadValueBytes ? v.substr(0, kMaxDeadValueBytes) : std::move(v));
-  }
+  append_dead_fields(std::move(fields), args);
   auto keys = redis_args(config_.dead_stream, config_.stream);
   co_return as_error(co_await eval(kDeadLetter, std::move(keys), std::move(args), now));
+}
+
+asio::awaitable<result<bool>> NotificationStore::dead_letter_due(
+    std::string id, Instant lease_until, StreamFields fields, std::string reason, Outcome outcome) {
+  auto args = redis_args(std::move(id), ms(lease_until), outcome_json(outcome), std::move(reason));
+  append_dead_fields(std::move(fields), args);
+  auto keys = redis_args(config_.dead_stream);
+  auto reply = co_await eval(kDeadLetterDue, std::move(keys), std::move(args), outcome.at);
+  if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());
+  if (reply->type != RedisReply::Type::integer)
+    co_return result<bool>(boost::system::in_place_error, fault());
+  co_return reply->integer == 1;
 }
 
 asio::awaitable<error_code> NotificationStore::ack(std::string stream,

@@ -467,4 +467,24 @@ return 1
   return text;
 }
 
+const std::string& dead_letter_due() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- KEYS[4] dead-letter stream; ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] outcome
+-- JSON, ARGV[8] reason, ARGV[9...] the dead letter's fields. A notification that cannot be sent
+-- when it falls due: its dead letter, its end (invalid) and its one outcome, in one step.
+-- Returns 1, or 0 when the lease was lost.
+local nid = ARGV[5]
+local score = redis.call('ZSCORE', SCHEDULE, nid)
+if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local fields = {}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+fields[#fields + 1] = 'reason'
+fields[#fields + 1] = ARGV[8]
+redis.call('XADD', KEYS[4], '*', unpack(fields))
+close(nid, 'invalid', redis.call('HGET', rec_key(nid), 'case'), ARGV[7])
+return 1
+)lua";
+  return text;
+}
+
 }  // namespace herald::store_scripts

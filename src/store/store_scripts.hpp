@@ -33,5 +33,7 @@ const std::string& receipt_lookup();
 const std::string& apply_receipt();
 /// Writes a dead letter and the `invalid` outcome, and XACKs the entry.
 const std::string& dead_letter();
+/// A notification that cannot be sent when due: its dead letter, its end and one outcome.
+const std::string& dead_letter_due();
 
 }  // namespace herald::store_scripts

@@ -4,6 +4,10 @@
 
 #include <signal.h>
 
+#include <ctime>
+#include <map>
+#include <thread>
+
 #include "service_support.hpp"
 
 namespace herald::test {
@@ -91,6 +95,50 @@ TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
   EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
   EXPECT_EQ(redis.command({"XLEN", "herald:events"}).integer, 2) << "published once only";
 
+  herald.signal(SIGTERM);
+  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+}
+
+// A notification that can no longer be rendered when it falls due (its template changed while it
+// waited) is dead-lettered. Its `invalid` outcome was published twice: by the dead letter, then
+// again when the notification was closed, in a second step.
+TEST(DeadCli, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", config(redis, false));
+  dir.write("templates/case_update.yaml", kEmailTemplate);
+  const auto cfg = dir.path("herald.yaml");
+  HeraldProcess herald({"run", "--config", cfg});
+  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  // Unavailable for the next few seconds: deferred until then.
+  const std::time_t until = std::time(nullptr) + 4;
+  char to[32];
+  std::strftime(to, sizeof to, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
+  auto event = boost::json::parse(contact_anytime_event("evt-due-bad")).as_object();
+  event["recipient"].as_object()["unavailable"] =
+      boost::json::array{boost::json::object{{"from", "2026-01-01T00:00:00Z"}, {"to", to}}};
+  redis.command({"XADD", "herald:events", "*", "event", boost::json::serialize(event)});
+  ASSERT_TRUE(eventually([&] { return outcomes(redis).size() == 1; }, 20s)) << herald.log();
+  ASSERT_EQ(outcomes(redis)[0].at("result"), "deferred");
+  dir.write("templates/case_update.yaml",
+            R"(email:
+  en: { subject: "Your application {{case_ref}}", body: "Dear {{salutation}}, {{data.office}}" }
+  cy: { subject: "Eich cais {{case_ref}}", body: "Annwyl {{salutation}}, {{data.office}}" }
+)");
+  herald.signal(SIGHUP);
+  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald.log();
+  std::this_thread::sleep_for(500ms);
+  std::vector<std::string> results;
+  for (const auto& o : outcomes(redis)) results.push_back(std::string(o.at("result").as_string()));
+  EXPECT_EQ(results, (std::vector<std::string>{"deferred", "invalid"}));
+  const auto letter = redis.command({"XRANGE", "herald:dead", "-", "+"}).elements.at(0);
+  std::map<std::string, std::string> fields;
+  for (std::size_t i = 0; i + 1 < letter.elements.at(1).elements.size(); i += 2)
+    fields[letter.elements[1].elements[i].str] = letter.elements[1].elements[i + 1].str;
+  EXPECT_EQ(fields["notification_id"], "evt-due-bad:email");
+  EXPECT_NE(fields["reason"].find("data.office"), std::string::npos) << fields["reason"];
+  EXPECT_EQ(redis.command({"HGET", "{herald}:n:evt-due-bad:email", "state"}).str, "invalid");
   herald.signal(SIGTERM);
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
 }

@@ -218,6 +218,15 @@ class NotificationStore {
                                                                 std::string reason, Outcome outcome,
                                                                 Instant now);
 
+  /// A leased notification that cannot be sent when it falls due: writes its dead letter
+  /// (`fields` plus `reason`), ends it as `invalid` and publishes `outcome` once, atomically.
+  /// False when the lease was lost.
+  boost::asio::awaitable<boost::system::result<bool>> dead_letter_due(std::string id,
+                                                                      Instant lease_until,
+                                                                      StreamFields fields,
+                                                                      std::string reason,
+                                                                      Outcome outcome);
+
   /// Acknowledges entries of `stream` (the receipts stream; events are acknowledged by accept).
   boost::asio::awaitable<boost::system::error_code> ack(std::string stream,
                                                         std::vector<std::string> entry_ids);
