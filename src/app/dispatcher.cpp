@@ -684,8 +684,13 @@ asio::awaitable<error_code> Dispatcher::withhold(const SendGuard& guard, Dispatc
 asio::awaitable<error_code> Dispatcher::end_or_fall_back(
     DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
     NotificationRecord record, Instant lease_until, NotificationState state, Outcome outcome) {
-  auto fallback = plan_fallback(settings, *prepared, record, clock_.now());
-  if (!fallback) co_return co_await finish(record.id, lease_until, state, std::move(outcome));
+  std::optional<std::string> unrenderable;
+  auto fallback = plan_fallback(settings, *prepared, record, clock_.now(), &unrenderable);
+  if (!fallback) {
+    if (auto ec = co_await finish(record.id, lease_until, state, std::move(outcome))) co_return ec;
+    if (unrenderable) co_return co_await dead_letter_fallback(record, std::move(*unrenderable));
+    co_return error_code{};
+  }
   // The email it falls back to is recorded with the SMS's end, in one step.
   auto done = co_await with_retries(time_left(clock_, lease_until), [&] {
     return store_.end_with_fallback(record.id, lease_until, state, outcome, fallback->event);
@@ -728,19 +733,16 @@ asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<Lea
   }
 }
 
-std::optional<Dispatcher::Fallback> Dispatcher::plan_fallback(const DispatchSettings& settings,
-                                                              const PreparedEvent& prepared,
-                                                              const NotificationRecord& refused,
-                                                              Instant now) {
+std::optional<Dispatcher::Fallback> Dispatcher::plan_fallback(
+    const DispatchSettings& settings, const PreparedEvent& prepared,
+    const NotificationRecord& refused, Instant now, std::optional<std::string>* unrenderable) {
   const Event& event = prepared.event;
   auto channel = fallback_channel(event, *prepared.rule, refused.channel);
   if (!channel) return std::nullopt;
   const Config& config = *settings.config;
   auto fallback = prepare_event(refused.event_json, config, *settings.templates, zones_, *channel);
   if (auto* error = std::get_if<PreparationError>(&fallback)) {
-    logger("dispatch")
-        ->warn("msg=\"cannot fall back to email\" notification_id={} reason={}",
-               log_value(refused.id), log_value(error->reason));
+    if (unrenderable) *unrenderable = error->reason;
     return std::nullopt;
   }
   auto fb = std::make_shared<const PreparedEvent>(std::move(std::get<PreparedEvent>(fallback)));
@@ -760,6 +762,28 @@ std::optional<Dispatcher::Fallback> Dispatcher::plan_fallback(const DispatchSett
               event.status,       event.occurred_at, prepared.rule->final,
               refused.event_json, {std::move(n)}};
   return Fallback{std::move(ne), std::move(fb), settings};
+}
+
+asio::awaitable<error_code> Dispatcher::dead_letter_fallback(NotificationRecord refused,
+                                                             std::string reason) {
+  const Instant now = clock_.now();
+  const std::string email_id = notification_id(refused.event_id, Channel::email);
+  count(Channel::email, OutcomeResult::invalid);
+  metrics_.dead_letter();
+  logger("dispatch")
+      ->warn("msg=\"cannot fall back to email; dead-lettered\" notification_id={} reason={}",
+             log_value(email_id), log_value(reason));
+  Outcome outcome{refused.event_id,
+                  refused.case_ref,
+                  refused.status,
+                  Channel::email,
+                  OutcomeResult::invalid,
+                  0,
+                  now,
+                  reason,
+                  {}};
+  StreamFields fields{{"event", refused.event_json}, {"notification_id", email_id}};
+  co_return co_await store_.dead_letter("", std::move(fields), std::move(reason), outcome, now);
 }
 
 asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, NotificationRecord refused,
@@ -955,10 +979,11 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   // An SMS the network refused for good, or that was given up on, goes out as email, when there
   // is one to send: recorded with the SMS's end, in one step.
   std::optional<Fallback> fallback;
+  std::optional<std::string> unrenderable;
   if (action.kind == ReceiptAction::Kind::rejected || action.kind == ReceiptAction::Kind::failed) {
     auto p = prepare_event(record.event_json, config, *settings.templates, zones_, record.channel);
     if (auto* ok = std::get_if<PreparedEvent>(&p))
-      fallback = plan_fallback(settings, *ok, record, now);
+      fallback = plan_fallback(settings, *ok, record, now, &unrenderable);
     if (fallback) action.fallback = fallback->event;
   }
 
@@ -986,6 +1011,9 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
   if (fallback && applied->fallback) {
     if (auto ec = co_await fall_back(std::move(*fallback), record, *applied->fallback))
       co_return ec;
+  }
+  if (unrenderable) {
+    if (auto ec = co_await dead_letter_fallback(record, std::move(*unrenderable))) co_return ec;
   }
   co_return ReceiptResult::applied;
 }

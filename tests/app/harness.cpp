@@ -57,6 +57,7 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
           "rules:\n"
           "  - { status: case_update, template: case_update, channels: [email, sms] }\n"
           "  - { status: case_closed, template: case_update, channels: [email], final: true }\n"
+          "  - { status: office_visit, template: email_needs_office, channels: [email, sms] }\n"
           "gateways:\n"
           "  email: { type: webhook, url: \"" +
           http.url("/email") + "\", timeout_ms: 2000" + gateway_options +

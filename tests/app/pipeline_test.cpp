@@ -559,6 +559,37 @@ TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
   expect_refused_sms_then_email(h);
 }
 
+// The email an SMS falls back to may need a value the SMS did not (here data.office): it cannot
+// be rendered for the event. It left nothing but a log line: the case system could not tell it
+// from "SMS rejected, email sent". It is now an invalid outcome and a dead letter.
+TEST(Pipeline, AFallbackEmailThatCannotBeRenderedIsDeadLetteredWithAnOutcome) {
+  Harness h;
+  refuse_sms(h);
+  h.start();
+  auto event = boost::json::parse(event_json("evt-fb-bad", "office_visit",
+                                             {{"channels", boost::json::array{"sms"}}}))
+                   .as_object();
+  event["data"].as_object().erase("office");
+  h.publish(boost::json::serialize(event));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  auto outcomes = h.outcomes();
+  ASSERT_EQ(results(outcomes), (std::vector<std::string>{"invalid:email", "rejected:sms"}));
+  EXPECT_NE(std::string(outcomes.at(1).at("reason").as_string()).find("data.office"),
+            std::string::npos)
+      << outcomes.at(1).at("reason") << " (in stream order, the email's comes second)";
+  const auto dead = h.redis.command({"XRANGE", h.config->redis.dead_stream, "-", "+"});
+  ASSERT_EQ(dead.elements.size(), 1u);
+  const auto& fields = dead.elements[0].elements.at(1).elements;
+  bool named = false;
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+    named =
+        named || (fields[i].str == "notification_id" && fields[i + 1].str == "evt-fb-bad:email");
+  EXPECT_TRUE(named);
+  EXPECT_EQ(h.http.requests().size(), 1u) << "the SMS only";
+}
+
 TEST(Pipeline, TheFallbackEmailIsRecordedWithTheRefusalOrNeither) {
   // Recording a refused SMS and creating the email it falls back to are one step: when the
   // email's record cannot be written (a value of the wrong type in its place stands in for a

@@ -137,10 +137,17 @@ class Dispatcher {
     std::shared_ptr<const PreparedEvent> prepared;
     DispatchSettings settings;
   };
-  /// The fallback of `refused`, when the rule and the recipient allow one (else nullopt).
+  /// The fallback of `refused`, when the rule and the recipient allow one (else nullopt). When
+  /// they do but the email cannot be rendered for the event, nullopt with the reason in
+  /// `*unrenderable` (when given).
   std::optional<Fallback> plan_fallback(const DispatchSettings& settings,
                                         const PreparedEvent& prepared,
-                                        const NotificationRecord& refused, Instant now);
+                                        const NotificationRecord& refused, Instant now,
+                                        std::optional<std::string>* unrenderable = nullptr);
+  /// The email `refused` falls back to cannot be rendered (its template needs a value the SMS's
+  /// did not): an `invalid` outcome and a dead letter for it, so that it is followed up.
+  boost::asio::awaitable<boost::system::error_code> dead_letter_fallback(NotificationRecord refused,
+                                                                         std::string reason);
   /// After the store recorded a fallback (`what` became of it): counts it, and sends it now
   /// when it was created to be sent at once.
   boost::asio::awaitable<boost::system::error_code> fall_back(Fallback fallback,
