@@ -791,9 +791,16 @@ asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, Notificatio
   const Event& event = fallback.prepared->event;
   const Message& message = fallback.prepared->messages.front();
   const NewNotification& n = fallback.event.notifications.front();
-  logger("dispatch")
-      ->info("msg=\"SMS falls back to email\" event_id={} notification_id={} result={}",
-             log_value(event.id), log_value(n.id), to_string(what));
+  // Only a created email is a fallback; otherwise it went out already (redelivered, duplicate)
+  // or the case moved on (stale, final: suppressed, with its outcome).
+  if (what == AcceptResult::created)
+    logger("dispatch")
+        ->info("msg=\"SMS falls back to email\" event_id={} notification_id={} due={}",
+               log_value(event.id), log_value(n.id), n.send_now ? "now" : format_rfc3339(n.score));
+  else
+    logger("dispatch")
+        ->info("msg=\"no fallback email\" event_id={} notification_id={} why={}",
+               log_value(event.id), log_value(n.id), to_string(what));
   if (what == AcceptResult::stale || what == AcceptResult::final_case)
     count(message.channel, OutcomeResult::suppressed);
   if (what != AcceptResult::created) co_return error_code{};
