@@ -82,6 +82,25 @@ std::string email_only(const std::string& id) {
   return event_json(id, "case_update", {{"channels", boost::json::array{"email"}}});
 }
 
+// Answers each of the attempts one local day allows (the default window, 12:00 on the test's
+// clock, then every 11h/3 = 3h40m: 15:40, 19:20) with a temporary-failure receipt for `id`,
+// which was just sent. Each next attempt waits for its time, then goes out; herald gives up after
+// the third.
+void fail_every_attempt(ReceiptHarness& h, const std::string& id) {
+  const std::vector<Instant> next = {london(15, 40), london(19, 20)};
+  for (std::size_t attempt = 1; attempt <= 3; ++attempt) {
+    auto reply = h.post(receipt(id, "temporary-failure"));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    if (attempt == 3) break;
+    ASSERT_TRUE(eventually([&] { return h.state(id) == "deferred"; })) << h.state(id);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(h.http.requests().size(), attempt) << "nothing before the spacing has passed";
+    h.clock.set(next[attempt - 1]);
+    ASSERT_TRUE(h.http.wait_for_requests(attempt + 1, 10s));
+    ASSERT_TRUE(eventually([&] { return h.state(id) == "sent"; }));
+  }
+}
+
 TEST(Receipts, TemporaryFailuresOverHttpScheduleTheNextAttemptsThenHeraldGivesUp) {
   // One local day with attempts: 12:00, then every 11h/3 = 3h40m: 15:40, 19:20, then give up.
   ReceiptHarness h("contact:\n  max_days: 1\n");
@@ -90,20 +109,7 @@ TEST(Receipts, TemporaryFailuresOverHttpScheduleTheNextAttemptsThenHeraldGivesUp
   ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
   ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "sent"; }));
 
-  const std::vector<Instant> next = {london(15, 40), london(19, 20)};
-  for (std::size_t attempt = 1; attempt <= 3; ++attempt) {
-    auto reply = h.post(receipt("evt-r1:email", "temporary-failure"));
-    ASSERT_EQ(reply.status, 200) << reply.body;
-    if (attempt == 3) break;
-    // The next attempt waits for its time, then goes out with the same idempotency key.
-    ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "deferred"; }))
-        << h.state("evt-r1:email");
-    std::this_thread::sleep_for(200ms);
-    EXPECT_EQ(h.http.requests().size(), attempt) << "nothing before the spacing has passed";
-    h.clock.set(next[attempt - 1]);
-    ASSERT_TRUE(h.http.wait_for_requests(attempt + 1, 10s));
-    ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "sent"; }));
-  }
+  ASSERT_NO_FATAL_FAILURE(fail_every_attempt(h, "evt-r1:email"));
   ASSERT_TRUE(eventually([&] { return h.state("evt-r1:email") == "failed"; }))
       << h.state("evt-r1:email");
   h.stop();
@@ -141,15 +147,7 @@ TEST(Receipts, AnSmsWhoseAttemptsAllFailedFallsBackToEmail) {
   h.publish(sms_only("evt-rf"));
   ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
   ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "sent"; }));
-  const std::vector<Instant> next = {london(15, 40), london(19, 20)};
-  for (std::size_t attempt = 1; attempt <= 3; ++attempt) {
-    ASSERT_EQ(h.post(receipt("evt-rf:sms", "temporary-failure")).status, 200);
-    if (attempt == 3) break;
-    ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "deferred"; }));
-    h.clock.set(next[attempt - 1]);
-    ASSERT_TRUE(h.http.wait_for_requests(attempt + 1, 10s));
-    ASSERT_TRUE(eventually([&] { return h.state("evt-rf:sms") == "sent"; }));
-  }
+  ASSERT_NO_FATAL_FAILURE(fail_every_attempt(h, "evt-rf:sms"));
   ASSERT_TRUE(h.http.wait_for_requests(4, 10s));
   ASSERT_TRUE(eventually([&] { return h.state("evt-rf:email") == "sent"; }));
   h.stop();
