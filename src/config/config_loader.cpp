@@ -36,6 +36,19 @@ constexpr long long kMaxBatch = 10000;
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
+// Why `file` cannot be read as the config, a secret or a CA file, found without opening it: a
+// directory, or anything else that is not a regular file (opening a FIFO blocks until a writer
+// comes: check-config hung). "" for a regular file, or one that is not there (opening it says
+// so).
+std::string not_a_regular_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (ec || status.type() == std::filesystem::file_type::not_found) return "";
+  if (status.type() == std::filesystem::file_type::directory) return "it is a directory";
+  if (status.type() != std::filesystem::file_type::regular) return "it is not a regular file";
+  return "";
+}
+
 // Headers the webhook gateway sets itself; a configured value would contradict it.
 constexpr std::string_view kReservedHeaders[] = {"content-type", "content-length",
                                                  "idempotency-key", "host", "transfer-encoding"};
@@ -994,12 +1007,13 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
     std::string text;
     if (!read_string(value, key_path, text)) return;
     auto file = resolve(text);
+    if (auto why = not_a_regular_file(file); !why.empty()) {
+      problem(value, key_path, "cannot read " + file.string() + ": " + why);
+      return;
+    }
     std::ifstream in(file, std::ios::binary);
-    std::error_code ec;
-    if (!in || std::filesystem::is_directory(file, ec))
-      problem(value, key_path,
-              "cannot read " + file.string() + ": " +
-                  (in ? std::string("it is a directory") : std::string(std::strerror(errno))));
+    if (!in)
+      problem(value, key_path, "cannot read " + file.string() + ": " + std::strerror(errno));
     else
       gateway.ca_file = file;
   } else if (name == "rate_per_second" || name == "rate_per_minute") {
@@ -1215,9 +1229,8 @@ std::optional<std::string> Loader::secret_from_file(const YAML::Node& node,
     file = credentials && *credentials
                ? (std::filesystem::path(credentials) / file).lexically_normal()
                : resolve(name);
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    problem(node, path, "cannot read " + file.string() + ": it is a directory");
+  if (auto why = not_a_regular_file(file); !why.empty()) {
+    problem(node, path, "cannot read " + file.string() + ": " + why);
     return std::nullopt;
   }
   std::ifstream in(file, std::ios::binary);
@@ -1424,6 +1437,10 @@ void Loader::read_callbacks(const YAML::Node& node, const std::string& path,
                                          : resolve(token_file);
     }
     callbacks.token_source = "file " + file.string();
+    if (auto why = not_a_regular_file(file); !why.empty()) {
+      problem(token_line, join(path, "token_file"), "cannot read " + file.string() + ": " + why);
+      return;
+    }
     std::ifstream in(file, std::ios::binary);
     std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
@@ -1628,9 +1645,8 @@ std::string to_string(const ConfigProblem& problem) {
 
 ConfigLoadResult load_config(const std::filesystem::path& file, ConfigScope scope) {
   ConfigLoadResult result;
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    result.problems.push_back({file, "", 0, "cannot read the config file: it is a directory"});
+  if (auto why = not_a_regular_file(file); !why.empty()) {
+    result.problems.push_back({file, "", 0, "cannot read the config file: " + why});
     return result;
   }
   std::ifstream in(file, std::ios::binary);
@@ -1644,6 +1660,7 @@ ConfigLoadResult load_config(const std::filesystem::path& file, ConfigScope scop
     result.problems.push_back({file, "", 0, "cannot read the config file"});
     return result;
   }
+  std::error_code ec;
   auto absolute = std::filesystem::absolute(file, ec);
   auto base_dir = ec ? file.parent_path() : absolute.parent_path();
   return load_config_from_string(text.str(), file, base_dir, scope);

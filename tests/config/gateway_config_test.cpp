@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include "herald/config/config_loader.hpp"
 
 namespace herald {
@@ -197,6 +199,26 @@ TEST_F(GatewayConfigTest, ReadsARelativeSecretFileFromTheCredentialsDirectory) {
 )");
   ASSERT_TRUE(result.config) << describe(result.problems);
   EXPECT_EQ(result.config->gateways.at(Channel::email).api_key.reveal(), kNotifyKey);
+}
+
+// A secret file that is a FIFO (a named pipe nobody writes to) made check-config hang on open.
+TEST_F(GatewayConfigTest, RefusesASecretOrCaFileThatIsNotARegularFileWithoutOpeningIt) {
+  Dir credentials_dir;
+  ASSERT_EQ(::mkfifo((credentials_dir.path() / "notify-key").c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo((credentials_dir.path() / "ca.pem").c_str(), 0600), 0);
+  Env systemd("CREDENTIALS_DIRECTORY", credentials_dir.path().c_str());
+  auto result = load(kRules + R"(gateways:
+  email: { type: govuk_notify, api_key_file: notify-key, templates: { decision_dispatched: { en: f33517ff-2a88-4f6e-b855-c550268ce08a, cy: f33517ff-2a88-4f6e-b855-c550268ce08a } } }
+  sms: { type: webhook, url: "https://hooks.example/sms", ca_file: )" +
+                     (credentials_dir.path() / "ca.pem").string() + R"( }
+)");
+  EXPECT_FALSE(result.config);
+  const ConfigProblem* key = find(result.problems, "gateways.email.api_key_file");
+  ASSERT_NE(key, nullptr) << describe(result.problems);
+  EXPECT_NE(key->message.find("it is not a regular file"), std::string::npos) << key->message;
+  const ConfigProblem* ca = find(result.problems, "gateways.sms.ca_file");
+  ASSERT_NE(ca, nullptr) << describe(result.problems);
+  EXPECT_NE(ca->message.find("it is not a regular file"), std::string::npos) << ca->message;
 }
 
 TEST_F(GatewayConfigTest, NeverTakesASecretWrittenInTheConfigAndNeverEchoesIt) {
