@@ -55,8 +55,13 @@ class Calendar {
     };
     return hhmm(start_) + "-" + hhmm(end_) + " " + tz_.name();
   }
+  // To the minute, or to the second when it is not a whole minute (the end of an unavailable
+  // period can be any instant).
   std::string local_text(Instant t) const {
-    return date::format("%Y-%m-%dT%H:%M", tz_.to_local(date::floor<minutes>(t)));
+    const auto local = tz_.to_local(date::floor<std::chrono::seconds>(t));
+    if (local.time_since_epoch() % minutes{1} == std::chrono::seconds{0})
+      return date::format("%Y-%m-%dT%H:%M", date::floor<minutes>(local));
+    return date::format("%Y-%m-%dT%H:%M:%S", local);
   }
   minutes length() const { return end_ - start_; }
 
@@ -167,7 +172,11 @@ PlanDecision plan_attempt(Instant now, const ContactPolicy& policy,
   }
   if (why.empty()) why = "inside window " + cal.describe();
   if (t == now) return {PlanAction::send, t, why, PlanCause::open};
-  return {PlanAction::defer, t, why + " (" + cal.local_text(t) + " local)", cause};
+  // When the reason already ends at that instant (the end of an unavailable period), it is not
+  // said twice.
+  const std::string at = cal.local_text(t) + " local";
+  if (why.ends_with(at)) return {PlanAction::defer, t, why, cause};
+  return {PlanAction::defer, t, why + " (" + at + ")", cause};
 }
 
 ChannelSelection select_channels(const Event& event, const Rule& rule, const SmsConfig& sms) {

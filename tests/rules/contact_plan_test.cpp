@@ -352,6 +352,23 @@ TEST(Unavailable, NoAttemptInsideAPeriod) {
   EXPECT_NE(d.reason.find("unavailable"), std::string::npos) << d.reason;
 }
 
+// The reason said the end twice, and to the minute only: "until 2026-11-23T14:24 local
+// (2026-11-23T14:24 local)" for a period ending at 14:24:29.
+TEST(Unavailable, TheReasonGivesTheEndOnceAndToTheSecond) {
+  auto p = policy("Europe/London");
+  std::vector<UnavailablePeriod> periods{
+      {utc("2026-11-23T10:00"), utc("2026-11-23T14:24") + std::chrono::seconds{29}}};
+  p.unavailable = periods;
+  auto d = plan_attempt(utc("2026-11-23T12:00"), p, {});
+  EXPECT_EQ(d.reason, "recipient unavailable until 2026-11-23T14:24:29 local");
+  // Ending out of hours: the wait goes on to the window, which the reason adds.
+  periods = {{utc("2026-11-23T10:00"), utc("2026-11-23T21:00")}};
+  p.unavailable = periods;
+  d = plan_attempt(utc("2026-11-23T12:00"), p, {});
+  EXPECT_EQ(d.reason,
+            "recipient unavailable until 2026-11-23T21:00 local (2026-11-24T09:00 local)");
+}
+
 TEST(Unavailable, PeriodEndingOutOfHoursWaitsForTheWindow) {
   auto p = policy("Europe/London");
   std::vector<UnavailablePeriod> periods{{utc("2026-11-23T10:00"), utc("2026-11-25T00:00")}};
