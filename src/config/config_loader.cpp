@@ -479,7 +479,10 @@ class Loader {
       }
       const std::string& name = key.Scalar();
       std::string key_path = join(path, name);
-      if (!contains(known, name)) {
+      if (name == "<<" && key.Tag() != "!") {
+        // yaml-cpp reads a merge key as a plain key named "<<".
+        problem(key, key_path, "YAML merge keys (<<) are not supported: write the keys out");
+      } else if (!contains(known, name)) {
         problem(key, key_path, "unknown key (expected one of: " + list(known) + ")");
       } else if (!seen.insert(name).second) {
         problem(key, key_path, "repeated key");
@@ -638,6 +641,7 @@ class Loader {
   int rules_line_ = 0;
   int max_fragments_line_ = 0;  // sms.max_fragments, when given
   int gateways_line_ = 0;
+  int retention_days_line_ = 0;  // retention.days, when given
   // The line of each rule's `channels` (or of the rule when absent), for "no gateway" problems.
   std::vector<int> rule_lines_;
   // Issue 4: where things were written, for problems found once everything is read.
@@ -692,9 +696,14 @@ void Loader::read_redis(const YAML::Node& node, const std::string& path, RedisCo
                  std::string url;
                  if (!read_string(value, key_path, url)) return;
                  // The URL may hold a password: never echo it.
-                 if (!parse_redis_url(url))
+                 if (url.starts_with("rediss://"))
                    problem(value, key_path,
-                           "not a valid URL (redis://[[user]:password@]host[:port][/db])");
+                           "TLS (rediss://) is not supported: use redis:// to a Redis on this "
+                           "machine or a trusted network, or a TLS tunnel (stunnel) to it");
+                 else if (!parse_redis_url(url))
+                   problem(value, key_path,
+                           "not a valid URL (redis://[[user]:password@]host[:port][/db], port "
+                           "1-65535, db 0-15)");
                  else
                    redis.url = url;
                } else if (name == "stream") {
@@ -1574,6 +1583,7 @@ Config Loader::load(const YAML::Node& root) {
         } else if (name == "retention") {
           each_entry(value, path, {"days"},
                      [&](const std::string&, const YAML::Node& v, const std::string& p) {
+                       retention_days_line_ = line_of(v);
                        read_int(v, p, config.retention.days, 1, 3650);
                      });
         }
@@ -1622,7 +1632,7 @@ Config Loader::load(const YAML::Node& root) {
   // The case records that make stale and final checks work expire after retention.days: they
   // must outlive every attempt a notification may still have.
   if (config.retention.days <= config.contact.max_days)
-    problem(0, "retention.days",
+    problem(retention_days_line_, "retention.days",
             "must be greater than contact.max_days (" + std::to_string(config.contact.max_days) +
                 "): a case's records must outlive its last contact attempt");
   return config;

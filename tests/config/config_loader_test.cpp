@@ -341,6 +341,9 @@ const BadCase kBadCases[] = {
   {"callbacks:\n  listen: \"localhost:9465\"\n", "callbacks.listen", 2, "host:port"},
   {"sms:\n  international: maybe\n", "sms.international", 2, "expected true or false"},
   {"retention:\n  days: 0\n", "retention.days", 2, "between 1 and 3650"},
+  {"contact:\n  max_days: 3\nretention:\n  days: 3\n", "retention.days", 4, "greater than contact.max_days"},
+  {"defaults: &d\n  days: 7\nretention:\n  <<: *d\n", "retention.<<", 4, "merge keys (<<) are not supported"},
+  {"redis:\n  url: \"rediss://h:6380/0\"\n", "redis.url", 2, "TLS (rediss://) is not supported"},
   {"redis:\n  receipts_stream: herald:events\n", "redis.receipts_stream", 2, "must differ"},
   // rules
   {"rules: []\ngateways: {}\n", "rules", 1, "at least one rule"},
