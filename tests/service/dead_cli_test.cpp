@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "service_support.hpp"
@@ -36,18 +37,29 @@ std::string config(const RedisServer& redis, bool with_later_rule) {
   return text;
 }
 
-TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
+// `herald run` on its own Redis, with the config (no rule for later_status) and the email
+// template written in its own directory.
+class DeadCliRun : public testing::Test {
+ protected:
+  void start_herald() {
+    dir.write("herald.yaml", config(redis, false));
+    dir.write("templates/case_update.yaml", kEmailTemplate);
+    herald = std::make_unique<HeraldProcess>(std::vector<std::string>{"run", "--config", cfg});
+    ASSERT_TRUE(herald->wait_for_log("msg=started", 20s)) << herald->log();
+  }
+
   RedisServer redis;
   TestDir dir;
-  dir.write("herald.yaml", config(redis, false));
-  dir.write("templates/case_update.yaml", kEmailTemplate);
-  const auto cfg = dir.path("herald.yaml");
-  HeraldProcess herald({"run", "--config", cfg});
-  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+  const std::string cfg = dir.path("herald.yaml");
+  std::unique_ptr<HeraldProcess> herald;
+};
+
+TEST_F(DeadCliRun, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
+  ASSERT_NO_FATAL_FAILURE(start_herald());
   // No rule for later_status yet: dead-lettered.
   redis.command(
       {"XADD", "herald:events", "*", "event", contact_anytime_event("evt-d1", "later_status")});
-  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald.log();
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald->log();
   // An entry with no event field at all cannot be replayed.
   redis.command(
       {"XADD", "herald:dead", "*", "raw", "junk", "reason", "entry has no 'event' field"});
@@ -73,12 +85,12 @@ TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
 
   // The cause fixed (a rule for later_status), the dead letter replayed: sent, and gone.
   dir.write("herald.yaml", config(redis, true));
-  herald.signal(SIGHUP);
-  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
+  herald->signal(SIGHUP);
+  ASSERT_TRUE(herald->wait_for_log("msg=reloaded", 20s)) << herald->log();
   auto replay = run_herald({"dead", "replay", ids[0], "--config", cfg});
   EXPECT_EQ(replay.exit_code, 0) << replay.err << replay.out;
   EXPECT_NE(replay.out.find("replayed"), std::string::npos) << replay.out;
-  EXPECT_TRUE(herald.wait_for_log("msg=sent event_id=evt-d1", 20s)) << herald.log();
+  EXPECT_TRUE(herald->wait_for_log("msg=sent event_id=evt-d1", 20s)) << herald->log();
   EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
 
   // Never twice: the same id again is not found.
@@ -95,21 +107,15 @@ TEST(DeadCli, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
   EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
   EXPECT_EQ(redis.command({"XLEN", "herald:events"}).integer, 2) << "published once only";
 
-  herald.signal(SIGTERM);
-  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+  herald->signal(SIGTERM);
+  EXPECT_EQ(herald->wait_exit(30s), 0) << herald->log();
 }
 
 // A notification that can no longer be rendered when it falls due (its template changed while it
 // waited) is dead-lettered. Its `invalid` outcome was published twice: by the dead letter, then
 // again when the notification was closed, in a second step.
-TEST(DeadCli, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
-  RedisServer redis;
-  TestDir dir;
-  dir.write("herald.yaml", config(redis, false));
-  dir.write("templates/case_update.yaml", kEmailTemplate);
-  const auto cfg = dir.path("herald.yaml");
-  HeraldProcess herald({"run", "--config", cfg});
-  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+TEST_F(DeadCliRun, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
+  ASSERT_NO_FATAL_FAILURE(start_herald());
   // Unavailable for the next few seconds: deferred until then.
   const std::time_t until = std::time(nullptr) + 4;
   char to[32];
@@ -118,16 +124,16 @@ TEST(DeadCli, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
   event["recipient"].as_object()["unavailable"] =
       boost::json::array{boost::json::object{{"from", "2026-01-01T00:00:00Z"}, {"to", to}}};
   redis.command({"XADD", "herald:events", "*", "event", boost::json::serialize(event)});
-  ASSERT_TRUE(eventually([&] { return outcomes(redis).size() == 1; }, 20s)) << herald.log();
+  ASSERT_TRUE(eventually([&] { return outcomes(redis).size() == 1; }, 20s)) << herald->log();
   ASSERT_EQ(outcomes(redis)[0].at("result"), "deferred");
   dir.write("templates/case_update.yaml",
             R"(email:
   en: { subject: "Your application {{case_ref}}", body: "Dear {{salutation}}, {{data.office}}" }
   cy: { subject: "Eich cais {{case_ref}}", body: "Annwyl {{salutation}}, {{data.office}}" }
 )");
-  herald.signal(SIGHUP);
-  ASSERT_TRUE(herald.wait_for_log("msg=reloaded", 20s)) << herald.log();
-  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald.log();
+  herald->signal(SIGHUP);
+  ASSERT_TRUE(herald->wait_for_log("msg=reloaded", 20s)) << herald->log();
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 1; }, 20s)) << herald->log();
   std::this_thread::sleep_for(500ms);
   std::vector<std::string> results;
   for (const auto& o : outcomes(redis)) results.push_back(std::string(o.at("result").as_string()));
@@ -139,18 +145,12 @@ TEST(DeadCli, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
   EXPECT_EQ(fields["notification_id"], "evt-due-bad:email");
   EXPECT_NE(fields["reason"].find("data.office"), std::string::npos) << fields["reason"];
   EXPECT_EQ(redis.command({"HGET", "{herald}:n:evt-due-bad:email", "state"}).str, "invalid");
-  herald.signal(SIGTERM);
-  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+  herald->signal(SIGTERM);
+  EXPECT_EQ(herald->wait_exit(30s), 0) << herald->log();
 }
 
-TEST(DeadCli, ListShowsNoEventIdThatBreaksTheIdRule) {
-  RedisServer redis;
-  TestDir dir;
-  dir.write("herald.yaml", config(redis, false));
-  dir.write("templates/case_update.yaml", kEmailTemplate);
-  const auto cfg = dir.path("herald.yaml");
-  HeraldProcess herald({"run", "--config", cfg});
-  ASSERT_TRUE(herald.wait_for_log("msg=started", 20s)) << herald.log();
+TEST_F(DeadCliRun, ListShowsNoEventIdThatBreaksTheIdRule) {
+  ASSERT_NO_FATAL_FAILURE(start_herald());
   // A name and number pasted into the id: invalid, and the id must not be shown where the
   // daemon's log would not show it. A plain id of an event with no rule, for comparison.
   redis.command({"XADD", "herald:events", "*", "event",
@@ -159,7 +159,7 @@ TEST(DeadCli, ListShowsNoEventIdThatBreaksTheIdRule) {
                  R"("recipient":{"email":"siobhan.f@example.org","contact_anytime":true}})"});
   redis.command(
       {"XADD", "herald:events", "*", "event", contact_anytime_event("evt-d2", "later_status")});
-  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 2; }, 20s)) << herald.log();
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 2; }, 20s)) << herald->log();
   const auto ids = dead_ids(redis);
 
   auto list = run_herald({"dead", "list", "--config", cfg});
@@ -178,8 +178,8 @@ TEST(DeadCli, ListShowsNoEventIdThatBreaksTheIdRule) {
   EXPECT_EQ(json.exit_code, 0) << json.err;
   EXPECT_NE(json.out.find("Katie McNally +447700900123"), std::string::npos) << json.out;
 
-  herald.signal(SIGTERM);
-  EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
+  herald->signal(SIGTERM);
+  EXPECT_EQ(herald->wait_exit(30s), 0) << herald->log();
 }
 
 TEST(DeadCli, ReplayAllRepublishesEveryReplayableLetter) {
