@@ -256,27 +256,28 @@ bool is_listen_address(std::string_view text) {
   return is_ipv4(text.substr(0, colon)) && is_listen_port(text.substr(colon + 1));
 }
 
-// http(s)://host[:port][/path...]: enough to know curl will try the host we mean.
+// The authority of a URL with a scheme: "user:pw@host:port" of "https://user:pw@host:port/x".
+std::string_view authority_of(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  const std::string_view rest =
+      scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
 // Whether an http(s) URL's host is this machine (127.0.0.0/8, ::1, localhost): a sandbox or a
 // test double, the one place a provider's API may be spoken to in clear.
 bool is_loopback_url(std::string_view url) {
-  std::string_view rest = url.substr(url.find("://") + 3);
-  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  std::string_view host = authority_of(url);
   if (host.starts_with("[::1]")) return true;
   host = host.substr(0, host.find(':'));
   return host == "localhost" || host.starts_with("127.");
 }
 
+// http(s)://host[:port][/path...]: enough to know curl will try the host we mean.
 bool is_http_url(std::string_view url) {
-  std::string_view rest;
-  if (url.substr(0, 7) == "http://")
-    rest = url.substr(7);
-  else if (url.substr(0, 8) == "https://")
-    rest = url.substr(8);
-  else
-    return false;
+  if (!url.starts_with("http://") && !url.starts_with("https://")) return false;
   if (has_control_char(url, false) || url.find(' ') != std::string_view::npos) return false;
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  std::string_view authority = authority_of(url);
   if (authority.find('@') != std::string_view::npos) {
     authority = authority.substr(authority.rfind('@') + 1);
   }
@@ -993,9 +994,7 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
     if (!read_string(value, key_path, gateway.url)) return;
     if (!is_http_url(gateway.url))
       problem(value, key_path, "must be an http:// or https:// URL with a host");
-    else if (std::string_view(gateway.url)
-                 .substr(0, gateway.url.find_first_of("/?#", gateway.url.find("//") + 2))
-                 .find('@') != std::string_view::npos)
+    else if (authority_of(gateway.url).find('@') != std::string_view::npos)
       // curl would send it as Basic auth: a credential written in the config, which check-config
       // refuses everywhere else.
       problem(value, key_path,

@@ -75,9 +75,10 @@ std::optional<std::chrono::milliseconds> SendgridGateway::retry_after(
   if (auto asked = HttpGateway::retry_after(response)) return asked;
   if (response.status != 429) return std::nullopt;
   const std::string reset = response.header("x-ratelimit-reset");
+  if (reset.empty()) return std::nullopt;
   std::int64_t at = 0;
   auto [end, ec] = std::from_chars(reset.data(), reset.data() + reset.size(), at);
-  if (ec != std::errc() || end != reset.data() + reset.size() || reset.empty()) return std::nullopt;
+  if (ec != std::errc() || end != reset.data() + reset.size()) return std::nullopt;
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
   // A reset more than an hour away is not a rate limit's: the backoff decides then.
