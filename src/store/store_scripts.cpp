@@ -17,14 +17,35 @@ local SCHEDULE, WHY, OUTCOMES = KEYS[1], KEYS[2], KEYS[3]
 local function rec_key(nid) return PREFIX .. 'n:' .. nid end
 local function case_key(ref) return PREFIX .. 'case:' .. ref end
 
+-- The key lives at least `ttl` ms more: its expiry is moved later, never earlier.
+local function keep_for(key, ttl)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+
+-- A case's keys (the case, its open set, its timeline) outlive by the retention period every
+-- notification of the case that waits for `score`: one deferred past the retention (a long
+-- unavailable period) must still find its case when it falls due, so that a final status or a
+-- newer one reached in the meantime stops it.
+local function keep_case(case_ref, score)
+  if not case_ref or case_ref == '' then return end
+  local ttl = math.max(0, (tonumber(score) or 0) - tonumber(NOW)) + tonumber(RETENTION)
+  local ck = case_key(case_ref)
+  keep_for(ck, ttl)
+  keep_for(ck .. ':n', ttl)
+  keep_for(ck .. ':log', ttl)
+end
+
+-- A lease ('sending') is short: the case's keys, refreshed when its event came, outlast it.
 local function sched(nid, score, why)
   local rk = rec_key(nid)
-  local old = redis.call('HGET', rk, 'why')
+  local r = redis.call('HMGET', rk, 'why', 'case')
+  local old = r[1]
   if old and old ~= '' then redis.call('HINCRBY', WHY, old, -1) end
   redis.call('ZADD', SCHEDULE, score, nid)
   redis.call('HSET', rk, 'why', why)
   redis.call('HINCRBY', WHY, why, 1)
   redis.call('PERSIST', rk)
+  if why ~= 'sending' then keep_case(r[2], score) end
 end
 
 -- Takes nid out of the schedule and out of the count of `old`, its reason until now; the
@@ -47,7 +68,7 @@ local function publish(json, case_ref)
   if case_ref and case_ref ~= '' then
     local log = case_key(case_ref) .. ':log'
     redis.call('RPUSH', log, json)
-    redis.call('PEXPIRE', log, RETENTION)
+    keep_for(log, tonumber(RETENTION))
   end
 end
 
@@ -132,6 +153,7 @@ local function create(e, n, ck)
   redis.call('HINCRBY', WHY, n.why, 1)
   redis.call('SADD', ck .. ':n', n.nid)
   if n.out ~= '' then publish(n.out, e.case) end
+  if n.st ~= 'sending' then keep_case(e.case, n.score) end
 end
 
 -- The email a refused SMS falls back to (e: its event as accept takes it, with one
@@ -153,7 +175,7 @@ local function add_fallback(e, verdict, why_not)
   if verdict == 'created' then
     local ck = case_key(e.case)
     create(e, n, ck)
-    redis.call('PEXPIRE', ck .. ':n', RETENTION)
+    keep_for(ck .. ':n', tonumber(RETENTION))
   elseif verdict == 'stale' or verdict == 'final' then
     publish(outcome(e.id, e.case, e.status, n.ch, 'suppressed', 0, why_not), e.case)
   end
@@ -205,7 +227,7 @@ for i, e in ipairs(events) do
       local ck = case_key(e.case)
       redis.call('HSET', ck, 'occ', e.occ, 'entry', e.entry, 'event', e.id, 'status', e.status)
       if e.final == '1' then redis.call('HSET', ck, 'final', e.id) end
-      redis.call('PEXPIRE', ck, RETENTION)
+      keep_for(ck, tonumber(RETENTION))
       local why, kind = 'superseded by a newer status (' .. e.status .. ')', 'stale'
       if e.final == '1' then
         why, kind = 'case reached a final status (' .. e.status .. ')', 'final'
@@ -226,7 +248,7 @@ for i, e in ipairs(events) do
                                              status = e.status, ch = n.ch})
         end
       end
-      redis.call('PEXPIRE', ck .. ':n', RETENTION)
+      keep_for(ck .. ':n', tonumber(RETENTION))
     end
   end
   results[i] = res
@@ -439,7 +461,7 @@ end
 if ARGV[13] ~= '' and case_ref then
   local log = case_key(case_ref) .. ':log'
   redis.call('RPUSH', log, ARGV[13])
-  redis.call('PEXPIRE', log, RETENTION)
+  keep_for(log, tonumber(RETENTION))
 end
 if fallback then
   add_fallback(fallback, verdict, why_not)

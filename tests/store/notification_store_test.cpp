@@ -256,6 +256,34 @@ TEST_F(StoreTest, AFinalStatusCancelsWhatWaitsAndNothingMoreIsSentForTheCase) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ACaseOutlivesANotificationDeferredPastTheRetentionPeriod) {
+  // Away for 45 days (an unavailable period has no limit), against a retention of 30: had the
+  // case expired after 30 days, a final status reached meanwhile would not stop the message.
+  constexpr std::int64_t kDay = 24LL * 60 * 60 * 1000;
+  const auto ttl = [&](const std::string& key) {
+    return redis_.command({"PTTL", "{herald}:case:CASE1" + key}).integer;
+  };
+  NewEvent away = event("e1", read_entry("e1"), kNow - 1000, /*send_now=*/false);
+  away.notifications[0].score = at(kNow + 45 * kDay);
+  away.notifications[0].why = "unavailable";
+  ASSERT_EQ(accept_one(std::move(away)), AcceptResult::created);
+  for (const char* key : {"", ":n", ":log"})
+    EXPECT_GE(ttl(key), 75 * kDay - 60000) << "case" << key << ": due + retention";
+
+  // A send that fails and is due again after a long wait keeps them too.
+  accept_one(event("e2", read_entry("e2"), kNow, /*send_now=*/true, false, "CASE2"));
+  auto moved = run(store_.reschedule("e2:email", at(kNow + 60000), at(kNow + 60 * kDay), "retry",
+                                     1, 1, at(kNow), std::nullopt, at(kNow)));
+  ASSERT_TRUE(moved && *moved);
+  EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2"}).integer, 90 * kDay - 60000);
+  EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2:n"}).integer, 90 * kDay - 60000);
+
+  // The final status finds what waits and cancels it.
+  accept_one(event("e3", read_entry("e3"), kNow, /*send_now=*/true, /*final=*/true));
+  EXPECT_EQ(state("e1:email"), "suppressed");
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, TheMomentOfSendingChecksTheCaseAgain) {
   // e1 is being sent when the final status comes in (so it is not cancelled then); its sender
   // dies; when the lease has run out and it is claimed again, the check at the moment of
