@@ -25,6 +25,12 @@ CircuitBreaker::Admission CircuitBreaker::admit(Clock::time_point now) {
   return {};
 }
 
+CircuitBreaker::Admission CircuitBreaker::recheck(bool probe, Clock::time_point now) const {
+  if (probe || state_ == State::closed) return {true, probe, {}};
+  if (state_ == State::open) return {false, false, std::max(open_until_ - now, Clock::duration{})};
+  return {false, false, cool_down_};  // half-open: another request is the probe
+}
+
 void CircuitBreaker::record_success(bool probe) {
   if (probe && state_ == State::half_open) {
     state_ = State::closed;

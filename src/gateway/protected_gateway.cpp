@@ -131,6 +131,27 @@ void GatewayGuard::stop() {
   for (auto* timer : waiting_) timer->cancel();
 }
 
+std::optional<CircuitBreaker::Clock::duration> GatewayGuard::refuses_held(bool probe) const {
+  if (!breaker_) return std::nullopt;
+  const auto again = breaker_->recheck(probe, Clock::now());
+  if (again.allowed) return std::nullopt;
+  return again.retry_after;
+}
+
+SendResult GatewayGuard::fail_fast(CircuitBreaker::Clock::duration until_probe) {
+  // Spread over a tenth of the cool-down, so that what was refused together does not come back
+  // together.
+  const auto cool_down = std::chrono::duration_cast<milliseconds>(breaker_config_.cool_down);
+  std::uniform_int_distribution<long long> spread(0,
+                                                  std::max<long long>(cool_down.count() / 10, 1));
+  SendResult refused;
+  refused.kind = SendResult::Kind::transient;
+  refused.reason = "circuit breaker open";
+  refused.retry_after =
+      std::chrono::ceil<milliseconds>(until_probe) + milliseconds{spread(jitter_)};
+  return refused;
+}
+
 void GatewayGuard::give_back_turn() {
   if (bucket_) bucket_->give_back();
 }
@@ -140,12 +161,14 @@ namespace {
 struct Turn {
   bool taken = false;      // the rate limit's token is this send's
   bool cancelled = false;  // the wait for it was cancelled
+  // The breaker opened while the send waited: how long until a probe may go.
+  std::optional<CircuitBreaker::Clock::duration> breaker_open;
 };
 
 // The check the inner gateway asks right before its request: first the rate limit's turn, then
-// the caller's own check.
+// whether the breaker still lets the send go, then the caller's own check.
 asio::awaitable<std::optional<std::string>> take_turn(GatewayGuard& guard, const SendCheck& check,
-                                                      Turn& turn) {
+                                                      Turn& turn, bool probe) {
   // The turn is awaited into a local first: `if (!co_await ...) { ... co_return
   // std::string(...); }` died with SIGILL on resumption under GCC 12 (DEVELOPERS.md).
   const GatewayGuard::Turn got = co_await guard.wait_for_turn();
@@ -157,6 +180,10 @@ asio::awaitable<std::optional<std::string>> take_turn(GatewayGuard& guard, const
   // dispatcher's makes it due again); without a check it is not sent.
   const bool stopped = got == GatewayGuard::Turn::stopped;
   turn.taken = !stopped;
+  if (const auto until_probe = guard.refuses_held(probe)) {
+    turn.breaker_open = until_probe;
+    co_return std::string("circuit breaker open");
+  }
   std::optional<std::string> reason;
   if (check) reason = co_await check();
   if (stopped && !reason) reason = "herald is stopping";
@@ -183,22 +210,15 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original,
     const auto before = g.breaker_->state();
     admission = g.breaker_->admit(Clock::now());
     g.breaker_changed(before);
-    if (!admission.allowed) {
-      const auto cool_down = std::chrono::duration_cast<milliseconds>(g.breaker_config_.cool_down);
-      std::uniform_int_distribution<long long> spread(
-          0, std::max<long long>(cool_down.count() / 10, 1));
-      SendResult refused;
-      refused.kind = SendResult::Kind::transient;
-      refused.reason = "circuit breaker open";
-      refused.retry_after =
-          std::chrono::ceil<milliseconds>(admission.retry_after) + milliseconds{spread(g.jitter_)};
-      co_return refused;
-    }
+    if (!admission.allowed) co_return g.fail_fast(admission.retry_after);
   }
   ProbeHold probe(g.breaker_, admission.probe);
 
   Turn turn;
-  const SendCheck turn_then_check = [&g, &check, &turn] { return take_turn(g, check, turn); };
+  const bool is_probe = admission.probe;
+  const SendCheck turn_then_check = [&g, &check, &turn, is_probe] {
+    return take_turn(g, check, turn, is_probe);
+  };
   SendResult result = co_await inner->send(message, turn_then_check);
   if (turn.cancelled) {
     SendResult cancelled;
@@ -208,6 +228,8 @@ asio::awaitable<SendResult> ProtectedGateway::send(const Message& original,
   }
   // Not sent after all: the turn it took is given back to the next send.
   if (result.kind == SendResult::Kind::withheld && turn.taken) g.give_back_turn();
+  if (result.kind == SendResult::Kind::withheld && turn.breaker_open)
+    co_return g.fail_fast(*turn.breaker_open);
 
   const bool requested = !result.code.empty();
   if (requested && g.observer_)

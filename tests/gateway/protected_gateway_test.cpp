@@ -1,6 +1,7 @@
 // Rate limit, circuit breaker and metrics in front of a real HTTP gateway and server.
 #include "herald/gateway/protected_gateway.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -240,6 +241,37 @@ TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightStillGoAtTheRateWhenThePr
   // refilled meanwhile), each later one waits its turn.
   for (std::size_t i = 2; i < arrivals.size(); ++i)
     EXPECT_GE(arrivals[i] - arrivals[i - 1], 150ms) << "request " << i;
+}
+
+TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightFailFastOnceTheBreakerOpens) {
+  // Ten sends admitted while the breaker is closed, two at a time to a provider that is down:
+  // once the first two have failed and opened the breaker, the eight still waiting for a
+  // connection slot must not call it any more.
+  std::atomic<int> requests = 0;
+  server.set_handler([&](const Server::Request&) {
+    ++requests;
+    return Server::Response{.status = 503, .delay = 200ms};
+  });
+  config.max_in_flight = 2;
+  config.circuit_breaker = {2, 60s};
+  auto gateway = make();
+  int failed = 0, refused = 0;
+  for (const auto& r : send_all_at_once(*gateway, 10)) {
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->kind, Kind::transient);
+    if (r->reason == "circuit breaker open") {
+      ++refused;
+      ASSERT_TRUE(r->retry_after);
+      EXPECT_GT(*r->retry_after, 50s) << "due again once the cool-down allows a probe";
+    } else {
+      ++failed;
+    }
+  }
+  EXPECT_EQ(requests.load(), 2);
+  EXPECT_EQ(failed, 2);
+  EXPECT_EQ(refused, 8);
+  EXPECT_EQ(recorder.requests.size(), 2u) << "refused sends are not requests";
+  EXPECT_EQ(guard->breaker_state(), State::open);
 }
 
 TEST_F(ProtectedGatewayTest, ReportsEveryRequestByCodeAndTheFragmentsOfAcceptedSms) {

@@ -35,6 +35,12 @@ class CircuitBreaker {
   /// Whether a request may go now; moves open to half-open when the cool-down has passed.
   Admission admit(Clock::time_point now);
 
+  /// Whether a request admitted earlier and held since (waiting for a connection slot or its
+  /// turn under the rate limit) may still go now: the probe may, any other only while the
+  /// breaker is closed. Other requests' failures may have opened it meanwhile, and what was
+  /// queued then must fail fast as a new request would, not call a provider that is down.
+  Admission recheck(bool probe, Clock::time_point now) const;
+
   /// The provider answered (accepted, or refused the message itself: it is up).
   void record_success(bool probe);
   /// A transient failure (5xx, 429, timeout, connection failure).

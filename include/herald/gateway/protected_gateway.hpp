@@ -43,6 +43,10 @@ class GatewayGuard {
   /// Takes the rate limit's next token, waiting for it when there is none (each wait counted).
   /// At once without a limit.
   boost::asio::awaitable<Turn> wait_for_turn();
+  /// For a send admitted by the breaker and held since (for a connection slot, for its turn):
+  /// how long until a probe may go when the breaker opened meanwhile; none when it may still
+  /// go (the breaker is closed, or this send is the probe, or there is no breaker).
+  std::optional<CircuitBreaker::Clock::duration> refuses_held(bool probe) const;
   /// Returns a token taken by wait_for_turn() for a request that was not made after all.
   void give_back_turn();
   /// herald is stopping: the sends waiting for a token stop waiting (Turn::stopped), and so does
@@ -53,6 +57,8 @@ class GatewayGuard {
  private:
   friend class ProtectedGateway;
   void breaker_changed(CircuitBreaker::State before);
+  /// The transient result of a send the breaker refuses, due again once a probe may go.
+  SendResult fail_fast(CircuitBreaker::Clock::duration until_probe);
 
   std::string name_;
   double rate_per_second_;
