@@ -150,6 +150,9 @@ const char* to_string(ReplayStatus s) {
       return "replayed";
     case ReplayStatus::no_event:
       return "refused: the entry has no 'event' field";
+    case ReplayStatus::cut_short:
+      return "refused: its event was cut short, being over limits.max_event_bytes; publish it "
+             "again from its source";
     case ReplayStatus::not_found:
       return "not found";
   }
@@ -161,6 +164,7 @@ const char* result_name(ReplayStatus s) {
     case ReplayStatus::replayed:
       return "replayed";
     case ReplayStatus::no_event:
+    case ReplayStatus::cut_short:
       return "refused";
     case ReplayStatus::not_found:
       return "not_found";
@@ -175,8 +179,9 @@ int cmd_dead_replay(int argc, char** argv) {
       "herald dead replay [--config FILE] ID|--all [--json]\n\n"
       "After fixing what made events fail, publishes each dead letter's original 'event' field\n"
       "to the events stream (redis.stream) again and deletes the dead letter, both in one Lua\n"
-      "script: a replay is never lost nor doubled. An entry without an 'event' field is\n"
-      "refused and kept. Exit 0 when everything asked for was replayed, 2 when an entry was\n"
+      "script: a replay is never lost nor doubled. An entry without an 'event' field, or\n"
+      "whose event was cut short (over limits.max_event_bytes), is refused and kept. Exit 0 when "
+      "everything asked for was replayed, 2 when an entry was\n"
       "refused or not found.\n\nOptions",
       config_path, help);
   options.add_options()("all", po::bool_switch(&all), "replay every dead letter there is now")(

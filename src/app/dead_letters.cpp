@@ -17,19 +17,27 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 // Atomic: the XADD and the XDEL happen together or not at all, and a second replay of the same
-// id finds nothing to replay.
+// id finds nothing to replay. A letter whose event was cut short (see `truncated`,
+// NotificationStore::dead_letter) is refused and kept: the part would be dead-lettered again,
+// and the whole lost.
 constexpr const char* kReplayLua = R"lua(
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then return {0, ''} end
 local fields = entries[1][2]
+local event
 for i = 1, #fields, 2 do
-  if fields[i] == 'event' then
-    local id = redis.call('XADD', KEYS[2], '*', 'event', fields[i + 1])
-    redis.call('XDEL', KEYS[1], ARGV[1])
-    return {1, id}
+  if fields[i] == 'truncated' then
+    for name in string.gmatch(fields[i + 1], '[^,]+') do
+      if name == 'event' then return {3, ''} end
+    end
+  elseif fields[i] == 'event' and not event then
+    event = fields[i + 1]
   end
 end
-return {2, ''}
+if not event then return {2, ''} end
+local id = redis.call('XADD', KEYS[2], '*', 'event', event)
+redis.call('XDEL', KEYS[1], ARGV[1])
+return {1, id}
 )lua";
 
 error_code protocol_error() {
@@ -121,6 +129,9 @@ asio::awaitable<boost::system::result<ReplayResult>> DeadLetters::replay(std::st
       break;
     case 2:
       result.status = ReplayStatus::no_event;
+      break;
+    case 3:
+      result.status = ReplayStatus::cut_short;
       break;
     default:
       result.status = ReplayStatus::not_found;

@@ -189,7 +189,8 @@ asio::awaitable<error_code> Dispatcher::refuse(StreamEntry entry, Instant now,
                   now,
                   error.reason,
                   {}};
-  auto ec = co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome, now);
+  auto ec = co_await store_.dead_letter(entry.id, entry.fields, error.reason, outcome, now,
+                                        settings_.config->limits.max_event_bytes);
   if (ec) co_return ec;  // not written: the entry stays pending and is read again
   ++counters_.invalid;
   metrics_.event("invalid");
@@ -411,7 +412,8 @@ asio::awaitable<error_code> Dispatcher::deliver_due(std::string id, Instant leas
     fields.emplace_back("event", record.event_json);
     fields.emplace_back("notification_id", id);
     auto done = co_await with_retries(time_left(clock_, lease), [&] {
-      return store_.dead_letter_due(id, lease, fields, error->reason, outcome);
+      return store_.dead_letter_due(id, lease, fields, error->reason, outcome,
+                                    config.limits.max_event_bytes);
     });
     if (!done) co_return done.error();
     if (!*done) log_lease_lost(id);
@@ -783,7 +785,8 @@ asio::awaitable<error_code> Dispatcher::dead_letter_fallback(NotificationRecord 
                   reason,
                   {}};
   StreamFields fields{{"event", refused.event_json}, {"notification_id", email_id}};
-  co_return co_await store_.dead_letter("", std::move(fields), std::move(reason), outcome, now);
+  co_return co_await store_.dead_letter("", std::move(fields), std::move(reason), outcome, now,
+                                        settings_.config->limits.max_event_bytes);
 }
 
 asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, NotificationRecord refused,

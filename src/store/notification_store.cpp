@@ -96,17 +96,35 @@ std::optional<AcceptResult> accept_result(std::string_view text) {
 }
 
 // A hostile entry must not be able to make its own dead letter fail (Lua's unpack has a stack
-// limit; a multi-megabyte value would be copied whole): keep a bounded copy.
+// limit; a multi-megabyte value would be copied whole): keep a bounded copy. The event itself is
+// kept whole up to the size events may have (limits.max_event_bytes), since replaying the dead
+// letter publishes it again.
 constexpr std::size_t kMaxDeadFields = 64;
 constexpr std::size_t kMaxDeadValueBytes = 256 * 1024;
 
-// A dead letter's fields as script arguments, bounded as above; `reason` is the script's own.
-void append_dead_fields(StreamFields fields, std::vector<std::string>& args) {
+// A dead letter's fields as script arguments, bounded as above; `reason` and `truncated` are
+// herald's own. A value cut short is named in `truncated` (comma-separated field names), and
+// `herald dead replay` refuses a letter whose event was cut: publishing part of it would lose
+// the rest for good.
+void append_dead_fields(StreamFields fields, std::size_t event_bytes,
+                        std::vector<std::string>& args) {
   std::size_t n = 0;
+  std::string truncated;
   for (auto& [k, v] : fields) {
-    if (++n > kMaxDeadFields || k == "reason") continue;
-    args.push_back(k.substr(0, 256));
-    args.push_back(v.size() > kMaxDeadValueBytes ? v.substr(0, kMaxDeadValueBytes) : std::move(v));
+    if (++n > kMaxDeadFields || k == "reason" || k == kTruncatedField) continue;
+    const std::size_t most =
+        k == "event" ? std::max(event_bytes, kMaxDeadValueBytes) : kMaxDeadValueBytes;
+    std::string name = k.substr(0, 256);
+    if (v.size() > most) {
+      v.resize(most);
+      truncated += (truncated.empty() ? "" : ",") + name;
+    }
+    args.push_back(std::move(name));
+    args.push_back(std::move(v));
+  }
+  if (!truncated.empty()) {
+    args.emplace_back(kTruncatedField);
+    args.push_back(std::move(truncated));
   }
 }
 
@@ -478,18 +496,20 @@ asio::awaitable<result<AppliedReceipt>> NotificationStore::apply_receipt(std::st
 
 asio::awaitable<error_code> NotificationStore::dead_letter(std::string entry_id,
                                                            StreamFields fields, std::string reason,
-                                                           Outcome outcome, Instant now) {
+                                                           Outcome outcome, Instant now,
+                                                           std::size_t event_bytes) {
   auto args = redis_args(config_.group, std::move(entry_id), outcome_json(outcome),
                          std::move(reason), outcome.case_ref);
-  append_dead_fields(std::move(fields), args);
+  append_dead_fields(std::move(fields), event_bytes, args);
   auto keys = redis_args(config_.dead_stream, config_.stream);
   co_return as_error(co_await eval(kDeadLetter, std::move(keys), std::move(args), now));
 }
 
 asio::awaitable<result<bool>> NotificationStore::dead_letter_due(
-    std::string id, Instant lease_until, StreamFields fields, std::string reason, Outcome outcome) {
+    std::string id, Instant lease_until, StreamFields fields, std::string reason, Outcome outcome,
+    std::size_t event_bytes) {
   auto args = redis_args(std::move(id), ms(lease_until), outcome_json(outcome), std::move(reason));
-  append_dead_fields(std::move(fields), args);
+  append_dead_fields(std::move(fields), event_bytes, args);
   auto keys = redis_args(config_.dead_stream);
   auto reply = co_await eval(kDeadLetterDue, std::move(keys), std::move(args), outcome.at);
   if (!reply) co_return result<bool>(boost::system::in_place_error, reply.error());

@@ -41,8 +41,8 @@ std::string config(const RedisServer& redis, bool with_later_rule) {
 // template written in its own directory.
 class DeadCliRun : public testing::Test {
  protected:
-  void start_herald() {
-    dir.write("herald.yaml", config(redis, false));
+  void start_herald(const std::string& extra = "") {
+    dir.write("herald.yaml", config(redis, false) + extra);
     dir.write("templates/case_update.yaml", kEmailTemplate);
     herald = std::make_unique<HeraldProcess>(std::vector<std::string>{"run", "--config", cfg});
     ASSERT_TRUE(herald->wait_for_log("msg=started", 20s)) << herald->log();
@@ -106,6 +106,50 @@ TEST_F(DeadCliRun, ListsWithoutPersonalDataAndReplaysOnceTheCauseIsFixed) {
   EXPECT_EQ(results[0].at("result").as_string(), "refused");
   EXPECT_EQ(dead_ids(redis), std::vector<std::string>{ids[1]});
   EXPECT_EQ(redis.command({"XLEN", "herald:events"}).integer, 2) << "published once only";
+
+  herald->signal(SIGTERM);
+  EXPECT_EQ(herald->wait_exit(30s), 0) << herald->log();
+}
+
+// The letters of the entries given as (field, value) pairs, oldest first.
+std::vector<std::map<std::string, std::string>> dead_letters(RedisServer& redis) {
+  std::vector<std::map<std::string, std::string>> out;
+  for (const auto& e : redis.command({"XRANGE", "herald:dead", "-", "+"}).elements) {
+    auto& fields = out.emplace_back();
+    const auto& values = e.elements.at(1).elements;
+    for (std::size_t i = 0; i + 1 < values.size(); i += 2)
+      fields[values[i].str] = values[i + 1].str;
+  }
+  return out;
+}
+
+// A dead letter keeps its event whole up to limits.max_event_bytes, so that a replay publishes
+// all of it. One over the limit is kept cut short and said to be: replaying the part would
+// dead-letter it again and lose the whole for good, so the replay is refused.
+TEST_F(DeadCliRun, KeepsEventsWithinTheLimitWholeAndRefusesToReplayOneCutShort) {
+  ASSERT_NO_FATAL_FAILURE(start_herald("limits:\n  max_event_bytes: 1048576\n"));
+  // JSON whitespace makes them large: 300 KiB (over the 256 KiB kept of other values) for a
+  // status without a rule, and 1.1 MiB, over the limit.
+  std::string within = contact_anytime_event("evt-within", "later_status");
+  within.insert(1, std::string(300 * 1024, ' '));
+  std::string over = contact_anytime_event("evt-over", "case_update");
+  over.insert(1, std::string(1100 * 1024, ' '));
+  redis.command({"XADD", "herald:events", "*", "event", within});
+  redis.command({"XADD", "herald:events", "*", "event", over});
+  ASSERT_TRUE(eventually([&] { return dead_ids(redis).size() == 2; }, 20s)) << herald->log();
+  const auto ids = dead_ids(redis);
+  const auto letters = dead_letters(redis);
+  EXPECT_TRUE(letters[0].at("event") == within)
+      << "whole: " << letters[0].at("event").size() << " of " << within.size() << " bytes";
+  EXPECT_EQ(letters[0].count("truncated"), 0u);
+  EXPECT_EQ(letters[1].at("event").size(), 1048576u);
+  EXPECT_EQ(letters[1].at("truncated"), "event");
+
+  auto replay = run_herald({"dead", "replay", ids[1], "--config", cfg});
+  EXPECT_EQ(replay.exit_code, 2) << replay.err << replay.out;
+  EXPECT_NE(replay.out.find("cut short"), std::string::npos) << replay.out;
+  EXPECT_EQ(dead_ids(redis), ids) << "kept";
+  EXPECT_EQ(redis.command({"XLEN", "herald:events"}).integer, 2) << "nothing published";
 
   herald->signal(SIGTERM);
   EXPECT_EQ(herald->wait_exit(30s), 0) << herald->log();

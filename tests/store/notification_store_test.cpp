@@ -272,8 +272,8 @@ TEST_F(StoreTest, ACaseOutlivesANotificationDeferredPastTheRetentionPeriod) {
 
   // A send that fails and is due again after a long wait keeps them too.
   accept_one(event("e2", read_entry("e2"), kNow, /*send_now=*/true, false, "CASE2"));
-  auto moved = run(store_.reschedule("e2:email", at(kNow + 60000), at(kNow + 60 * kDay), "retry",
-                                     1, 1, at(kNow), std::nullopt, at(kNow)));
+  auto moved = run(store_.reschedule("e2:email", at(kNow + 60000), at(kNow + 60 * kDay), "retry", 1,
+                                     1, at(kNow), std::nullopt, at(kNow)));
   ASSERT_TRUE(moved && *moved);
   EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2"}).integer, 90 * kDay - 60000);
   EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2:n"}).integer, 90 * kDay - 60000);
@@ -576,7 +576,7 @@ TEST_F(StoreTest, AWriteRedisRefusesForLackOfMemoryReportsRedisOwnWordsNotBadAdd
   Outcome invalid;
   invalid.result = OutcomeResult::invalid;
   auto acked = run(store_.dead_letter(entry, std::move(fields), std::move(reason),
-                                      std::move(invalid), at(kNow)));
+                                      std::move(invalid), at(kNow), 1024 * 1024));
   redis_.command({"CONFIG", "SET", "maxmemory", "0"});
 
   ASSERT_FALSE(accepted);

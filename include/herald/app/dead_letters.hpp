@@ -32,6 +32,7 @@ enum class ReplayStatus {
   replayed,   ///< published again to the events stream; the dead letter is gone
   not_found,  ///< no dead letter has this id (already replayed, or never was)
   no_event,   ///< the entry has no `event` field: nothing to publish; it is kept
+  cut_short,  ///< the event was cut short in the dead letter (over limits.max_event_bytes); kept
 };
 
 struct ReplayResult {

@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,9 @@ struct NotificationRecord {
 
 /// The fields of one stream entry.
 using StreamFields = std::vector<std::pair<std::string, std::string>>;
+
+/// A dead letter's field naming its values that were cut short (comma-separated field names).
+inline constexpr std::string_view kTruncatedField = "truncated";
 
 /// One new notification of an event being accepted.
 struct NewNotification {
@@ -213,19 +217,20 @@ class NotificationStore {
 
   /// Writes the dead letter (the entry's fields plus `reason`) and the `invalid` outcome and
   /// acknowledges the entry, atomically. An empty `entry_id` writes without acknowledging.
+  /// Values are kept to a bounded size, the `event` field whole up to `event_bytes`
+  /// (limits.max_event_bytes); what is cut is named in the field `truncated`.
   boost::asio::awaitable<boost::system::error_code> dead_letter(std::string entry_id,
                                                                 StreamFields fields,
                                                                 std::string reason, Outcome outcome,
-                                                                Instant now);
+                                                                Instant now,
+                                                                std::size_t event_bytes);
 
   /// A leased notification that cannot be sent when it falls due: writes its dead letter
-  /// (`fields` plus `reason`), ends it as `invalid` and publishes `outcome` once, atomically.
-  /// False when the lease was lost.
-  boost::asio::awaitable<boost::system::result<bool>> dead_letter_due(std::string id,
-                                                                      Instant lease_until,
-                                                                      StreamFields fields,
-                                                                      std::string reason,
-                                                                      Outcome outcome);
+  /// (`fields` plus `reason`, bounded as by dead_letter()), ends it as `invalid` and publishes
+  /// `outcome` once, atomically. False when the lease was lost.
+  boost::asio::awaitable<boost::system::result<bool>> dead_letter_due(
+      std::string id, Instant lease_until, StreamFields fields, std::string reason, Outcome outcome,
+      std::size_t event_bytes);
 
   /// Acknowledges entries of `stream` (the receipts stream; events are acknowledged by accept).
   boost::asio::awaitable<boost::system::error_code> ack(std::string stream,
