@@ -458,18 +458,16 @@ asio::awaitable<error_code> Dispatcher::finish(std::string id, Instant lease_unt
 
 Instant Dispatcher::backoff(const RetryConfig& retry, int retries,
                             std::optional<std::chrono::milliseconds> retry_after, Instant now) {
-  std::chrono::milliseconds delay;
-  if (retry_after) {
-    delay = *retry_after;
-  } else {
-    double base = static_cast<double>(retry.initial.count()) *
-                  std::pow(retry.multiplier, std::max(0, retries - 1));
-    base = std::min(base, static_cast<double>(retry.max.count()));
-    // Jitter between half and the whole delay: senders that failed together must not come back
-    // together.
-    std::uniform_real_distribution<double> spread(0.5, 1.0);
-    delay = std::chrono::milliseconds{static_cast<std::int64_t>(base * spread(jitter_))};
-  }
+  double base = static_cast<double>(retry.initial.count()) *
+                std::pow(retry.multiplier, std::max(0, retries - 1));
+  base = std::min(base, static_cast<double>(retry.max.count()));
+  // Jitter between half and the whole delay: senders that failed together must not come back
+  // together.
+  std::uniform_real_distribution<double> spread(0.5, 1.0);
+  auto delay = std::chrono::milliseconds{static_cast<std::int64_t>(base * spread(jitter_))};
+  // The provider's Retry-After (or the breaker's cool-down) is the least wait, not the whole: a
+  // "0", or a date behind herald's clock, must not make a retry each poll for ever.
+  if (retry_after) delay = std::max(delay, *retry_after);
   return now + std::max(delay, std::chrono::milliseconds{1});
 }
 

@@ -422,6 +422,36 @@ TEST(Pipeline, RetriesATransientGatewayFailureWithTheSameIdempotencyKey) {
   EXPECT_EQ(h.outcomes()[0].at("attempt"), 1) << "a gateway hiccup is not a contact attempt";
 }
 
+TEST(Pipeline, ARetryAfterOfZeroDoesNotCutTheBackoffShort) {
+  // A provider answering "Retry-After: 0" (or a date behind herald's clock) to every request:
+  // taken as the whole wait, it made a retry each poll for ever. It is the least wait.
+  Harness h;
+  std::atomic<int> calls{0};
+  h.http.set_handler([&](const HttpTestServer::Request&) {
+    HttpTestServer::Response r;
+    r.status = ++calls <= 1 ? 503 : 202;
+    r.headers["Retry-After"] = "0";
+    return r;
+  });
+  h.start();
+  h.publish(event_json("evt-eager", "case_update", {{"channels", boost::json::array{"email"}}}));
+  // The failure recorded: deferred for its retry.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (h.redis.command({"HGET", "{herald}:n:evt-eager:email", "state"}).str != "deferred" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(calls.load(), 1);
+  // 5 ms on: still within the backoff (25-50 ms, retry.initial_ms 50 with its jitter).
+  h.clock.advance(5ms);
+  std::this_thread::sleep_for(500ms);  // a few polls of the schedule
+  EXPECT_EQ(calls.load(), 1) << "retried before the backoff ran out";
+  h.clock.advance(1s);
+  ASSERT_TRUE(h.wait_for_outcomes(1));
+  h.stop();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>{"sent:email"}));
+}
+
 TEST(Pipeline, ANotificationDeferredForDaysIsNotGivenUpOnAtItsFirstGatewayFailure) {
   // Away for five days: the first send is then, and the gateway's first answer is a 503. That is
   // the first failure of a run, not the fifth day of one: retried, not given up on.
