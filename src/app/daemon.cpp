@@ -239,12 +239,34 @@ asio::awaitable<void> Daemon::consume() {
     delay = config_->redis.reconnect_min;
     // Each send holds a unit: reading the next batch waits until there is room, so a slow
     // gateway slows the reading instead of piling up leases.
+    std::vector<std::pair<std::string, Instant>> unstarted;
     for (auto& r : ready) {
-      if (!co_await in_flight_.acquire()) break;  // stopping: the leases bring them back later
+      if (!unstarted.empty() || !co_await in_flight_.acquire()) {
+        unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
+        continue;
+      }
       ++busy_;
       asio::co_spawn(io_, send(std::move(r)), rethrow);
     }
+    co_await release(std::move(unstarted));
   }
+}
+
+asio::awaitable<void> Daemon::release(std::vector<std::pair<std::string, Instant>> unstarted) {
+  // Due again at once rather than leased until their leases run out: the next start (or another
+  // instance) sends them straight away. If Redis cannot be told, the leases bring them back.
+  if (unstarted.empty()) co_return;
+  const std::size_t count = unstarted.size();
+  auto released = co_await store_.release(std::move(unstarted), clock_.now());
+  if (released)
+    logger("dispatch")
+        ->info("msg=\"stopping: sends not started are due again at once\" count={}", *released);
+  else
+    logger("dispatch")
+        ->warn(
+            "msg=\"stopping: sends not started stay leased until their leases end\" count={} "
+            "error={}",
+            count, log_value(released.error().message()));
 }
 
 asio::awaitable<void> Daemon::send(ReadyToSend ready) {
@@ -350,11 +372,16 @@ asio::awaitable<void> Daemon::schedule() {
             log_value(claimed.error().message()), claim_failures.count());
       }
     }
+    std::vector<std::pair<std::string, Instant>> unstarted;
     for (auto& id : ids) {
-      if (!co_await in_flight_.acquire()) break;  // stopping: the leases bring them back later
+      if (!unstarted.empty() || !co_await in_flight_.acquire()) {
+        unstarted.emplace_back(std::move(id), now + cfg.lease);  // stopping: not started
+        continue;
+      }
       ++busy_;
       asio::co_spawn(io_, deliver(std::move(id), now + cfg.lease), rethrow);
     }
+    co_await release(std::move(unstarted));
     if (std::chrono::steady_clock::now() - last_status > 1s) {
       co_await publish_gauges();
       last_status = std::chrono::steady_clock::now();

@@ -150,6 +150,7 @@ const NotificationStore::Script kStartSend{&store_scripts::start_send};
 const NotificationStore::Script kFinish{&store_scripts::finish};
 const NotificationStore::Script kRenew{&store_scripts::renew};
 const NotificationStore::Script kReschedule{&store_scripts::reschedule};
+const NotificationStore::Script kRelease{&store_scripts::release};
 const NotificationStore::Script kReceiptLookup{&store_scripts::receipt_lookup};
 const NotificationStore::Script kApplyReceipt{&store_scripts::apply_receipt};
 const NotificationStore::Script kDeadLetter{&store_scripts::dead_letter};
@@ -433,6 +434,19 @@ asio::awaitable<result<bool>> NotificationStore::reschedule(
   if (reply->type != RedisReply::Type::integer)
     co_return result<bool>(boost::system::in_place_error, fault());
   co_return reply->integer == 1;
+}
+
+asio::awaitable<result<std::size_t>> NotificationStore::release(
+    std::vector<std::pair<std::string, Instant>> leases, Instant now) {
+  std::vector<std::string> args;
+  for (auto& [id, lease] : leases) {
+    args.push_back(std::move(id));
+    args.push_back(ms(lease));
+  }
+  auto reply = co_await eval(kRelease, std::move(args), now);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::integer) co_return fault();
+  co_return static_cast<std::size_t>(reply->integer);
 }
 
 asio::awaitable<result<std::optional<NotificationStore::Lookup>>> NotificationStore::receipt_lookup(

@@ -387,6 +387,28 @@ return 1
   return text;
 }
 
+const std::string& release() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5...] pairs: a notification id and the lease held on it. Each lease still held ends with
+-- the notification due again at once (reason 'retry'), its attempt and failures as they were; one
+-- never started is 'deferred' again. Nothing is published: nothing was decided. Returns how many
+-- were released.
+local released = 0
+for i = 5, #ARGV - 1, 2 do
+  local nid, lease = ARGV[i], ARGV[i + 1]
+  local score = redis.call('ZSCORE', SCHEDULE, nid)
+  if score and tonumber(score) == tonumber(lease) then
+    sched(nid, NOW, 'retry')
+    local rk = rec_key(nid)
+    if redis.call('HGET', rk, 'state') == 'sending' then redis.call('HSET', rk, 'state', 'deferred') end
+    released = released + 1
+  end
+end
+return released
+)lua";
+  return text;
+}
+
 const std::string& receipt_lookup() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] the id a receipt names: a notification id, or a gateway message id.

@@ -27,6 +27,8 @@ const std::string& finish();
 const std::string& renew();
 /// Ends a lease by scheduling the notification again (a transient failure, a closed window).
 const std::string& reschedule();
+/// Ends leases of sends never started (herald stopping): due again at once.
+const std::string& release();
 /// Finds a notification by its id or by a gateway message id.
 const std::string& receipt_lookup();
 /// Applies a delivery receipt to a sent notification, if it is still the attempt it is for.

@@ -982,6 +982,36 @@ TEST(ContactRules, SendsWaitingForTheRateLimitStopWaitingWhenHeraldStops) {
   EXPECT_EQ(due.elements.size(), 4u) << "the four are due again at once, not leased";
 }
 
+// And for sends waiting for a unit of herald's own limits.max_in_flight: they were left leased,
+// to go out after the restart only when their leases ran out.
+TEST(ContactRules, SendsWaitingForHeraldsOwnInFlightLimitAreDueAgainAtOnceWhenHeraldStops) {
+  Harness h("limits:\n  max_in_flight: 1\n", false, "", 10min);
+  h.http.set_handler(slow_gateway(1s));
+  h.start();
+  for (int i = 0; i < 4; ++i)
+    h.publish(in_case(email_only("evt-unit-stop-" + std::to_string(i)),
+                      "CASE-UNIT-STOP-" + std::to_string(i)));
+  ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+  ASSERT_TRUE(eventually([&] { return h.scheduled() == 4; }));  // one in flight, three leased
+  h.stop();
+  EXPECT_EQ(h.http.requests().size(), 1u) << "nothing started after the stop";
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(h.clock.now().time_since_epoch())
+          .count();
+  const auto due = h.redis.command(
+      {"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule", "-inf", std::to_string(now_ms)});
+  EXPECT_EQ(due.elements.size(), 3u) << "the three are due again at once, not leased";
+  for (const auto& id : due.elements)
+    EXPECT_EQ(h.redis.command({"HGET", h.config->redis.key_prefix + "n:" + id.str, "state"}).str,
+              "deferred");
+
+  h.start();
+  ASSERT_TRUE(h.wait_for_outcomes(4, 15s)) << "sent after the restart without waiting for leases";
+  h.stop();
+  EXPECT_EQ(h.http.requests().size(), 4u);
+  EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>(4, "sent:email:1")));
+}
+
 // A message waiting for the rate limit is not yet handed to the gateway: a final status that comes
 // in meanwhile stops it, as it stops a deferred one.
 TEST(ContactRules, AFinalStatusStopsAnOlderMessageStillWaitingForTheRateLimit) {

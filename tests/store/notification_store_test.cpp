@@ -322,6 +322,24 @@ TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, ReleasingLeasesOfUnstartedSendsMakesThemDueNowOnlyWhereTheLeaseIsHeld) {
+  accept_one(event("e1", read_entry("e1"), kNow, /*send_now=*/true, false, "CASE1"));
+  accept_one(event("e2", read_entry("e2"), kNow, /*send_now=*/true, false, "CASE2"));
+  const Instant lease = at(kNow + 60000);
+  std::vector<std::pair<std::string, Instant>> leases{{"e1:email", lease},
+                                                      {"e2:email", at(kNow + 1)}};
+  auto released = run(store_.release(std::move(leases), at(kNow)));
+  ASSERT_TRUE(released);
+  EXPECT_EQ(*released, 1u) << "e2's lease is not the one held";
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str, std::to_string(kNow));
+  EXPECT_EQ(state("e1:email"), "deferred");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e2:email"}).str,
+            std::to_string(kNow + 60000));
+  EXPECT_EQ(state("e2:email"), "sending");
+  EXPECT_TRUE(outcomes().empty()) << "nothing was decided";
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
   // An SMS being sent (e1:sms) whose event also asks for an email fallback (e1:email).
   const Instant lease = at(kNow + 60000);

@@ -72,6 +72,8 @@ class Daemon {
   boost::asio::awaitable<void> schedule();
   boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(std::string id, Instant lease_until);
+  /// Stopping: the leased sends that were never started are made due again at once.
+  boost::asio::awaitable<void> release(std::vector<std::pair<std::string, Instant>> unstarted);
   boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
   boost::asio::awaitable<bool> ensure_group(StreamSource& source);
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
