@@ -7,6 +7,7 @@
 
 #include "cli_common.hpp"
 #include "herald/core/time_format.hpp"
+#include "herald/event/event_parser.hpp"
 #include "herald/store/store_inspector.hpp"
 
 namespace herald::cli {
@@ -133,6 +134,10 @@ int cmd_status(int argc, char** argv) {
   parse(argc, argv, options, positional);
   if (help) return std::cout << options << '\n', kOk;
   if (case_ref.empty()) throw UsageError("missing CASE_REF");
+  // Only what an event may carry: the reference becomes part of Redis keys (`X:n` would read
+  // another of the case's keys).
+  if (!is_valid_case_ref(case_ref))
+    throw UsageError("CASE_REF must be 1-64 characters of A-Z, a-z, 0-9, /, _ and -, as in events");
   auto config = load_for_redis(config_path);
   if (!config) return kBadInput;
   auto answer = with_redis<CaseStatus>(

@@ -145,6 +145,10 @@ TEST(OperatorCli, StatusShowsTheTimelineAndOpenNotificationsOfACaseWithoutPerson
   EXPECT_NE(unknown.err.find("not found"), std::string::npos) << unknown.err;
   EXPECT_TRUE(unknown.out.empty()) << unknown.out;
   EXPECT_EQ(run_herald({"status", "--config", cfg}).exit_code, 2) << "CASE_REF is required";
+  // Not a case reference: it would name another of the case's keys (its open set).
+  auto other_key = run_herald({"status", "GWF900000101:n", "--config", cfg});
+  EXPECT_EQ(other_key.exit_code, 2) << other_key.err;
+  EXPECT_NE(other_key.err.find("CASE_REF must be"), std::string::npos) << other_key.err;
 
   // What is waiting: the two deferred notifications, in the window's first hour.
   auto scheduled = run_herald({"scheduled", "--json", "--config", cfg});
