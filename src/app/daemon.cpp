@@ -13,6 +13,7 @@
 #include "herald/core/logging.hpp"
 #include "herald/core/repeated_failure.hpp"
 #include "herald/redis/command.hpp"
+#include "herald/redis/redis_error.hpp"
 
 namespace herald {
 namespace {
@@ -229,6 +230,8 @@ asio::awaitable<void> Daemon::consume() {
         log->warn("msg=\"cannot take entries from the stream, retrying\" error={}",
                   log_value(ec.message()));
       failing = true;
+      count_redis_error(ec);
+      if (!reading_failing_since_) reading_failing_since_ = std::chrono::steady_clock::now();
       source_.replay_pending();  // what was read but not recorded is read again
       co_await sleep(delay);
       delay = std::min(delay * 2, config_->redis.reconnect_max);
@@ -236,6 +239,7 @@ asio::awaitable<void> Daemon::consume() {
     }
     if (failing) log->info("msg=\"reading the stream again\"");
     failing = false;
+    reading_failing_since_.reset();
     delay = config_->redis.reconnect_min;
     // Each send holds a unit: reading the next batch waits until there is room, so a slow
     // gateway slows the reading instead of piling up leases.
@@ -332,6 +336,7 @@ asio::awaitable<void> Daemon::consume_receipts() {
       if (auto ec = co_await store_.ack(config_->redis.receipts_stream, std::move(done)))
         failed = ec;
     if (failed) {
+      count_redis_error(failed);
       if (failures.failed(std::chrono::steady_clock::now()))
         log->warn(
             "msg=\"cannot apply receipts, retrying; they wait in the stream meanwhile\" "
@@ -363,13 +368,18 @@ asio::awaitable<void> Daemon::schedule() {
       auto claimed = co_await store_.claim_due(now, now + cfg.lease, room);
       if (claimed) {
         ids = std::move(*claimed);
+        claiming_failing_since_.reset();
         if (const auto failures = claim_failures.ended())
           log->info("msg=\"claiming due notifications again\" failures={}", failures);
-      } else if (claim_failures.failed(std::chrono::steady_clock::now())) {
-        log->warn(
-            "msg=\"cannot claim due notifications, retrying; those due wait meanwhile\" "
-            "error={} failures={}",
-            log_value(claimed.error().message()), claim_failures.count());
+      } else {
+        count_redis_error(claimed.error());
+        const auto at = std::chrono::steady_clock::now();
+        if (!claiming_failing_since_) claiming_failing_since_ = at;
+        if (claim_failures.failed(at))
+          log->warn(
+              "msg=\"cannot claim due notifications, retrying; those due wait meanwhile\" "
+              "error={} failures={}",
+              log_value(claimed.error().message()), claim_failures.count());
       }
     }
     std::vector<std::pair<std::string, Instant>> unstarted;
@@ -388,6 +398,19 @@ asio::awaitable<void> Daemon::schedule() {
     }
     if (ids.size() < cfg.batch_size || room == 0) co_await sleep(cfg.poll_interval);
   }
+}
+
+bool Daemon::healthy() const {
+  const auto now = std::chrono::steady_clock::now();
+  const auto refused = [&](const auto& since) { return since && now - *since >= kUnhealthyAfter; };
+  return reader_.connected() && writer_.connected() && !refused(reading_failing_since_) &&
+         !refused(claiming_failing_since_);
+}
+
+void Daemon::count_redis_error(const boost::system::error_code& ec) {
+  if (ec.category() != redis_error_category()) return;  // not connected: reconnects count it
+  const std::string text = ec.message();
+  metrics_.redis_error(std::string_view(text).substr(0, text.find(' ')));
 }
 
 asio::awaitable<void> Daemon::publish_gauges() {

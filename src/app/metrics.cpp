@@ -1,5 +1,6 @@
 #include "herald/app/metrics.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <prometheus/counter.h>
@@ -24,6 +25,7 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Histogram>& gateway_duration;
   prometheus::Counter& dead_letters;
   prometheus::Counter& redis_reconnects;
+  prometheus::Family<prometheus::Counter>& redis_errors;
   prometheus::Family<prometheus::Gauge>& scheduled;
   prometheus::Gauge& in_flight;
   prometheus::Family<prometheus::Counter>& receipts;
@@ -64,6 +66,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       family(prometheus::BuildCounter(), r, "herald_redis_reconnects_total",
              "Reconnections to Redis after a lost connection")
           .Add({}),
+      family(prometheus::BuildCounter(), r, "herald_redis_errors_total",
+             "Commands Redis refused with an error (reading or recording events, claiming due "
+             "notifications, applying receipts), by its first word"),
       family(prometheus::BuildGauge(), r, "herald_scheduled",
              "Notifications in the schedule, by reason (window, unavailable, next_attempt, "
              "retry, sending)"),
@@ -104,6 +109,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
     families_->scheduled.Add({{"reason", reason}});
   for (const char* result : {"accepted", "invalid"}) families_->events.Add({{"result", result}});
+  for (const char* error : {"OOM", "READONLY", "MISCONF", "NOPERM", "other"})
+    families_->redis_errors.Add({{"error", error}});
   for (Channel channel : {Channel::email, Channel::sms})
     for (OutcomeResult result :
          {OutcomeResult::sent, OutcomeResult::deferred, OutcomeResult::retry_scheduled,
@@ -162,6 +169,13 @@ void Metrics::dead_letter() {
 }
 void Metrics::redis_reconnect() {
   families_->redis_reconnects.Increment();
+}
+void Metrics::redis_error(std::string_view error) {
+  // Redis's error words are few and in capitals; anything else must not make a new series.
+  const bool word =
+      !error.empty() && error.size() <= 16 &&
+      std::all_of(error.begin(), error.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  families_->redis_errors.Add({{"error", word ? std::string(error) : "other"}}).Increment();
 }
 void Metrics::set_scheduled(std::string_view reason, double count) {
   families_->scheduled.Add({{"reason", std::string(reason)}}).Set(count);

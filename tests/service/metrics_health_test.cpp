@@ -165,6 +165,31 @@ TEST(Health, FollowsRedisGoingAwayAndComingBack) {
             std::string::npos);
 }
 
+// Redis answering but refusing herald's writes (out of memory here; READONLY after a failover
+// that left redis.url on the old primary, MISCONF when it cannot persist): nothing moves, so
+// /healthz must not say all is well, and the refusals are counted.
+TEST(Health, TurnsUnhealthyWhileRedisRefusesHeraldsWritesAndCountsTheRefusals) {
+  Herald h;
+  ASSERT_NE(h.port, 0);
+  EXPECT_EQ(http_get(h.port, "/healthz").first, 200);
+  // The event gets in; from then on every write is refused.
+  h.redis.command({"MULTI"});
+  h.redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-oom")});
+  h.redis.command({"CONFIG", "SET", "maxmemory", "1"});
+  h.redis.command({"EXEC"});
+  EXPECT_TRUE(eventually([&] { return http_get(h.port, "/healthz").first == 503; }, 30s))
+      << h.process->log();
+  const std::string metrics = http_get(h.port, "/metrics").second;
+  EXPECT_EQ(metrics.find("herald_redis_errors_total{error=\"OOM\"} 0\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("herald_redis_errors_total{error=\"OOM\"} "), std::string::npos)
+      << metrics;
+  h.redis.command({"CONFIG", "SET", "maxmemory", "0"});
+  EXPECT_TRUE(h.process->wait_for_log("msg=sent event_id=evt-oom", 30s)) << h.process->log();
+  EXPECT_TRUE(eventually([&] { return http_get(h.port, "/healthz").first == 200; }, 30s))
+      << h.process->log();
+}
+
 // hiredis writes with write(2): when Redis closes a connection under a pending command the kernel
 // raises SIGPIPE, whose default action ends the process without a log line. (Seen under load in
 // the Redis restart fault test: exit 141.) The signal itself stands in for that race here.

@@ -46,8 +46,11 @@ class Daemon {
 
   /// The metrics (also served on metrics.listen when set).
   const Metrics& metrics() const { return metrics_; }
-  /// True while Redis answers on the connections: what /healthz reports.
-  bool healthy() const { return reader_.connected() && writer_.connected(); }
+  /// What /healthz reports: true while Redis answers on the connections, and neither reading
+  /// events nor claiming due notifications has been refused by Redis (OOM, READONLY after a
+  /// failover, MISCONF) for kUnhealthyAfter or longer.
+  bool healthy() const;
+  static constexpr std::chrono::seconds kUnhealthyAfter{10};
   /// The port /metrics is served on, or 0 when metrics.listen is empty.
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   /// The port /receipts is served on, or 0 when callbacks.listen is empty.
@@ -78,6 +81,8 @@ class Daemon {
   boost::asio::awaitable<bool> ensure_group(StreamSource& source);
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
   boost::asio::awaitable<void> publish_gauges();
+  /// Counts a failure of a loop's Redis work (herald_redis_errors_total) when Redis refused it.
+  void count_redis_error(const boost::system::error_code& ec);
   void notify_status();
   /// Retention (service issue): trims the outcome and dead-letter streams at start and hourly.
   boost::asio::awaitable<void> trim_streams();
@@ -97,6 +102,9 @@ class Daemon {
   std::unique_ptr<Dispatcher> dispatcher_;
   AsyncSemaphore in_flight_;
   std::size_t busy_ = 0;
+  /// Since when reading events, or claiming due notifications, has failed without a break.
+  std::optional<std::chrono::steady_clock::time_point> reading_failing_since_;
+  std::optional<std::chrono::steady_clock::time_point> claiming_failing_since_;
   bool stopping_ = false;
   std::string reload_refused_;  ///< why the last reload was refused; empty after a good one
   boost::asio::steady_timer wake_;

@@ -40,6 +40,10 @@ class Metrics : public GatewayObserver {
   void sms_fragments(std::string_view gateway, std::size_t fragments) override;
   void dead_letter();
   void redis_reconnect();
+  /// A command of herald's loops (reading the stream, recording events, claiming due
+  /// notifications, applying receipts) that Redis refused with an error reply: `error` is its
+  /// first word (OOM, READONLY, MISCONF, NOPERM, ...), "other" when it has none.
+  void redis_error(std::string_view error);
   /// Notifications in the schedule for `reason` (window, unavailable, next_attempt, retry,
   /// sending).
   void set_scheduled(std::string_view reason, double count);
