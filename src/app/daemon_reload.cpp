@@ -1,8 +1,10 @@
 // Daemon::reload (service issue, item 3), kept apart from daemon.cpp's loops: it only builds a
 // new DispatchSettings and hands it to Dispatcher::update.
 #include <exception>
+#include <set>
 
 #include "herald/app/daemon.hpp"
+
 #include "herald/app/journal_sink.hpp"
 #include "herald/app/loaded_config.hpp"
 #include "herald/app/systemd_notifier.hpp"
@@ -57,6 +59,9 @@ bool Daemon::reload() {
 
   const auto& next = loaded->config;
   dispatcher_->update(DispatchSettings{next, loaded->templates, std::move(gateways)});
+  std::set<std::string> names;
+  for (const auto& [channel, gateway] : next->gateways) names.insert(gateway.name_or_type());
+  metrics_.keep_gateways(names);
   configure_logging(log_sinks(next->log.target), next->log.level);
   drain_timeout = next->shutdown.drain_timeout;
   metrics_.config_reload("ok");

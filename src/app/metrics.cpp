@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -38,6 +40,8 @@ struct Metrics::Families {
   prometheus::Gauge& config_reload_ok;
   prometheus::Gauge& start_time;
   prometheus::Gauge& build_info;
+  // The breaker_state series by gateway name, for keep_gateways().
+  std::map<std::string, prometheus::Gauge*> breaker_gauges;
 };
 
 namespace {
@@ -151,8 +155,21 @@ void Metrics::gateway_registered(std::string_view gateway) {
 }
 
 void Metrics::gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) {
-  families_->breaker_state.Add({{"gateway", std::string(gateway)}})
-      .Set(static_cast<double>(static_cast<int>(state)));
+  auto& gauge = families_->breaker_state.Add({{"gateway", std::string(gateway)}});
+  gauge.Set(static_cast<double>(static_cast<int>(state)));
+  families_->breaker_gauges[std::string(gateway)] = &gauge;
+}
+
+void Metrics::keep_gateways(const std::set<std::string>& names) {
+  auto& gauges = families_->breaker_gauges;
+  for (auto it = gauges.begin(); it != gauges.end();) {
+    if (names.count(it->first)) {
+      ++it;
+      continue;
+    }
+    families_->breaker_state.Remove(it->second);
+    it = gauges.erase(it);
+  }
 }
 
 void Metrics::gateway_rate_limit_wait(std::string_view gateway) {

@@ -116,6 +116,22 @@ TEST(Reload, KeepsAnOpenCircuitBreakerOpenWhenItsSettingsDoNotChange) {
   EXPECT_EQ(provider.requests().size(), made) << "no request while the breaker is open";
   EXPECT_TRUE(breaker_open());
 
+  // Renamed, the gateway has a breaker of its own; the old name's series goes, rather than
+  // staying at "open" for ever.
+  std::string renamed = gateway;
+  renamed.replace(renamed.find("type: webhook"), 13, "type: webhook, name: mail");
+  dir.write("herald.yaml", service_config(redis, renamed, metrics));
+  herald.signal(SIGHUP);
+  // Reloaded a second time: the first and the last "reloaded" lines differ.
+  ASSERT_TRUE(eventually(
+      [&] { return herald.log().find("msg=reloaded") != herald.log().rfind("msg=reloaded"); }, 20s))
+      << herald.log();
+  const auto text = http_get(port, "/metrics").second;
+  EXPECT_EQ(text.find("herald_gateway_breaker_state{gateway=\"webhook\"}"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("herald_gateway_breaker_state{gateway=\"mail\"} 0"), std::string::npos)
+      << text;
+
   herald.signal(SIGTERM);
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
 }

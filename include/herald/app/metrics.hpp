@@ -3,6 +3,7 @@
 /// served by MetricsServer on the event loop (prometheus-cpp's own exposer would add civetweb
 /// threads to a single-threaded daemon).
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,9 @@ class Metrics : public GatewayObserver {
   void gateway_registered(std::string_view gateway) override;
   /// herald_gateway_breaker_state{gateway}: 0 closed, 1 half-open, 2 open.
   void gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) override;
+  /// After a reload: the breaker state of gateways no longer configured (renamed, removed) is
+  /// no longer exported; it would stay at its last value for ever, open perhaps.
+  void keep_gateways(const std::set<std::string>& names);
   /// herald_gateway_rate_limit_waits_total{gateway}.
   void gateway_rate_limit_wait(std::string_view gateway) override;
   /// herald_sms_fragments_total{gateway}: fragments of the SMS the gateway accepted.
