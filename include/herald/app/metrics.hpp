@@ -36,7 +36,8 @@ class Metrics : public GatewayObserver {
   /// herald_gateway_breaker_state{gateway}: 0 closed, 1 half-open, 2 open.
   void gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) override;
   /// After a reload: the breaker state of gateways no longer configured (renamed, removed) is
-  /// no longer exported; it would stay at its last value for ever, open perhaps.
+  /// no longer exported, now or when their sends still in flight end; it would stay at its last
+  /// value for ever, open perhaps.
   void keep_gateways(const std::set<std::string>& names);
   /// herald_gateway_rate_limit_waits_total{gateway}.
   void gateway_rate_limit_wait(std::string_view gateway) override;
