@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <optional>
 #include <set>
 #include <vector>
 
@@ -44,8 +43,8 @@ struct Metrics::Families {
   prometheus::Gauge& build_info;
   // The breaker_state series by gateway name, for keep_gateways().
   std::map<std::string, prometheus::Gauge*> breaker_gauges;
-  // The gateway names in force since the last reload (none before one: every name is).
-  std::optional<std::set<std::string>> configured_gateways;
+  // Names a reload retired (renamed, removed): their breakers are no longer exported.
+  std::set<std::string> retired_gateways;
 };
 
 namespace {
@@ -161,24 +160,28 @@ void Metrics::gateway_registered(std::string_view gateway) {
 void Metrics::gateway_breaker_state(std::string_view gateway, CircuitBreaker::State state) {
   // A gateway a reload retired still finishes the sends it had in flight, and its breaker may
   // change with them: not exported, it would stay at that state for ever.
-  const auto& configured = families_->configured_gateways;
-  if (configured && !configured->count(std::string(gateway))) return;
+  if (families_->retired_gateways.count(std::string(gateway))) return;
   auto& gauge = families_->breaker_state.Add({{"gateway", std::string(gateway)}});
   gauge.Set(static_cast<double>(static_cast<int>(state)));
   families_->breaker_gauges[std::string(gateway)] = &gauge;
 }
 
 void Metrics::keep_gateways(const std::set<std::string>& names) {
-  families_->configured_gateways = names;
   auto& gauges = families_->breaker_gauges;
+  auto& retired = families_->retired_gateways;
   for (auto it = gauges.begin(); it != gauges.end();) {
     if (names.count(it->first)) {
       ++it;
       continue;
     }
     families_->breaker_state.Remove(it->second);
+    retired.insert(it->first);
     it = gauges.erase(it);
   }
+  // A name configured again has a new gateway, whose breaker starts closed.
+  for (const auto& name : names)
+    if (retired.erase(name) && !gauges.count(name))
+      gateway_breaker_state(name, CircuitBreaker::State::closed);
 }
 
 void Metrics::gateway_rate_limit_wait(std::string_view gateway) {
