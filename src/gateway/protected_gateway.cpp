@@ -81,6 +81,10 @@ void GatewayGuard::breaker_changed(CircuitBreaker::State before) {
   const auto now = breaker_state();
   if (now == before) return;
   if (observer_) observer_->gateway_breaker_state(name_, now);
+  // What waits for its turn under the rate limit was admitted while the breaker was closed:
+  // woken now, it fails fast (Turn::refused) instead of waiting for a turn it may not use.
+  if (now == CircuitBreaker::State::open)
+    for (auto* timer : waiting_) timer->cancel();
   auto log = logger("gateway");
   switch (now) {
     case CircuitBreaker::State::open:
@@ -123,7 +127,9 @@ asio::awaitable<GatewayGuard::Turn> GatewayGuard::wait_for_turn() {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) co_return Turn::taken;
   bucket_->give_back();
-  co_return stopped_ ? Turn::stopped : Turn::cancelled;
+  if (stopped_) co_return Turn::stopped;
+  if (breaker_ && breaker_->state() == CircuitBreaker::State::open) co_return Turn::refused;
+  co_return Turn::cancelled;
 }
 
 void GatewayGuard::stop() {
@@ -179,9 +185,13 @@ asio::awaitable<std::optional<std::string>> take_turn(GatewayGuard& guard, const
   // Stopping: no token, and the caller's check decides what becomes of the send (the
   // dispatcher's makes it due again); without a check it is not sent.
   const bool stopped = got == GatewayGuard::Turn::stopped;
-  turn.taken = !stopped;
+  turn.taken = got == GatewayGuard::Turn::taken;
   if (const auto until_probe = guard.refuses_held(probe)) {
     turn.breaker_open = until_probe;
+    co_return std::string("circuit breaker open");
+  }
+  if (got == GatewayGuard::Turn::refused) {  // without a token: not sent, though it may go now
+    turn.breaker_open = CircuitBreaker::Clock::duration{};
     co_return std::string("circuit breaker open");
   }
   std::optional<std::string> reason;

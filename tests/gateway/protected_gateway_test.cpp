@@ -244,16 +244,16 @@ TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightStillGoAtTheRateWhenThePr
 }
 
 TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightFailFastOnceTheBreakerOpens) {
-  // Ten sends admitted while the breaker is closed, two at a time to a provider that is down:
-  // once the first two have failed and opened the breaker, the eight still waiting for a
-  // connection slot must not call it any more.
+  // Ten sends admitted while the breaker is closed, one at a time to a provider that is down:
+  // once the first has failed and opened the breaker, the nine still waiting for the connection
+  // slot must not call it any more.
   std::atomic<int> requests = 0;
   server.set_handler([&](const Server::Request&) {
     ++requests;
-    return Server::Response{.status = 503, .delay = 200ms};
+    return Server::Response{.status = 503, .delay = 100ms};
   });
-  config.max_in_flight = 2;
-  config.circuit_breaker = {2, 60s};
+  config.max_in_flight = 1;
+  config.circuit_breaker = {1, 60s};
   auto gateway = make();
   int failed = 0, refused = 0;
   for (const auto& r : send_all_at_once(*gateway, 10)) {
@@ -267,10 +267,35 @@ TEST_F(ProtectedGatewayTest, SendsWaitingForMaxInFlightFailFastOnceTheBreakerOpe
       ++failed;
     }
   }
-  EXPECT_EQ(requests.load(), 2);
-  EXPECT_EQ(failed, 2);
-  EXPECT_EQ(refused, 8);
-  EXPECT_EQ(recorder.requests.size(), 2u) << "refused sends are not requests";
+  EXPECT_EQ(requests.load(), 1);
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(refused, 9);
+  EXPECT_EQ(recorder.requests.size(), 1u) << "refused sends are not requests";
+  EXPECT_EQ(guard->breaker_state(), State::open);
+}
+
+TEST_F(ProtectedGatewayTest, SendsWaitingForTheRateLimitFailFastTheMomentTheBreakerOpens) {
+  // One a second; the first send fails and opens the breaker. The nine waiting for their turn
+  // must not wait up to nine seconds more, holding their slots, to be refused one by one.
+  std::atomic<int> requests = 0;
+  server.set_handler([&](const Server::Request&) {
+    ++requests;
+    return Server::Response{.status = 503};
+  });
+  config.rate_per_second = 1;
+  config.burst = 1;
+  config.circuit_breaker = {1, 60s};
+  auto gateway = make();
+  const auto began = std::chrono::steady_clock::now();
+  int refused = 0;
+  for (const auto& r : send_all_at_once(*gateway, 10)) {
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->kind, Kind::transient);
+    if (r->reason == "circuit breaker open") ++refused;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 900ms) << "refused at once, not per turn";
+  EXPECT_EQ(requests.load(), 1);
+  EXPECT_EQ(refused, 9);
   EXPECT_EQ(guard->breaker_state(), State::open);
 }
 

@@ -39,6 +39,7 @@ class GatewayGuard {
     taken,      ///< the token is the caller's
     cancelled,  ///< the wait was cancelled; the token was given back
     stopped,    ///< herald is stopping (stop()); the token was given back
+    refused,    ///< the breaker opened meanwhile; the token was given back
   };
   /// Takes the rate limit's next token, waiting for it when there is none (each wait counted).
   /// At once without a limit.
