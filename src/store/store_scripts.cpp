@@ -100,6 +100,21 @@ local function older(a_occ, a_entry, b_occ, b_entry)
   return as < bs
 end
 
+-- A case's keys kept longer for a notification that no longer waits come back to the retention
+-- period after now, or after the latest due time of what still waits: a case reference is
+-- personal data, kept no longer than its notifications need it.
+local function settle_case(case_ref)
+  local ck = case_key(case_ref)
+  local ttl = tonumber(RETENTION)
+  for _, nid in ipairs(redis.call('SMEMBERS', ck .. ':n')) do
+    local score = redis.call('ZSCORE', SCHEDULE, nid)
+    if score then ttl = math.max(ttl, tonumber(score) - tonumber(NOW) + tonumber(RETENTION)) end
+  end
+  for _, key in ipairs({ck, ck .. ':n', ck .. ':log'}) do
+    if redis.call('PTTL', key) > ttl then redis.call('PEXPIRE', key, ttl) end
+  end
+end
+
 -- Ends a notification for good: the event (personal data) is dropped, the record leaves the
 -- schedule and the case's open set, and expires after the retention period.
 local function close(nid, state, case_ref, json)
@@ -108,7 +123,10 @@ local function close(nid, state, case_ref, json)
   redis.call('HSET', rk, 'state', state)
   redis.call('HDEL', rk, 'event')
   redis.call('PEXPIRE', rk, RETENTION)
-  if case_ref and case_ref ~= '' then redis.call('SREM', case_key(case_ref) .. ':n', nid) end
+  if case_ref and case_ref ~= '' then
+    redis.call('SREM', case_key(case_ref) .. ':n', nid)
+    settle_case(case_ref)
+  end
   if json then publish(json, case_ref) end
 end
 

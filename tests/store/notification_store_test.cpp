@@ -278,9 +278,14 @@ TEST_F(StoreTest, ACaseOutlivesANotificationDeferredPastTheRetentionPeriod) {
   EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2"}).integer, 90 * kDay - 60000);
   EXPECT_GE(redis_.command({"PTTL", "{herald}:case:CASE2:n"}).integer, 90 * kDay - 60000);
 
-  // The final status finds what waits and cancels it.
+  // The final status finds what waits and cancels it; with nothing waiting any more, the case is
+  // kept for the retention period again, not for the 75 days of what it cancelled.
   accept_one(event("e3", read_entry("e3"), kNow, /*send_now=*/true, /*final=*/true));
   EXPECT_EQ(state("e1:email"), "suppressed");
+  for (const char* key : {"", ":n", ":log"}) {
+    EXPECT_LE(ttl(key), 30 * kDay) << "case" << key;
+    EXPECT_GT(ttl(key), 29 * kDay) << "case" << key;
+  }
   expect_reasons_add_up();
 }
 
