@@ -137,7 +137,9 @@ int cmd_dead_list(int argc, char** argv) {
   std::cout << "ID\tTIME\tEVENT_ID\tREASON\n";
   for (const auto& d : letters)
     std::cout << d.id << '\t' << format_rfc3339(d.time) << '\t'
-              << (d.event_id.empty() ? "-" : log_value(d.event_id)) << '\t' << log_value(d.reason)
+              << (d.event_id.empty() ? "-" : log_value(d.event_id)) << '\t'
+              << log_value(d.event_cut ? d.reason + " (event cut short: cannot be replayed)"
+                                       : d.reason)
               << '\n';
   std::cerr << letters.size() << " dead letter" << (letters.size() == 1 ? "" : "s") << " in "
             << config->redis.dead_stream << '\n';

@@ -63,6 +63,14 @@ DeadLetter make_dead_letter(std::string id, StreamFields fields) {
   d.id = std::move(id);
   for (const auto& [k, v] : fields) {
     if (k == "reason") d.reason = v;
+    if (k == kTruncatedField) {
+      // Comma-separated field names, as NotificationStore::dead_letter writes them.
+      for (std::string_view rest = v; !rest.empty();) {
+        const auto comma = rest.find(',');
+        if (rest.substr(0, comma) == "event") d.event_cut = true;
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      }
+    }
     if (k != "event") continue;
     boost::system::error_code ec;
     auto json = boost::json::parse(v, ec);

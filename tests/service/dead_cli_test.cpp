@@ -145,6 +145,16 @@ TEST_F(DeadCliRun, KeepsEventsWithinTheLimitWholeAndRefusesToReplayOneCutShort) 
   EXPECT_EQ(letters[1].at("event").size(), 1048576u);
   EXPECT_EQ(letters[1].at("truncated"), "event");
 
+  auto list = run_herald({"dead", "list", "--config", cfg});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  const auto line = [&](const std::string& id) {
+    const auto at = list.out.find(id);
+    return at == std::string::npos ? "" : list.out.substr(at, list.out.find('\n', at) - at);
+  };
+  EXPECT_EQ(line(ids[0]).find("cut short"), std::string::npos) << list.out;
+  EXPECT_NE(line(ids[1]).find("(event cut short: cannot be replayed)"), std::string::npos)
+      << list.out;
+
   auto replay = run_herald({"dead", "replay", ids[1], "--config", cfg});
   EXPECT_EQ(replay.exit_code, 2) << replay.err << replay.out;
   EXPECT_NE(replay.out.find("cut short"), std::string::npos) << replay.out;

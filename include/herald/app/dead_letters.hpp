@@ -24,6 +24,8 @@ struct DeadLetter {
   /// the event parser's rule for ids (is_valid_event_id), as the daemon's log has it; else empty.
   /// What `herald dead list` prints: an id that breaks the rule may hold personal data.
   std::string event_id;
+  /// The event was cut short in the letter (its `truncated` field names it): replay refuses it.
+  bool event_cut = false;
   StreamFields fields;  ///< the stored entry as it is, personal data included
 };
 
