@@ -210,7 +210,6 @@ asio::awaitable<int> Daemon::run() {
 asio::awaitable<void> Daemon::consume() {
   auto log = logger("source");
   auto delay = config_->redis.reconnect_min;
-  bool failing = false;
   while (!stopping_) {
     auto batch = co_await source_.next_batch();
     if (stopping_) break;
@@ -226,20 +225,19 @@ asio::awaitable<void> Daemon::consume() {
         ec = accepted.error();
     }
     if (ec) {
-      if (!failing)
+      if (!reading_failing_since_) {
         log->warn("msg=\"cannot take entries from the stream, retrying\" error={}",
                   log_value(ec.message()));
-      failing = true;
+        reading_failing_since_ = std::chrono::steady_clock::now();
+      }
       count_redis_error(ec);
-      if (!reading_failing_since_) reading_failing_since_ = std::chrono::steady_clock::now();
       source_.replay_pending();  // what was read but not recorded is read again
       co_await sleep(delay);
       delay = std::min(delay * 2, config_->redis.reconnect_max);
       continue;
     }
-    if (failing) log->info("msg=\"reading the stream again\"");
-    failing = false;
-    reading_failing_since_.reset();
+    if (std::exchange(reading_failing_since_, std::nullopt))
+      log->info("msg=\"reading the stream again\"");
     delay = config_->redis.reconnect_min;
     // Each send holds a unit: reading the next batch waits until there is room, so a slow
     // gateway slows the reading instead of piling up leases.
@@ -357,7 +355,6 @@ asio::awaitable<void> Daemon::schedule() {
   const auto& cfg = config_->schedule;
   auto log = logger("scheduler");
   auto last_status = std::chrono::steady_clock::now() - 1h;
-  RepeatedFailure claim_failures(1min);
   while (!stopping_) {
     const Instant now = clock_.now();
     // Claim no more than there are free units: a claimed notification waiting for a unit would
@@ -368,18 +365,15 @@ asio::awaitable<void> Daemon::schedule() {
       auto claimed = co_await store_.claim_due(now, now + cfg.lease, room);
       if (claimed) {
         ids = std::move(*claimed);
-        claiming_failing_since_.reset();
-        if (const auto failures = claim_failures.ended())
+        if (const auto failures = claim_failures_.ended())
           log->info("msg=\"claiming due notifications again\" failures={}", failures);
       } else {
         count_redis_error(claimed.error());
-        const auto at = std::chrono::steady_clock::now();
-        if (!claiming_failing_since_) claiming_failing_since_ = at;
-        if (claim_failures.failed(at))
+        if (claim_failures_.failed(std::chrono::steady_clock::now()))
           log->warn(
               "msg=\"cannot claim due notifications, retrying; those due wait meanwhile\" "
               "error={} failures={}",
-              log_value(claimed.error().message()), claim_failures.count());
+              log_value(claimed.error().message()), claim_failures_.count());
       }
     }
     std::vector<std::pair<std::string, Instant>> unstarted;
@@ -404,7 +398,7 @@ bool Daemon::healthy() const {
   const auto now = std::chrono::steady_clock::now();
   const auto refused = [&](const auto& since) { return since && now - *since >= kUnhealthyAfter; };
   return reader_.connected() && writer_.connected() && !refused(reading_failing_since_) &&
-         !refused(claiming_failing_since_);
+         !refused(claim_failures_.since());
 }
 
 void Daemon::count_redis_error(const boost::system::error_code& ec) {

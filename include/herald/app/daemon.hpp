@@ -14,6 +14,7 @@
 #include "herald/app/metrics_server.hpp"
 #include "herald/app/receipt_endpoint.hpp"
 #include "herald/core/async_semaphore.hpp"
+#include "herald/core/repeated_failure.hpp"
 #include "herald/http/http_client.hpp"
 #include "herald/redis/redis_client.hpp"
 #include "herald/store/stream_retention.hpp"
@@ -102,9 +103,10 @@ class Daemon {
   std::unique_ptr<Dispatcher> dispatcher_;
   AsyncSemaphore in_flight_;
   std::size_t busy_ = 0;
-  /// Since when reading events, or claiming due notifications, has failed without a break.
+  /// Since when reading events has failed without a break; none while it works.
   std::optional<std::chrono::steady_clock::time_point> reading_failing_since_;
-  std::optional<std::chrono::steady_clock::time_point> claiming_failing_since_;
+  /// The run of failed claims of due notifications (logged at most once a minute).
+  RepeatedFailure claim_failures_{std::chrono::minutes{1}};
   bool stopping_ = false;
   std::string reload_refused_;  ///< why the last reload was refused; empty after a good one
   boost::asio::steady_timer wake_;
