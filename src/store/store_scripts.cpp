@@ -22,13 +22,18 @@ local function keep_for(key, ttl)
   if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
 end
 
+-- How long a case's keys must live for a notification due at `score`: to then, plus retention.
+local function case_ttl(score)
+  return math.max(0, (tonumber(score) or 0) - tonumber(NOW)) + tonumber(RETENTION)
+end
+
 -- A case's keys (the case, its open set, its timeline) outlive by the retention period every
 -- notification of the case that waits for `score`: one deferred past the retention (a long
 -- unavailable period) must still find its case when it falls due, so that a final status or a
 -- newer one reached in the meantime stops it.
 local function keep_case(case_ref, score)
   if not case_ref or case_ref == '' then return end
-  local ttl = math.max(0, (tonumber(score) or 0) - tonumber(NOW)) + tonumber(RETENTION)
+  local ttl = case_ttl(score)
   local ck = case_key(case_ref)
   keep_for(ck, ttl)
   keep_for(ck .. ':n', ttl)
@@ -108,7 +113,7 @@ local function settle_case(case_ref)
   local ttl = tonumber(RETENTION)
   for _, nid in ipairs(redis.call('SMEMBERS', ck .. ':n')) do
     local score = redis.call('ZSCORE', SCHEDULE, nid)
-    if score then ttl = math.max(ttl, tonumber(score) - tonumber(NOW) + tonumber(RETENTION)) end
+    if score then ttl = math.max(ttl, case_ttl(score)) end
   end
   for _, key in ipairs({ck, ck .. ':n', ck .. ':log'}) do
     if redis.call('PTTL', key) > ttl then redis.call('PEXPIRE', key, ttl) end
