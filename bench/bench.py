@@ -32,7 +32,8 @@ import zoneinfo
 import redis
 
 STREAM, GROUP = "herald:events", "herald"
-SCHEDULE = "{herald}:schedule"  # redis.key_prefix is "{herald}:" by default
+# Each channel's schedule; redis.key_prefix is "{herald}:" by default.
+SCHEDULES = ("{herald}:schedule:email", "{herald}:schedule:sms")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 TEMPLATE = """email:
@@ -265,8 +266,10 @@ log:
             if read >= n and pending == 0:
                 pipe = self.redis.pipeline(transaction=False)
                 pipe.xlen("herald:outcomes")
-                pipe.zcard(SCHEDULE)
-                written, scheduled = pipe.execute()
+                for key in SCHEDULES:
+                    pipe.zcard(key)
+                written, *per_channel = pipe.execute()
+                scheduled = sum(per_channel)
                 if written >= (n if outcomes is None else outcomes) and (
                         scheduled == 0 or not schedule_empty):
                     return time.monotonic()
@@ -551,7 +554,7 @@ log:
         t_deferred = self.wait_drained(n, timeout=3600, sample=sample, schedule_empty=False)
         deferred_at = time.time()
         rss_deferred, hwm_deferred = self.rss_kib(p.pid), self.hwm_kib(p.pid)
-        scheduled = self.redis.zcard(SCHEDULE)
+        scheduled = sum(self.redis.zcard(key) for key in SCHEDULES)
         redis_mem = self.redis.info("memory")["used_memory"]
         if deferred_at >= opens.timestamp():
             raise RuntimeError("the window opened before every event was deferred: raise "

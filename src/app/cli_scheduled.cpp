@@ -60,11 +60,18 @@ boost::json::object summary_json(Instant now, const ScheduleSummary& s) {
   if (s.oldest_overdue)
     oldest = boost::json::object{{"due", format_rfc3339(*s.oldest_overdue)},
                                  {"age_seconds", age_seconds(now, *s.oldest_overdue)}};
-  return {{"now", format_rfc3339(now)},
-          {"total", s.total},
-          {"overdue", s.overdue},
-          {"oldest_overdue", std::move(oldest)},
-          {"by_reason", std::move(reasons)},
+  boost::json::object channels;
+  for (const auto& [channel, c] : s.by_channel) {
+    boost::json::value oldest_of = nullptr;
+    if (c.oldest_overdue)
+      oldest_of = boost::json::object{{"due", format_rfc3339(*c.oldest_overdue)},
+                                      {"age_seconds", age_seconds(now, *c.oldest_overdue)}};
+    channels[channel] = boost::json::object{
+        {"total", c.total}, {"overdue", c.overdue}, {"oldest_overdue", std::move(oldest_of)}};
+  }
+  return {{"now", format_rfc3339(now)},          {"total", s.total},
+          {"by_channel", std::move(channels)},   {"overdue", s.overdue},
+          {"oldest_overdue", std::move(oldest)}, {"by_reason", std::move(reasons)},
           {"by_hour", std::move(hours)}};
 }
 
@@ -73,8 +80,14 @@ void print_summary(std::ostream& out, Instant now, const ScheduleSummary& s) {
   if (s.oldest_overdue)
     out << ", the oldest for " << human_age(age_seconds(now, *s.oldest_overdue)) << " (due "
         << format_rfc3339(*s.oldest_overdue) << ")";
-  out << "\n\nby reason:\n";
-  std::vector<std::vector<std::string>> rows{{"REASON", "COUNT"}};
+  out << "\n\nby channel (each has its own schedule, claimed on its own):\n";
+  std::vector<std::vector<std::string>> rows{{"CHANNEL", "COUNT", "OVERDUE", "OLDEST OVERDUE"}};
+  for (const auto& [channel, c] : s.by_channel)
+    rows.push_back({channel, std::to_string(c.total), std::to_string(c.overdue),
+                    c.oldest_overdue ? human_age(age_seconds(now, *c.oldest_overdue)) : "-"});
+  print_table(out, rows);
+  out << "\nby reason:\n";
+  rows = {{"REASON", "COUNT"}};
   for (const auto& [reason, count] : with_every_reason(s))
     rows.push_back({printable(reason), std::to_string(count)});
   print_table(out, rows);
@@ -93,8 +106,9 @@ int cmd_scheduled(int argc, char** argv) {
   auto options = common_options(
       "herald scheduled [--config FILE] [--json]\n\n"
       "Shows what is waiting in the schedule: the total, how many are overdue and for how long\n"
-      "the oldest has been, counts by reason (window, unavailable, next_attempt, retry,\n"
-      "sending) and by due hour (UTC). Reads counts only, whatever the schedule's size.\n"
+      "the oldest has been, the same per channel, counts by reason (window, unavailable,\n"
+      "next_attempt, retry, sending) and by due hour (UTC). Reads counts only, whatever the\n"
+      "schedule's size.\n"
       "Exit 0, or 1 when Redis fails.\n\nOptions",
       config_path, help);
   options.add_options()("json", po::bool_switch(&json), "print a JSON document");

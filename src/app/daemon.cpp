@@ -83,7 +83,8 @@ Daemon::Daemon(asio::io_context& io, std::shared_ptr<const Config> config,
       store_(writer_, config->redis, config->retention),
       source_(reader_, config->redis, config->redis.stream),
       receipts_source_(receipts_reader_, config->redis, config->redis.receipts_stream),
-      in_flight_(io.get_executor(), config->limits.max_in_flight),
+      in_flight_{AsyncSemaphore(io.get_executor(), config->limits.max_in_flight),
+                 AsyncSemaphore(io.get_executor(), config->limits.max_in_flight)},
       wake_(io),
       systemd_(std::make_unique<SystemdNotifier>(io.get_executor())),
       stream_retention_(writer_, config->redis, config->retention) {
@@ -116,7 +117,7 @@ void Daemon::stop() {
   if (metrics_server_) metrics_server_->stop();
   if (receipts_) receipts_->stop();
   wake_.expires_at(asio::steady_timer::time_point::min());  // wakes every sleeper, now and later
-  in_flight_.cancel_all();
+  for (auto& slots : in_flight_) slots.cancel_all();
 }
 
 asio::awaitable<void> Daemon::sleep(std::chrono::milliseconds d) {
@@ -174,6 +175,7 @@ asio::awaitable<int> Daemon::run() {
     co_return 0;
   if (!co_await ensure_group(source_) || !co_await ensure_group(receipts_source_)) co_return 0;
   co_await warn_if_redis_evicts(writer_, config_->redis.command_timeout);
+  if (!co_await split_schedule()) co_return 0;
   if (receipts_) {
     asio::co_spawn(io_, receipts_->run(), rethrow);
     log->info("msg=\"accepting delivery receipts\" listen={} port={} max_connections={}",
@@ -188,7 +190,8 @@ asio::awaitable<int> Daemon::run() {
   notify_status();
 
   using namespace asio::experimental::awaitable_operators;
-  co_await (consume() && schedule() && consume_receipts() && trim_streams());
+  co_await (consume() && schedule(Channel::email) && schedule(Channel::sms) && consume_receipts() &&
+            report() && trim_streams());
 
   // Drain: what is in flight finishes and is recorded; what cannot finish in time stays leased
   // and is picked up again after a restart, when the lease runs out.
@@ -239,11 +242,11 @@ asio::awaitable<void> Daemon::consume() {
     if (std::exchange(reading_failing_since_, std::nullopt))
       log->info("msg=\"reading the stream again\"");
     delay = config_->redis.reconnect_min;
-    // Each send holds a unit: reading the next batch waits until there is room, so a slow
-    // gateway slows the reading instead of piling up leases.
+    // Each send holds a unit of its channel: reading the next batch waits until there is room, so
+    // a slow gateway slows the reading instead of piling up leases.
     std::vector<std::pair<std::string, Instant>> unstarted;
     for (auto& r : ready) {
-      if (!unstarted.empty() || !co_await in_flight_.acquire()) {
+      if (!unstarted.empty() || !co_await slots(r.message.channel).acquire()) {
         unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
         continue;
       }
@@ -272,7 +275,7 @@ asio::awaitable<void> Daemon::release(std::vector<std::pair<std::string, Instant
 }
 
 asio::awaitable<void> Daemon::send(ReadyToSend ready) {
-  SemaphoreUnit unit(in_flight_);
+  SemaphoreUnit unit(slots(ready.message.channel));
   const std::string id = ready.id;
   if (auto ec = co_await dispatcher_->send(std::move(ready)))
     logger("dispatch")
@@ -351,22 +354,47 @@ asio::awaitable<void> Daemon::consume_receipts() {
   }
 }
 
-asio::awaitable<void> Daemon::schedule() {
+asio::awaitable<bool> Daemon::split_schedule() {
+  // herald 0.1.0 kept one schedule for both channels; its entries move, earliest first, in chunks
+  // small enough not to hold Redis up. Nothing is claimed before they have all moved.
+  auto log = logger("scheduler");
+  auto delay = config_->redis.reconnect_min;
+  std::int64_t moved = 0;
+  while (!stopping_) {
+    auto split = co_await store_.split_schedule(kSplitChunk, clock_.now());
+    if (split) {
+      moved += split->moved;
+      if (split->left > 0) continue;
+      if (moved > 0)
+        log->info("msg=\"moved the schedule of herald 0.1.0 to one schedule per channel\" count={}",
+                  moved);
+      co_return true;
+    }
+    count_redis_error(split.error());
+    log->warn("msg=\"cannot move the schedule of herald 0.1.0, retrying\" error={}",
+              log_value(split.error().message()));
+    co_await sleep(delay);
+    delay = std::min(delay * 2, config_->redis.reconnect_max);
+  }
+  co_return false;
+}
+
+asio::awaitable<void> Daemon::schedule(Channel channel) {
   const auto& cfg = config_->schedule;
   auto log = logger("scheduler");
-  auto last_status = std::chrono::steady_clock::now() - 1h;
+  AsyncSemaphore& units = slots(channel);
   while (!stopping_) {
     const Instant now = clock_.now();
     // Claim no more than there are free units: a claimed notification waiting for a unit would
     // use up its lease doing nothing.
-    const std::size_t room = std::min(cfg.batch_size, in_flight_.available());
+    const std::size_t room = std::min(cfg.batch_size, units.available());
     std::vector<std::string> ids;
     if (room > 0) {
-      auto claimed = co_await store_.claim_due(now, now + cfg.lease, room);
+      auto claimed = co_await store_.claim_due(channel, now, now + cfg.lease, room);
       if (claimed) {
         ids = std::move(*claimed);
-        if (const auto failures = claim_failures_.ended())
-          log->info("msg=\"claiming due notifications again\" failures={}", failures);
+        if (const auto n = claim_failures_.ended())
+          log->info("msg=\"claiming due notifications again\" failures={}", n);
       } else {
         count_redis_error(claimed.error());
         if (claim_failures_.failed(std::chrono::steady_clock::now()))
@@ -378,19 +406,22 @@ asio::awaitable<void> Daemon::schedule() {
     }
     std::vector<std::pair<std::string, Instant>> unstarted;
     for (auto& id : ids) {
-      if (!unstarted.empty() || !co_await in_flight_.acquire()) {
+      if (!unstarted.empty() || !co_await units.acquire()) {
         unstarted.emplace_back(std::move(id), now + cfg.lease);  // stopping: not started
         continue;
       }
       ++busy_;
-      asio::co_spawn(io_, deliver(std::move(id), now + cfg.lease), rethrow);
+      asio::co_spawn(io_, deliver(channel, std::move(id), now + cfg.lease), rethrow);
     }
     co_await release(std::move(unstarted));
-    if (std::chrono::steady_clock::now() - last_status > 1s) {
-      co_await publish_gauges();
-      last_status = std::chrono::steady_clock::now();
-    }
     if (ids.size() < cfg.batch_size || room == 0) co_await sleep(cfg.poll_interval);
+  }
+}
+
+asio::awaitable<void> Daemon::report() {
+  while (!stopping_) {
+    co_await publish_gauges();
+    co_await sleep(std::chrono::seconds{1});
   }
 }
 
@@ -419,8 +450,8 @@ asio::awaitable<void> Daemon::publish_gauges() {
   notify_status();
 }
 
-asio::awaitable<void> Daemon::deliver(std::string id, Instant lease_until) {
-  SemaphoreUnit unit(in_flight_);
+asio::awaitable<void> Daemon::deliver(Channel channel, std::string id, Instant lease_until) {
+  SemaphoreUnit unit(slots(channel));
   if (auto ec = co_await dispatcher_->deliver_due(id, lease_until))
     logger("scheduler")
         ->warn(

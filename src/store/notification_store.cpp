@@ -146,6 +146,7 @@ class NotificationStore::Script {
 namespace {
 const NotificationStore::Script kAccept{&store_scripts::accept};
 const NotificationStore::Script kClaim{&store_scripts::claim};
+const NotificationStore::Script kSplitSchedule{&store_scripts::split_schedule};
 const NotificationStore::Script kStartSend{&store_scripts::start_send};
 const NotificationStore::Script kFinish{&store_scripts::finish};
 const NotificationStore::Script kRenew{&store_scripts::renew};
@@ -336,10 +337,18 @@ asio::awaitable<result<std::vector<std::vector<AcceptResult>>>> NotificationStor
   co_return out;
 }
 
-asio::awaitable<result<std::vector<std::string>>> NotificationStore::claim_due(Instant now,
+std::string NotificationStore::schedule_key(Channel channel) const {
+  std::string key = schedule_key_;
+  key += ':';
+  key += to_string(channel);
+  return key;
+}
+
+asio::awaitable<result<std::vector<std::string>>> NotificationStore::claim_due(Channel channel,
+                                                                               Instant now,
                                                                                Instant lease_until,
                                                                                std::size_t limit) {
-  auto args = redis_args(ms(lease_until), std::to_string(limit));
+  auto args = redis_args(ms(lease_until), std::to_string(limit), to_string(channel));
   auto reply = co_await eval(kClaim, std::move(args), now);
   if (!reply) co_return reply.error();
   std::vector<std::string> ids;
@@ -348,6 +357,14 @@ asio::awaitable<result<std::vector<std::string>>> NotificationStore::claim_due(I
   else if (!reply->is_nil())
     co_return fault();
   co_return ids;
+}
+
+asio::awaitable<result<NotificationStore::Split>> NotificationStore::split_schedule(
+    std::size_t limit, Instant now) {
+  auto reply = co_await eval(kSplitSchedule, redis_args(std::to_string(limit)), now);
+  if (!reply) co_return reply.error();
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != 2) co_return fault();
+  co_return Split{reply->elements[0].integer, reply->elements[1].integer};
 }
 
 asio::awaitable<result<StartSend>> NotificationStore::start_send(std::string id,

@@ -7,6 +7,7 @@
 
 #include <boost/asio/error.hpp>
 
+#include "herald/core/channel.hpp"
 #include "herald/redis/command.hpp"
 #include "herald/redis/redis_error.hpp"
 
@@ -112,7 +113,9 @@ asio::awaitable<result<CaseStatus>> StoreInspector::case_status(std::string case
     n.retries = static_cast<int>(to_int(field(5)));
     n.why = field(6);
     if (auto sent = field(7); !sent.empty()) n.sent_at = instant_ms(to_int(sent));
-    auto score = co_await call(redis_args("ZSCORE", schedule_key, id));
+    // The schedule of the channel the id ends with, as the store's scripts find it.
+    const std::string due_key = schedule_key + ":" + id.substr(id.rfind(':') + 1);
+    auto score = co_await call(redis_args("ZSCORE", due_key, id));
     if (!score) co_return score.error();
     if (const auto* s = text(*score)) n.due = instant_ms(score_ms(*s));
     n.id = std::move(id);
@@ -122,45 +125,59 @@ asio::awaitable<result<CaseStatus>> StoreInspector::case_status(std::string case
 }
 
 asio::awaitable<result<ScheduleSummary>> StoreInspector::schedule_summary(Instant now) {
-  const std::string key = config_.key_prefix + "schedule";
+  const std::string base = config_.key_prefix + "schedule";
   const std::int64_t now_ms = now.time_since_epoch().count();
   ScheduleSummary summary;
 
-  auto total = co_await call(redis_args("ZCARD", key));
-  if (!total) co_return total.error();
-  summary.total = total->integer;
-
-  auto why = co_await call(redis_args("HGETALL", key + ":why"));
+  auto why = co_await call(redis_args("HGETALL", base + ":why"));
   if (!why) co_return why.error();
   for (std::size_t i = 0; i + 1 < why->elements.size(); i += 2) {
     const auto count = to_int(why->elements[i + 1].str);
     if (count != 0) summary.by_reason[why->elements[i].str] = count;
   }
 
-  auto overdue = co_await call(redis_args("ZCOUNT", key, "-inf", std::to_string(now_ms)));
-  if (!overdue) co_return overdue.error();
-  summary.overdue = overdue->integer;
+  // Each channel's schedule in turn; hours are added up across them.
+  std::map<std::int64_t, std::int64_t> by_hour;
+  std::optional<std::int64_t> oldest;
+  for (Channel channel : kAllChannels) {
+    const std::string key = base + ":" + std::string(to_string(channel));
+    ChannelSchedule& mine = summary.by_channel[std::string(to_string(channel))];
+    auto total = co_await call(redis_args("ZCARD", key));
+    if (!total) co_return total.error();
+    mine.total = total->integer;
+    summary.total += mine.total;
 
-  // Hour by hour, jumping over empty hours: ZCOUNT for the hour, then the first score after it
-  // tells where the next non-empty hour starts. Two commands per non-empty hour, each O(log n).
-  auto first = co_await call(redis_args("ZRANGE", key, "0", "0", "WITHSCORES"));
-  if (!first) co_return first.error();
-  if (first->elements.size() < 2) co_return summary;
-  const std::int64_t earliest = score_ms(first->elements[1].str);
-  if (earliest <= now_ms) summary.oldest_overdue = instant_ms(earliest);
-  std::int64_t hour = floor_hour(earliest);
-  for (;;) {
-    const std::int64_t next_hour = hour + kHourMs;
-    auto count = co_await call(
-        redis_args("ZCOUNT", key, std::to_string(hour), "(" + std::to_string(next_hour)));
-    if (!count) co_return count.error();
-    if (count->integer > 0) summary.by_hour.emplace_back(instant_ms(hour), count->integer);
-    auto next = co_await call(redis_args("ZRANGE", key, std::to_string(next_hour), "+inf",
-                                         "BYSCORE", "LIMIT", "0", "1", "WITHSCORES"));
-    if (!next) co_return next.error();
-    if (next->elements.size() < 2) break;
-    hour = std::max(next_hour, floor_hour(score_ms(next->elements[1].str)));
+    auto overdue = co_await call(redis_args("ZCOUNT", key, "-inf", std::to_string(now_ms)));
+    if (!overdue) co_return overdue.error();
+    mine.overdue = overdue->integer;
+    summary.overdue += mine.overdue;
+
+    // Hour by hour, jumping over empty hours: ZCOUNT for the hour, then the first score after it
+    // tells where the next non-empty hour starts. Two commands per non-empty hour, each O(log n).
+    auto first = co_await call(redis_args("ZRANGE", key, "0", "0", "WITHSCORES"));
+    if (!first) co_return first.error();
+    if (first->elements.size() < 2) continue;
+    const std::int64_t earliest = score_ms(first->elements[1].str);
+    if (earliest <= now_ms) {
+      mine.oldest_overdue = instant_ms(earliest);
+      oldest = std::min(oldest.value_or(earliest), earliest);
+    }
+    std::int64_t hour = floor_hour(earliest);
+    for (;;) {
+      const std::int64_t next_hour = hour + kHourMs;
+      auto count = co_await call(
+          redis_args("ZCOUNT", key, std::to_string(hour), "(" + std::to_string(next_hour)));
+      if (!count) co_return count.error();
+      if (count->integer > 0) by_hour[hour] += count->integer;
+      auto next = co_await call(redis_args("ZRANGE", key, std::to_string(next_hour), "+inf",
+                                           "BYSCORE", "LIMIT", "0", "1", "WITHSCORES"));
+      if (!next) co_return next.error();
+      if (next->elements.size() < 2) break;
+      hour = std::max(next_hour, floor_hour(score_ms(next->elements[1].str)));
+    }
   }
+  for (const auto& [hour, count] : by_hour) summary.by_hour.emplace_back(instant_ms(hour), count);
+  if (oldest) summary.oldest_overdue = instant_ms(*oldest);
   co_return summary;
 }
 

@@ -15,6 +15,10 @@ local PREFIX, AT, NOW, RETENTION = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local SCHEDULE, WHY, OUTCOMES = KEYS[1], KEYS[2], KEYS[3]
 
 local function rec_key(nid) return PREFIX .. 'n:' .. nid end
+-- Each channel has its own schedule, `<schedule>:<channel>`, claimed on its own, so that one
+-- channel's backlog (behind a slow gateway) never stands in front of the other's. A notification
+-- id ends with its channel (`<event id>:<channel>`).
+local function due_key(nid) return SCHEDULE .. ':' .. string.match(nid, '[^:]*$') end
 local function case_key(ref) return PREFIX .. 'case:' .. ref end
 
 -- The key lives at least `ttl` ms more: its expiry is moved later, never earlier.
@@ -46,7 +50,7 @@ local function sched(nid, score, why)
   local r = redis.call('HMGET', rk, 'why', 'case')
   local old = r[1]
   if old and old ~= '' then redis.call('HINCRBY', WHY, old, -1) end
-  redis.call('ZADD', SCHEDULE, score, nid)
+  redis.call('ZADD', due_key(nid), score, nid)
   redis.call('HSET', rk, 'why', why)
   redis.call('HINCRBY', WHY, why, 1)
   redis.call('PERSIST', rk)
@@ -57,7 +61,7 @@ end
 -- caller clears the record's 'why' (finish does it in the HSET it makes anyway).
 local function leave_schedule(nid, old)
   if old and old ~= '' then redis.call('HINCRBY', WHY, old, -1) end
-  redis.call('ZREM', SCHEDULE, nid)
+  redis.call('ZREM', due_key(nid), nid)
 end
 
 local function unsched(nid)
@@ -112,7 +116,7 @@ local function settle_case(case_ref)
   local ck = case_key(case_ref)
   local ttl = tonumber(RETENTION)
   for _, nid in ipairs(redis.call('SMEMBERS', ck .. ':n')) do
-    local score = redis.call('ZSCORE', SCHEDULE, nid)
+    local score = redis.call('ZSCORE', due_key(nid), nid)
     if score then ttl = math.max(ttl, case_ttl(score)) end
   end
   for _, key in ipairs({ck, ck .. ':n', ck .. ':log'}) do
@@ -172,7 +176,7 @@ local function create(e, n, ck)
   redis.call('HSET', rec_key(n.nid), 'state', n.st, 'entry', e.entry, 'event_id', e.id,
              'event', e.event, 'case', e.case, 'status', e.status, 'occ', e.occ,
              'channel', n.ch, 'attempt', '1', 'retries', '0', 'failed', '', 'why', n.why)
-  redis.call('ZADD', SCHEDULE, n.score, n.nid)
+  redis.call('ZADD', due_key(n.nid), n.score, n.nid)
   redis.call('HINCRBY', WHY, n.why, 1)
   redis.call('SADD', ck .. ':n', n.nid)
   if n.out ~= '' then publish(n.out, e.case) end
@@ -289,18 +293,36 @@ return results
 
 const std::string& claim() {
   static const std::string text = std::string(kPrelude) + R"lua(
--- ARGV[5] lease expiry (ms), ARGV[6] how many. Earliest due first.
-local ids = redis.call('ZRANGEBYSCORE', SCHEDULE, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[6]))
+-- ARGV[5] lease expiry (ms), ARGV[6] how many, ARGV[7] the channel. Earliest due first.
+local key = SCHEDULE .. ':' .. ARGV[7]
+local ids = redis.call('ZRANGEBYSCORE', key, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[6]))
 local claimed = {}
 for _, nid in ipairs(ids) do
   if redis.call('EXISTS', rec_key(nid)) == 1 then
     sched(nid, ARGV[5], 'sending')
     claimed[#claimed + 1] = nid
   else
-    redis.call('ZREM', SCHEDULE, nid)
+    redis.call('ZREM', key, nid)
   end
 end
 return claimed
+)lua";
+  return text;
+}
+
+const std::string& split_schedule() {
+  static const std::string text = std::string(kPrelude) + R"lua(
+-- ARGV[5] how many. Moves the earliest entries of the one schedule herald 0.1.0 kept for both
+-- channels (the sorted set at KEYS[1] itself) to their channel's schedule, scores (due times,
+-- leases) as they were. Returns {how many moved, how many are left}.
+local old = redis.call('ZRANGE', SCHEDULE, 0, tonumber(ARGV[5]) - 1, 'WITHSCORES')
+local moved = {}
+for i = 1, #old, 2 do
+  redis.call('ZADD', due_key(old[i]), 'NX', old[i + 1], old[i])  -- a newer entry stays
+  moved[#moved + 1] = old[i]
+end
+if #moved > 0 then redis.call('ZREM', SCHEDULE, unpack(moved)) end
+return {#moved, redis.call('ZCARD', SCHEDULE)}
 )lua";
   return text;
 }
@@ -311,7 +333,7 @@ const std::string& start_send() {
 -- the record. Returns {'ok', field, value, ...}, {'lost'}, {'gone'} or
 -- {'suppressed', reason, channel}.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', SCHEDULE, nid)
+local score = redis.call('ZSCORE', due_key(nid), nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return {'lost'} end
 local rk = rec_key(nid)
 local r = redis.call('HMGET', rk, 'state', 'event_id', 'case', 'status', 'channel', 'attempt',
@@ -340,12 +362,12 @@ const std::string& renew() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] the new lease, ARGV[8...] leases
 -- asked for before whose answer was lost (Redis may have made any of them).
-local score = redis.call('ZSCORE', SCHEDULE, ARGV[5])
+local score = redis.call('ZSCORE', due_key(ARGV[5]), ARGV[5])
 if not score then return 0 end
 local held = tonumber(score) == tonumber(ARGV[6])
 for i = 8, #ARGV do held = held or tonumber(score) == tonumber(ARGV[i]) end
 if not held then return 0 end
-redis.call('ZADD', SCHEDULE, ARGV[7], ARGV[5])
+redis.call('ZADD', due_key(ARGV[5]), ARGV[7], ARGV[5])
 return 1
 )lua";
   return text;
@@ -359,7 +381,7 @@ const std::string& finish() {
 -- Returns 1, or 0 when the lease was lost to another sender; with a fallback, {1, what became of
 -- it (created, redelivered, duplicate, stale, final)}.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', SCHEDULE, nid)
+local score = redis.call('ZSCORE', due_key(nid), nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
 local fallback, verdict, why_not
 if ARGV[10] and ARGV[10] ~= '' then
@@ -398,7 +420,7 @@ const std::string& reschedule() {
 -- attempt, ARGV[10] retries, ARGV[11] outcome JSON or "", ARGV[12] when the transient failures
 -- began (ms, "" when there are none). Returns 1, or 0 when the lease was lost.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', SCHEDULE, nid)
+local score = redis.call('ZSCORE', due_key(nid), nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
 local rk = rec_key(nid)
 sched(nid, ARGV[7], ARGV[8])
@@ -419,7 +441,7 @@ const std::string& release() {
 local released = 0
 for i = 5, #ARGV - 1, 2 do
   local nid, lease = ARGV[i], ARGV[i + 1]
-  local score = redis.call('ZSCORE', SCHEDULE, nid)
+  local score = redis.call('ZSCORE', due_key(nid), nid)
   if score and tonumber(score) == tonumber(lease) then
     sched(nid, NOW, 'retry')
     local rk = rec_key(nid)
@@ -541,7 +563,7 @@ const std::string& dead_letter_due() {
 -- when it falls due: its dead letter, its end (invalid) and its one outcome, in one step.
 -- Returns 1, or 0 when the lease was lost.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', SCHEDULE, nid)
+local score = redis.call('ZSCORE', due_key(nid), nid)
 if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
 local fields = {}
 for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end

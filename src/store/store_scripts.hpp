@@ -4,7 +4,8 @@
 // can never lose, duplicate or half-apply a decision (PITFALLS.md, Redis Streams).
 //
 // Every script is the common prelude followed by its body. Arguments:
-//   KEYS[1] schedule (zset)   KEYS[2] schedule reasons (hash)   KEYS[3] outcomes stream
+//   KEYS[1] schedule: each channel's is the sorted set `<KEYS[1]>:<channel>`
+//   KEYS[2] schedule reasons (hash)   KEYS[3] outcomes stream
 //   ARGV[1] key prefix   ARGV[2] now, RFC 3339 (an outcome's `at`)   ARGV[3] now, ms
 //   ARGV[4] retention, ms   ARGV[5...] the script's own
 // Keys the prelude derives from ARGV[1] share its `{hash tag}`.
@@ -15,8 +16,10 @@ namespace herald::store_scripts {
 /// Records the notifications of a batch of events, suppresses duplicates, stale events and
 /// events of finished cases, cancels what a newer or final status makes obsolete, and XACKs.
 const std::string& accept();
-/// Claims due notifications with a lease (their score becomes the lease expiry).
+/// Claims due notifications of one channel with a lease (their score becomes the lease expiry).
 const std::string& claim();
+/// Moves entries of herald 0.1.0's single schedule to the schedules of their channels.
+const std::string& split_schedule();
 /// At the moment of sending: checks the lease and that the case has not moved on or finished;
 /// renews the lease and marks the notification `sending`.
 const std::string& start_send();

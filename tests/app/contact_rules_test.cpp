@@ -977,8 +977,8 @@ TEST(ContactRules, SendsWaitingForTheRateLimitStopWaitingWhenHeraldStops) {
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(h.clock.now().time_since_epoch())
           .count();
-  const auto due = h.redis.command(
-      {"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule", "-inf", std::to_string(now_ms)});
+  const auto due = h.redis.command({"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule:email",
+                                    "-inf", std::to_string(now_ms)});
   EXPECT_EQ(due.elements.size(), 4u) << "the four are due again at once, not leased";
 }
 
@@ -998,8 +998,8 @@ TEST(ContactRules, SendsWaitingForHeraldsOwnInFlightLimitAreDueAgainAtOnceWhenHe
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(h.clock.now().time_since_epoch())
           .count();
-  const auto due = h.redis.command(
-      {"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule", "-inf", std::to_string(now_ms)});
+  const auto due = h.redis.command({"ZRANGEBYSCORE", h.config->redis.key_prefix + "schedule:email",
+                                    "-inf", std::to_string(now_ms)});
   EXPECT_EQ(due.elements.size(), 3u) << "the three are due again at once, not leased";
   for (const auto& id : due.elements)
     EXPECT_EQ(h.redis.command({"HGET", h.config->redis.key_prefix + "n:" + id.str, "state"}).str,

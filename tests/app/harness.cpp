@@ -155,7 +155,10 @@ long long Harness::pending() {
 }
 
 long long Harness::scheduled() {
-  return redis.command({"ZCARD", config->redis.key_prefix + "schedule"}).integer;
+  long long total = 0;
+  for (const char* channel : {"email", "sms"})
+    total += redis.command({"ZCARD", config->redis.key_prefix + "schedule:" + channel}).integer;
+  return total;
 }
 
 }  // namespace herald::test

@@ -114,6 +114,70 @@ TEST(Pipeline, DefersAnEveningEventToNineNextMorningAndSendsItThen) {
   EXPECT_EQ(h.http.requests().size(), 2u);
 }
 
+// A morning backlog of both channels, the SMS gateway allowing one a second: the emails do not
+// wait behind the texts. With one schedule and one set of sending slots for both, the texts
+// waiting for their turns came to hold every slot, and the emails went one a second too.
+TEST(Pipeline, AChannelBehindASlowGatewayDoesNotHoldBackTheOther) {
+  Harness h("limits:\n  max_in_flight: 4\n", false, "", std::chrono::milliseconds(3000),
+            "{ type: webhook, name: texts, url: \"@HTTP@/sms\", timeout_ms: 2000, "
+            "rate_per_second: 1, "
+            "burst: 1 }");
+  h.clock.set(london(21, 30));
+  h.start();
+  constexpr int kEvents = 20;
+  for (int i = 0; i < kEvents; ++i)
+    h.publish(
+        in_case(event_json("evt-slow-" + std::to_string(i)), "CASE-SLOW-" + std::to_string(i)));
+  ASSERT_TRUE(h.wait_for_outcomes(2 * kEvents)) << "all deferred to 09:00";
+  ASSERT_EQ(h.scheduled(), 2 * kEvents);
+
+  h.clock.set(london(9, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(kEvents + 2, 15s));
+  std::size_t emails = 0, texts = 0;
+  for (const auto& r : h.http.requests()) {
+    if (r.target == "/sms" && ++texts == 3) break;
+    if (r.target == "/email") ++emails;
+  }
+  EXPECT_EQ(emails, static_cast<std::size_t>(kEvents))
+      << "every email went out before the third text (the texts go one a second)";
+  h.stop();
+}
+
+// herald 0.1.0 kept one schedule for both channels: after an upgrade its entries move to the
+// channels' schedules at start, due times as they were, and go out when due.
+TEST(Pipeline, TheScheduleOfAnEarlierVersionIsMovedToTheChannelsAtStart) {
+  Harness h;
+  h.clock.set(london(21, 30));
+  h.start();
+  h.publish(event_json("evt-upgrade"));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.stop();
+  const std::string base = h.config->redis.key_prefix + "schedule";
+  for (const char* channel : {"email", "sms"}) {
+    const std::string key = base + ":" + channel, id = std::string("evt-upgrade:") + channel;
+    const auto score = h.redis.command({"ZSCORE", key, id}).str;
+    ASSERT_FALSE(score.empty()) << key;
+    h.redis.command({"ZADD", base, score, id});
+    h.redis.command({"ZREM", key, id});
+  }
+  ASSERT_EQ(h.scheduled(), 0);
+
+  h.start();
+  for (int i = 0; i < 500 && h.scheduled() != 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(h.scheduled(), 2) << "moved, not sent: not due";
+  EXPECT_EQ(h.redis.command({"EXISTS", base}).integer, 0);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(h.http.requests().empty()) << "still due at 09:00, not at once";
+
+  h.clock.set(london(9, 0, 24));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+  ASSERT_TRUE(h.wait_for_outcomes(4));
+  h.stop();
+  EXPECT_EQ(h.scheduled(), 0);
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"deferred:email", "deferred:sms", "sent:email", "sent:sms"}));
+}
+
 TEST(Pipeline, SendsOutOfHoursWhenTheRecipientConsentedToAnyTime) {
   Harness h;
   h.clock.set(london(23, 0));
@@ -388,7 +452,8 @@ TEST(Pipeline, ACrashBetweenRecordAndSendIsSentOnceWhenTheLeaseRunsOut) {
                    "failed",    "",
                    "why",       "sending"});
   h.redis.command({"HINCRBY", h.config->redis.key_prefix + "schedule:why", "sending", "1"});
-  h.redis.command({"ZADD", h.config->redis.key_prefix + "schedule", lease, "evt-midsend:email"});
+  h.redis.command(
+      {"ZADD", h.config->redis.key_prefix + "schedule:email", lease, "evt-midsend:email"});
   h.start();
   ASSERT_TRUE(h.http.wait_for_requests(1, 5s));
   ASSERT_TRUE(h.wait_for_outcomes(1));

@@ -165,7 +165,7 @@ TEST(OperatorCli, StatusShowsTheTimelineAndOpenNotificationsOfACaseWithoutPerson
   EXPECT_EQ(hours[0].at("count").as_int64(), 2);
 
   // Every key herald wrote expires, except the schedule and the records still in it.
-  const std::set<std::string> kept{"{herald}:schedule", "{herald}:schedule:why",
+  const std::set<std::string> kept{"{herald}:schedule:email", "{herald}:schedule:why",
                                    "{herald}:n:evt-s2:email", "{herald}:n:evt-s3:email"};
   std::size_t checked = 0;
   for (const auto& key : redis.command({"KEYS", "{herald}:*"}).elements) {
@@ -182,12 +182,13 @@ TEST(OperatorCli, StatusShowsTheTimelineAndOpenNotificationsOfACaseWithoutPerson
   EXPECT_EQ(herald.wait_exit(30s), 0) << herald.log();
 }
 
-// Adds `count` members due within the hour starting at `hour_ms`.
-void add_in_hour(RedisServer& redis, std::int64_t hour_ms, int count, const std::string& tag) {
-  std::vector<std::string> args{"ZADD", "{herald}:schedule"};
+// Adds `count` members of `channel` due within the hour starting at `hour_ms`.
+void add_in_hour(RedisServer& redis, std::int64_t hour_ms, int count, const std::string& tag,
+                 const std::string& channel) {
+  std::vector<std::string> args{"ZADD", "{herald}:schedule:" + channel};
   for (int i = 0; i < count; ++i) {
     args.push_back(std::to_string(hour_ms + (kHour - 1) * i / count));
-    args.push_back(tag + std::to_string(i));
+    args.push_back(tag + std::to_string(i) + ":" + channel);
   }
   redis.command(args);
 }
@@ -201,11 +202,12 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
   const std::int64_t next_hour = now / kHour * kHour + kHour;
   const std::int64_t oldest = now - 3 * kHour - 5 * 60'000;
   const std::int64_t recent = now - 10 * 60'000;
-  add_in_hour(redis, next_hour, 50'000, "a");
-  add_in_hour(redis, next_hour + 2 * kHour, 30'000, "b");  // an empty hour in between
-  add_in_hour(redis, next_hour + 5 * kHour, 20'000, "c");
-  redis.command({"ZADD", "{herald}:schedule", std::to_string(oldest), "late-1",
-                 std::to_string(recent), "late-2"});
+  add_in_hour(redis, next_hour, 40'000, "a", "email");
+  add_in_hour(redis, next_hour, 10'000, "a", "sms");  // each channel has its own schedule
+  add_in_hour(redis, next_hour + 2 * kHour, 30'000, "b", "sms");  // an empty hour in between
+  add_in_hour(redis, next_hour + 5 * kHour, 20'000, "c", "email");
+  redis.command({"ZADD", "{herald}:schedule:email", std::to_string(oldest), "late-1:email"});
+  redis.command({"ZADD", "{herald}:schedule:sms", std::to_string(recent), "late-2:sms"});
   redis.command({"HSET", "{herald}:schedule:why", "window", "99990", "retry", "10", "next_attempt",
                  "2", "unavailable", "0"});
 
@@ -218,6 +220,14 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
   EXPECT_EQ(late.at("due").as_string(), rfc3339(oldest));
   EXPECT_GE(late.at("age_seconds").as_int64(), 3 * 3600 + 5 * 60);
   EXPECT_LT(late.at("age_seconds").as_int64(), 3 * 3600 + 5 * 60 + 600);
+  const auto& email = doc.at("by_channel").at("email").as_object();
+  EXPECT_EQ(email.at("total").as_int64(), 60'001);
+  EXPECT_EQ(email.at("overdue").as_int64(), 1);
+  EXPECT_EQ(email.at("oldest_overdue").at("due").as_string(), rfc3339(oldest));
+  const auto& sms = doc.at("by_channel").at("sms").as_object();
+  EXPECT_EQ(sms.at("total").as_int64(), 40'001);
+  EXPECT_EQ(sms.at("overdue").as_int64(), 1);
+  EXPECT_EQ(sms.at("oldest_overdue").at("due").as_string(), rfc3339(recent));
   const auto& reasons = doc.at("by_reason").as_object();
   EXPECT_EQ(reasons.at("window").as_int64(), 99'990);
   EXPECT_EQ(reasons.at("retry").as_int64(), 10);
@@ -240,9 +250,9 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
 
   auto table = run_herald({"scheduled", "--config", cfg});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  for (const std::string& text :
-       std::vector<std::string>{"100002 scheduled", "2 overdue", "the oldest for 3h ",
-                                rfc3339(next_hour + 5 * kHour) + "  20000", "retry"})
+  for (const std::string& text : std::vector<std::string>{
+           "100002 scheduled", "2 overdue", "the oldest for 3h ",
+           rfc3339(next_hour + 5 * kHour) + "  20000", "retry", "email    60001  1        3h "})
     EXPECT_NE(table.out.find(text), std::string::npos) << text << " not in\n" << table.out;
 
   redis.stop();
@@ -270,7 +280,8 @@ TEST(OperatorCli, CommandsThatReadOnlyRedisDoNotNeedTheGatewaysSecrets) {
   EXPECT_NE(check.err.find("HERALD_TEST_UNSET_NOTIFY_KEY is not set"), std::string::npos)
       << check.err;
 
-  redis.command({"ZADD", "{herald}:schedule", std::to_string(now_ms() + kHour), "evt-x:email"});
+  redis.command(
+      {"ZADD", "{herald}:schedule:email", std::to_string(now_ms() + kHour), "evt-x:email"});
   auto scheduled = run_herald({"scheduled", "--config", cfg});
   EXPECT_EQ(scheduled.exit_code, 0) << scheduled.err;
   EXPECT_NE(scheduled.out.find("1 scheduled"), std::string::npos) << scheduled.out;

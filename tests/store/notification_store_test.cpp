@@ -113,7 +113,10 @@ class StoreTest : public ::testing::Test {
   std::string state(const std::string& nid) {
     return redis_.command({"HGET", "{herald}:n:" + nid, "state"}).str;
   }
-  long long zcard() { return redis_.command({"ZCARD", "{herald}:schedule"}).integer; }
+  long long zcard() {
+    return redis_.command({"ZCARD", "{herald}:schedule:email"}).integer +
+           redis_.command({"ZCARD", "{herald}:schedule:sms"}).integer;
+  }
   long long pending() {
     auto r = redis_.command({"XPENDING", "herald:events", "herald"});
     return r.elements.empty() ? 0 : r.elements[0].integer;
@@ -297,7 +300,7 @@ TEST_F(StoreTest, TheMomentOfSendingChecksTheCaseAgain) {
   accept_one(event("e2", read_entry("e2"), kNow - 1000, false, /*final=*/true));
   EXPECT_EQ(state("e1:email"), "sending");
   const Instant later = at(kNow + 120000);  // past e1's lease (kNow + 60 s)
-  auto claimed = run(store_.claim_due(later, later + 60s, 10));
+  auto claimed = run(store_.claim_due(Channel::email, later, later + 60s, 10));
   ASSERT_TRUE(claimed);
   ASSERT_EQ(*claimed, std::vector<std::string>{"e1:email"}) << "e2 is not due yet";
   auto started = run(store_.start_send("e1:email", later + 60s, later + 120s, true, later));
@@ -308,12 +311,55 @@ TEST_F(StoreTest, TheMomentOfSendingChecksTheCaseAgain) {
   expect_reasons_add_up();
 }
 
+TEST_F(StoreTest, EachChannelIsClaimedFromItsOwnSchedule) {
+  redis_.command({"ZADD", "{herald}:schedule:sms", std::to_string(kNow - 2000), "t1:sms"});
+  redis_.command({"HSET", "{herald}:n:t1:sms", "state", "deferred", "why", "retry"});
+  redis_.command({"ZADD", "{herald}:schedule:email", std::to_string(kNow - 1000), "m1:email"});
+  redis_.command({"HSET", "{herald}:n:m1:email", "state", "deferred", "why", "retry"});
+  redis_.command({"HSET", "{herald}:schedule:why", "retry", "2"});
+  auto email = run(store_.claim_due(Channel::email, at(kNow), at(kNow + 60000), 10));
+  ASSERT_TRUE(email);
+  EXPECT_EQ(*email, std::vector<std::string>{"m1:email"}) << "the earlier text is not an email";
+  auto sms = run(store_.claim_due(Channel::sms, at(kNow), at(kNow + 60000), 10));
+  ASSERT_TRUE(sms);
+  EXPECT_EQ(*sms, std::vector<std::string>{"t1:sms"});
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:sms", "t1:sms"}).str,
+            std::to_string(kNow + 60000))
+      << "leased in its own schedule";
+  expect_reasons_add_up();
+}
+
+// herald 0.1 kept both channels in one sorted set at `<prefix>schedule`.
+TEST_F(StoreTest, TheSingleScheduleOfAnEarlierVersionSplitsByChannelInChunks) {
+  redis_.command({"ZADD", "{herald}:schedule", "100", "a:email", "200", "b:sms", "300",
+                  "evt:with:colons:sms", "400", "c:email"});
+  redis_.command({"ZADD", "{herald}:schedule:email", "900", "c:email"});  // written since
+  auto first = run(store_.split_schedule(3, at(kNow)));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->moved, 3);
+  EXPECT_EQ(first->left, 1);
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "a:email"}).str, "100");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:sms", "b:sms"}).str, "200");
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:sms", "evt:with:colons:sms"}).str, "300");
+  auto second = run(store_.split_schedule(3, at(kNow)));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->moved, 1);
+  EXPECT_EQ(second->left, 0);
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "c:email"}).str, "900")
+      << "the entry the channel's schedule has already is the newer one";
+  EXPECT_EQ(redis_.command({"EXISTS", "{herald}:schedule"}).integer, 0);
+  auto none = run(store_.split_schedule(3, at(kNow)));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->moved, 0);
+  EXPECT_EQ(none->left, 0);
+}
+
 TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {
   accept_one(event("e1", read_entry("e1"), kNow, true));
   const Instant first_lease = at(kNow + 60000);
   // The lease runs out; another sender claims it.
   const Instant later = at(kNow + 61000);
-  auto claimed = run(store_.claim_due(later, later + 60s, 10));
+  auto claimed = run(store_.claim_due(Channel::email, later, later + 60s, 10));
   ASSERT_EQ(claimed->size(), 1u);
   Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, later, "", "gw-9"};
   auto stale_finish = run(store_.finish("e1:email", first_lease, NotificationState::sent, sent));
@@ -336,9 +382,10 @@ TEST_F(StoreTest, ReleasingLeasesOfUnstartedSendsMakesThemDueNowOnlyWhereTheLeas
   auto released = run(store_.release(std::move(leases), at(kNow)));
   ASSERT_TRUE(released);
   EXPECT_EQ(*released, 1u) << "e2's lease is not the one held";
-  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str, std::to_string(kNow));
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e1:email"}).str,
+            std::to_string(kNow));
   EXPECT_EQ(state("e1:email"), "deferred");
-  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e2:email"}).str,
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e2:email"}).str,
             std::to_string(kNow + 60000));
   EXPECT_EQ(state("e2:email"), "sending");
   EXPECT_TRUE(outcomes().empty()) << "nothing was decided";
@@ -364,7 +411,7 @@ TEST_F(StoreTest, ARejectedSmsAndItsFallbackEmailAreRecordedTogether) {
             AcceptResult::created);
   EXPECT_EQ(state("e1:sms"), "rejected");
   EXPECT_EQ(state("e1:email"), "sending");
-  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e1:email"}).str,
             std::to_string(kNow + 60000));
   expect_reasons_add_up();
 
@@ -437,7 +484,7 @@ TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
   // But a lease another sender took is not one of them.
   accept_one(event("e2", read_entry("e2"), kNow, true, false, "CASE2"));
   const Instant later = at(kNow + 61000);
-  ASSERT_EQ(run(store_.claim_due(later, later + 60s, 10))->size(), 1u);
+  ASSERT_EQ(run(store_.claim_due(Channel::email, later, later + 60s, 10))->size(), 1u);
   EXPECT_FALSE(*run(store_.renew("e2:email", first, {second, third}, at(kNow + 90000), later)));
   expect_reasons_add_up();
 }
@@ -494,7 +541,7 @@ TEST_F(StoreTest, AReceiptAppliesOnceAndOnlyToTheAttemptItIsFor) {
             ReceiptApplied::applied);
   EXPECT_EQ(state("e1:email"), "deferred");
   EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "2");
-  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e1:email"}).str,
             std::to_string(kNow + 3600000));
   auto record = run(store_.load("e1:email"));
   ASSERT_TRUE(record && *record);
@@ -531,12 +578,12 @@ TEST_F(StoreTest, AReceiptForAnAttemptWhoseSendIsNotRecordedYetIsEarlyAndChanges
       << "not for the attempt under way";
   EXPECT_EQ(state("e1:email"), "deferred");
   EXPECT_EQ(redis_.command({"HGET", "{herald}:n:e1:email", "attempt"}).str, "1");
-  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule", "e1:email"}).str,
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e1:email"}).str,
             std::to_string(kNow + 1000));
 
   // Sent again and recorded: now it applies.
   const Instant later = at(kNow + 2000);
-  ASSERT_EQ(run(store_.claim_due(later, later + 60s, 10))->size(), 1u);
+  ASSERT_EQ(run(store_.claim_due(Channel::email, later, later + 60s, 10))->size(), 1u);
   Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, later, "", ""};
   ASSERT_TRUE(*run(store_.finish("e1:email", later + 60s, NotificationState::sent, sent)));
   EXPECT_EQ(run(store_.apply_receipt("e1:email", 1, next, later))->result, ReceiptApplied::applied);
@@ -592,7 +639,7 @@ TEST_F(StoreTest, AWriteRedisRefusesForLackOfMemoryReportsRedisOwnWordsNotBadAdd
   std::vector<NewEvent> batch{event("e1", entry, kNow - 1000, /*send_now=*/false)};
   auto accepted = run(store_.accept(std::move(batch), at(kNow)));
   // Due by then: claiming it writes (the lease), which Redis refuses too.
-  auto claimed = run(store_.claim_due(at(kNow + 7200000), at(kNow + 7260000), 10));
+  auto claimed = run(store_.claim_due(Channel::email, at(kNow + 7200000), at(kNow + 7260000), 10));
   // Named arguments: GCC 12 mishandles braced temporaries passed to a coroutine (DEVELOPERS.md).
   StreamFields fields{{"event", "{}"}};
   std::string reason = "test";

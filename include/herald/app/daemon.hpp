@@ -1,6 +1,7 @@
 #pragma once
 /// `herald run`: the consumer loop, the schedule loop, the receipts loop and their shutdown, on
 /// one io_context.
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -52,6 +53,8 @@ class Daemon {
   /// failover, MISCONF) for kUnhealthyAfter or longer.
   bool healthy() const;
   static constexpr std::chrono::seconds kUnhealthyAfter{10};
+  /// How many entries of herald 0.1.0's schedule split_schedule() moves per script call.
+  static constexpr std::size_t kSplitChunk = 1000;
   /// The port /metrics is served on, or 0 when metrics.listen is empty.
   unsigned short metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   /// The port /receipts is served on, or 0 when callbacks.listen is empty.
@@ -73,9 +76,17 @@ class Daemon {
  private:
   boost::asio::awaitable<void> consume();
   boost::asio::awaitable<void> consume_receipts();
-  boost::asio::awaitable<void> schedule();
+  /// Claims and sends `channel`'s due notifications: each channel has its own schedule and its
+  /// own sending slots, so that a channel behind a slow gateway does not hold back the other.
+  boost::asio::awaitable<void> schedule(Channel channel);
+  /// Moves what herald 0.1 left in its single schedule to the channels' schedules (at start).
+  boost::asio::awaitable<bool> split_schedule();
+  /// Publishes the schedule's gauges and the status line, every second.
+  boost::asio::awaitable<void> report();
+  /// `channel`'s sending slots (limits.max_in_flight each).
+  AsyncSemaphore& slots(Channel channel) { return in_flight_[static_cast<std::size_t>(channel)]; }
   boost::asio::awaitable<void> send(ReadyToSend ready);
-  boost::asio::awaitable<void> deliver(std::string id, Instant lease_until);
+  boost::asio::awaitable<void> deliver(Channel channel, std::string id, Instant lease_until);
   /// Stopping: the leased sends that were never started are made due again at once.
   boost::asio::awaitable<void> release(std::vector<std::pair<std::string, Instant>> unstarted);
   boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
@@ -101,11 +112,12 @@ class Daemon {
   StreamSource source_;
   StreamSource receipts_source_;
   std::unique_ptr<Dispatcher> dispatcher_;
-  AsyncSemaphore in_flight_;
+  std::array<AsyncSemaphore, 2> in_flight_;  ///< per channel, see slots()
   std::size_t busy_ = 0;
   /// Since when reading events has failed without a break; none while it works.
   std::optional<std::chrono::steady_clock::time_point> reading_failing_since_;
-  /// The run of failed claims of due notifications (logged at most once a minute).
+  /// The run of failed claims of due notifications, either channel's (logged at most once a
+  /// minute): Redis refuses both alike.
   RepeatedFailure claim_failures_{std::chrono::minutes{1}};
   bool stopping_ = false;
   std::string reload_refused_;  ///< why the last reload was refused; empty after a good one

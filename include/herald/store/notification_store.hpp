@@ -30,6 +30,7 @@
 #include <boost/system/result.hpp>
 
 #include "herald/config/config.hpp"
+#include "herald/core/channel.hpp"
 #include "herald/core/clock.hpp"
 #include "herald/redis/redis_client.hpp"
 #include "herald/store/outcome.hpp"
@@ -162,9 +163,21 @@ class NotificationStore {
   boost::asio::awaitable<boost::system::result<std::vector<std::vector<AcceptResult>>>> accept(
       std::vector<NewEvent> events, Instant now);
 
-  /// Claims up to `limit` notifications due at `now`, leasing each until `lease_until`.
+  /// Claims up to `limit` notifications of `channel` due at `now`, leasing each until
+  /// `lease_until`. Each channel has its own schedule, so that a backlog of one never stands in
+  /// front of the other's.
   boost::asio::awaitable<boost::system::result<std::vector<std::string>>> claim_due(
-      Instant now, Instant lease_until, std::size_t limit);
+      Channel channel, Instant now, Instant lease_until, std::size_t limit);
+
+  /// Moves up to `limit` entries of herald 0.1.0's single schedule (both channels in one sorted set
+  /// at schedule_key()) to the schedules of their channels, earliest first, due times and leases
+  /// as they were: how many moved, and how many are left there.
+  struct Split {
+    std::int64_t moved = 0;
+    std::int64_t left = 0;
+  };
+  boost::asio::awaitable<boost::system::result<Split>> split_schedule(std::size_t limit,
+                                                                      Instant now);
 
   /// Right before a send: checks the lease and that the case has not moved on (else the
   /// notification is suppressed here, with its outcome), and renews the lease to `new_lease`.
@@ -252,7 +265,9 @@ class NotificationStore {
 
   /// The key of the record of `id`.
   std::string record_key(std::string_view id) const;
+  /// The base of the schedules' keys: `channel`'s schedule is `<schedule_key()>:<channel>`.
   const std::string& schedule_key() const { return schedule_key_; }
+  std::string schedule_key(Channel channel) const;
 
   /// A Lua script and its SHA once loaded (defined in the .cpp).
   class Script;

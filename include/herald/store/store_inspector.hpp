@@ -55,9 +55,17 @@ struct CaseStatus {
 };
 
 /// What is waiting in the schedule.
+/// One channel's schedule.
+struct ChannelSchedule {
+  std::int64_t total = 0;
+  std::int64_t overdue = 0;               ///< items due at or before `now`
+  std::optional<Instant> oldest_overdue;  ///< the earliest due time, when it is past
+};
+
 struct ScheduleSummary {
   std::int64_t total = 0;
-  std::map<std::string, std::int64_t> by_reason;  ///< from `schedule:why`; zero counts left out
+  std::map<std::string, ChannelSchedule> by_channel;  ///< every channel, empty ones too
+  std::map<std::string, std::int64_t> by_reason;      ///< from `schedule:why`; zero counts left out
   /// Hours (UTC, each [start, start + 1h)) holding at least one item, earliest first, with how
   /// many items are due in it. Items being sent count at their lease expiry.
   std::vector<std::pair<Instant, std::int64_t>> by_hour;
