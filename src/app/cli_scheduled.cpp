@@ -7,15 +7,13 @@
 #include "cli_common.hpp"
 #include "herald/core/clock.hpp"
 #include "herald/core/time_format.hpp"
+#include "herald/store/schedule_reasons.hpp"
 #include "herald/store/store_inspector.hpp"
 
 namespace herald::cli {
 namespace {
 
 namespace asio = boost::asio;
-
-// Every reason the store schedules for, shown even at zero so that the output keeps its shape.
-constexpr const char* kReasons[] = {"window", "unavailable", "next_attempt", "retry", "sending"};
 
 asio::awaitable<Answer<ScheduleSummary>> summary_op(RedisClient* redis, RedisConfig config,
                                                     Instant now) {
@@ -31,7 +29,8 @@ asio::awaitable<Answer<ScheduleSummary>> summary_op(RedisClient* redis, RedisCon
 
 std::map<std::string, std::int64_t> with_every_reason(const ScheduleSummary& s) {
   auto out = s.by_reason;
-  for (const char* r : kReasons) out.emplace(r, 0);
+  // Every reason the store schedules for, shown even at zero so that the output keeps its shape.
+  for (const char* r : kScheduleReasons) out.emplace(r, 0);
   return out;
 }
 
@@ -107,7 +106,8 @@ int cmd_scheduled(int argc, char** argv) {
       "herald scheduled [--config FILE] [--json]\n\n"
       "Shows what is waiting in the schedule: the total, how many are overdue and for how long\n"
       "the oldest has been, the same per channel, counts by reason (window, unavailable,\n"
-      "next_attempt, retry, sending) and by due hour (UTC). Reads counts only, whatever the\n"
+      "next_attempt, retry, queued, sending) and by due hour (UTC). Reads counts only, whatever "
+      "the\n"
       "schedule's size.\n"
       "Exit 0, or 1 when Redis fails.\n\nOptions",
       config_path, help);

@@ -14,6 +14,7 @@
 #include "herald/core/repeated_failure.hpp"
 #include "herald/redis/command.hpp"
 #include "herald/redis/redis_error.hpp"
+#include "herald/store/schedule_reasons.hpp"
 
 namespace herald {
 namespace {
@@ -242,19 +243,57 @@ asio::awaitable<void> Daemon::consume() {
     if (std::exchange(reading_failing_since_, std::nullopt))
       log->info("msg=\"reading the stream again\"");
     delay = config_->redis.reconnect_min;
-    // Each send holds a unit of its channel: reading the next batch waits until there is room, so
-    // a slow gateway slows the reading instead of piling up leases.
-    std::vector<std::pair<std::string, Instant>> unstarted;
+    // Each send holds a unit of its channel; when they are all taken, reading waits a moment
+    // for one (a fast gateway frees them at once). A channel that still has none is busy: its
+    // notifications go to its schedule, due at once, to be claimed as its units free, and the
+    // other channel's go on meanwhile instead of waiting behind it.
+    std::vector<std::pair<std::string, Instant>> unstarted, queued;
     for (auto& r : ready) {
-      if (!unstarted.empty() || !co_await slots(r.message.channel).acquire()) {
+      const Channel channel = r.message.channel;
+      if (!unstarted.empty() || stopping_) {
         unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
+        continue;
+      }
+      if (!co_await take_slot(channel)) {
+        (stopping_ ? unstarted : queued).emplace_back(r.id, r.lease_until);
         continue;
       }
       ++busy_;
       asio::co_spawn(io_, send(std::move(r)), rethrow);
     }
+    co_await queue(std::move(queued));
     co_await release(std::move(unstarted));
   }
+}
+
+asio::awaitable<bool> Daemon::take_slot(Channel channel) {
+  AsyncSemaphore& units = slots(channel);
+  bool& busy = channel_busy_[static_cast<std::size_t>(channel)];
+  bool taken = false;
+  // A channel found busy is not waited for again until it has a free unit.
+  if (!busy || units.available() > 0)
+    taken = co_await units.acquire_for(config_->schedule.poll_interval);
+  if (taken && std::exchange(busy, false))
+    logger("dispatch")->info("msg=\"channel no longer busy\" channel={}", to_string(channel));
+  else if (!taken && !stopping_ && !std::exchange(busy, true))
+    logger("dispatch")
+        ->info("msg=\"channel busy: its new notifications wait in its schedule\" channel={}",
+               to_string(channel));
+  co_return taken;
+}
+
+asio::awaitable<void> Daemon::queue(std::vector<std::pair<std::string, Instant>> leased) {
+  // Due at once in their channel's schedule rather than when their leases run out. If Redis
+  // cannot be told, the leases bring them back.
+  if (leased.empty()) co_return;
+  const std::size_t count = leased.size();
+  auto queued = co_await store_.release(std::move(leased), "queued", clock_.now());
+  if (!queued)
+    logger("dispatch")
+        ->warn(
+            "msg=\"busy channel: notifications stay leased until their leases end\" count={} "
+            "error={}",
+            count, log_value(queued.error().message()));
 }
 
 asio::awaitable<void> Daemon::release(std::vector<std::pair<std::string, Instant>> unstarted) {
@@ -262,7 +301,7 @@ asio::awaitable<void> Daemon::release(std::vector<std::pair<std::string, Instant
   // instance) sends them straight away. If Redis cannot be told, the leases bring them back.
   if (unstarted.empty()) co_return;
   const std::size_t count = unstarted.size();
-  auto released = co_await store_.release(std::move(unstarted), clock_.now());
+  auto released = co_await store_.release(std::move(unstarted), "retry", clock_.now());
   if (released)
     logger("dispatch")
         ->info("msg=\"stopping: sends not started are due again at once\" count={}", *released);
@@ -440,7 +479,7 @@ void Daemon::count_redis_error(const boost::system::error_code& ec) {
 
 asio::awaitable<void> Daemon::publish_gauges() {
   if (auto by_reason = co_await store_.scheduled_by_reason()) {
-    for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"}) {
+    for (const char* reason : kScheduleReasons) {
       auto it = by_reason->find(reason);
       metrics_.set_scheduled(reason,
                              it == by_reason->end() ? 0.0 : static_cast<double>(it->second));

@@ -1,4 +1,5 @@
 #include "herald/app/metrics.hpp"
+#include "herald/store/schedule_reasons.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -113,8 +114,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   // Every result is exported from the start, so that rate() and increase() see the first one.
   for (const char* result : {"ok", "invalid", "restart_required"})
     families_->config_reloads.Add({{"result", result}});
-  for (const char* reason : {"window", "unavailable", "next_attempt", "retry", "sending"})
-    families_->scheduled.Add({{"reason", reason}});
+  for (const char* reason : kScheduleReasons) families_->scheduled.Add({{"reason", reason}});
   for (const char* result : {"accepted", "invalid"}) families_->events.Add({{"result", result}});
   for (const char* error : {"OOM", "READONLY", "MISCONF", "NOPERM", "other"})
     families_->redis_errors.Add({{"error", error}});

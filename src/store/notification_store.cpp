@@ -454,8 +454,8 @@ asio::awaitable<result<bool>> NotificationStore::reschedule(
 }
 
 asio::awaitable<result<std::size_t>> NotificationStore::release(
-    std::vector<std::pair<std::string, Instant>> leases, Instant now) {
-  std::vector<std::string> args;
+    std::vector<std::pair<std::string, Instant>> leases, std::string why, Instant now) {
+  std::vector<std::string> args{std::move(why)};
   for (auto& [id, lease] : leases) {
     args.push_back(std::move(id));
     args.push_back(ms(lease));

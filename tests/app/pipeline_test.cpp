@@ -114,14 +114,27 @@ TEST(Pipeline, DefersAnEveningEventToNineNextMorningAndSendsItThen) {
   EXPECT_EQ(h.http.requests().size(), 2u);
 }
 
+// An SMS gateway of its own (its own rate limit) that allows one text a second.
+const char* const kTextsOneASecond =
+    "{ type: webhook, name: texts, url: \"@HTTP@/sms\", timeout_ms: 2000, rate_per_second: 1, "
+    "burst: 1 }";
+
+// How many emails the test server had received before the `nth` text.
+std::size_t emails_before_text(Harness& h, std::size_t nth) {
+  std::size_t emails = 0, texts = 0;
+  for (const auto& r : h.http.requests()) {
+    if (r.target == "/sms" && ++texts == nth) break;
+    if (r.target == "/email") ++emails;
+  }
+  return emails;
+}
+
 // A morning backlog of both channels, the SMS gateway allowing one a second: the emails do not
 // wait behind the texts. With one schedule and one set of sending slots for both, the texts
 // waiting for their turns came to hold every slot, and the emails went one a second too.
 TEST(Pipeline, AChannelBehindASlowGatewayDoesNotHoldBackTheOther) {
   Harness h("limits:\n  max_in_flight: 4\n", false, "", std::chrono::milliseconds(3000),
-            "{ type: webhook, name: texts, url: \"@HTTP@/sms\", timeout_ms: 2000, "
-            "rate_per_second: 1, "
-            "burst: 1 }");
+            kTextsOneASecond);
   h.clock.set(london(21, 30));
   h.start();
   constexpr int kEvents = 20;
@@ -133,14 +146,34 @@ TEST(Pipeline, AChannelBehindASlowGatewayDoesNotHoldBackTheOther) {
 
   h.clock.set(london(9, 0, 24));
   ASSERT_TRUE(h.http.wait_for_requests(kEvents + 2, 15s));
-  std::size_t emails = 0, texts = 0;
-  for (const auto& r : h.http.requests()) {
-    if (r.target == "/sms" && ++texts == 3) break;
-    if (r.target == "/email") ++emails;
-  }
-  EXPECT_EQ(emails, static_cast<std::size_t>(kEvents))
+  EXPECT_EQ(emails_before_text(h, 3), static_cast<std::size_t>(kEvents))
       << "every email went out before the third text (the texts go one a second)";
   h.stop();
+}
+
+// The same for new events in the window: reading does not wait behind the busy channel. Its
+// notifications wait in its schedule instead, and go out from there, once each.
+TEST(Pipeline, NewEventsAreNotHeldBackByTheOtherChannelsSlowGateway) {
+  Harness h("limits:\n  max_in_flight: 2\n", false, "", std::chrono::milliseconds(3000),
+            kTextsOneASecond);
+  h.start();
+  constexpr int kEvents = 8;
+  for (int i = 0; i < kEvents; ++i)
+    h.publish(
+        in_case(event_json("evt-busy-" + std::to_string(i)), "CASE-BUSY-" + std::to_string(i)));
+  ASSERT_TRUE(h.http.wait_for_requests(kEvents + 2, 15s));
+  EXPECT_EQ(emails_before_text(h, 4), static_cast<std::size_t>(kEvents))
+      << "every email went out before the fourth text (the texts go one a second)";
+
+  ASSERT_TRUE(h.wait_for_outcomes(2 * kEvents, 20s));
+  h.stop();
+  std::set<std::string> keys;
+  for (const auto& r : h.http.requests()) keys.insert(r.headers.at("idempotency-key"));
+  EXPECT_EQ(h.http.requests().size(), 2u * kEvents);
+  EXPECT_EQ(keys.size(), 2u * kEvents) << "each sent once";
+  for (const auto& o : h.outcomes()) EXPECT_EQ(o.at("result"), "sent") << o;
+  EXPECT_EQ(h.scheduled(), 0);
+  EXPECT_EQ(h.pending(), 0);
 }
 
 // herald 0.1.0 kept one schedule for both channels: after an upgrade its entries move to the

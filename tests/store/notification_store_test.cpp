@@ -379,7 +379,7 @@ TEST_F(StoreTest, ReleasingLeasesOfUnstartedSendsMakesThemDueNowOnlyWhereTheLeas
   const Instant lease = at(kNow + 60000);
   std::vector<std::pair<std::string, Instant>> leases{{"e1:email", lease},
                                                       {"e2:email", at(kNow + 1)}};
-  auto released = run(store_.release(std::move(leases), at(kNow)));
+  auto released = run(store_.release(std::move(leases), "retry", at(kNow)));
   ASSERT_TRUE(released);
   EXPECT_EQ(*released, 1u) << "e2's lease is not the one held";
   EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e1:email"}).str,

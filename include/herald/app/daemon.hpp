@@ -87,6 +87,12 @@ class Daemon {
   AsyncSemaphore& slots(Channel channel) { return in_flight_[static_cast<std::size_t>(channel)]; }
   boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(Channel channel, std::string id, Instant lease_until);
+  /// A unit of `channel`'s sending slots for a new notification: at once when one is free, else
+  /// after a wait of at most schedule.poll_interval_ms; none (false) when none came, or at once
+  /// while the channel is busy (a wait found none before, and none is free yet).
+  boost::asio::awaitable<bool> take_slot(Channel channel);
+  /// New notifications whose channel is busy: due at once in its schedule (reason `queued`).
+  boost::asio::awaitable<void> queue(std::vector<std::pair<std::string, Instant>> leased);
   /// Stopping: the leased sends that were never started are made due again at once.
   boost::asio::awaitable<void> release(std::vector<std::pair<std::string, Instant>> unstarted);
   boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
@@ -113,6 +119,7 @@ class Daemon {
   StreamSource receipts_source_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::array<AsyncSemaphore, 2> in_flight_;  ///< per channel, see slots()
+  std::array<bool, 2> channel_busy_{};       ///< per channel, see take_slot()
   std::size_t busy_ = 0;
   /// Since when reading events has failed without a break; none while it works.
   std::optional<std::chrono::steady_clock::time_point> reading_failing_since_;

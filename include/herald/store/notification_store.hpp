@@ -211,11 +211,13 @@ class NotificationStore {
       std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
       std::optional<Instant> failing_since, std::optional<Outcome> outcome, Instant now);
 
-  /// Sends that were given a lease but never started (herald is stopping): each whose lease
-  /// (`leases`: notification id, lease held) is still held is due again at once, for the next
-  /// start or another instance, rather than when its lease runs out. How many were released.
+  /// Sends that were given a lease but never started (herald is stopping; or their channel's
+  /// sending slots are all taken): each whose lease (`leases`: notification id, lease held) is
+  /// still held is due again at once, for its channel's claims, the next start or another
+  /// instance, rather than when its lease runs out, with reason `why` (retry, queued). How many
+  /// were released.
   boost::asio::awaitable<boost::system::result<std::size_t>> release(
-      std::vector<std::pair<std::string, Instant>> leases, Instant now);
+      std::vector<std::pair<std::string, Instant>> leases, std::string why, Instant now);
 
   /// The notification a receipt's id names (a notification id or a gateway message id), with
   /// the attempt a gateway message id was given for; nullopt when there is none.
@@ -259,7 +261,7 @@ class NotificationStore {
   boost::asio::awaitable<boost::system::result<std::optional<NotificationRecord>>> load(
       std::string id);
 
-  /// Notifications in the schedule, by reason (window, unavailable, next_attempt, retry, sending).
+  /// Notifications in the schedule, by reason (kScheduleReasons).
   boost::asio::awaitable<boost::system::result<std::map<std::string, std::int64_t>>>
   scheduled_by_reason();
 
