@@ -177,12 +177,19 @@ class Bench:
 
     # --- herald ---------------------------------------------------------------------------
     def herald_config(self, name, sink_port, window=("00:00", "24:00"), log_level="warn",
-                      rate_per_second=None):
+                      rate_per_second=None, sms_rate_per_second=None):
         # As production would have them: both webhooks share the name "webhook", hence one
         # token bucket (rate_per_second, a second's worth of burst) and one circuit breaker
-        # (five transient failures in a row open it for 30 s).
-        protect = (f", rate_per_second: {rate_per_second}, "
-                   "circuit_breaker: { failures: 5, cool_down_ms: 30000 }") if rate_per_second else ""
+        # (five transient failures in a row open it for 30 s). With sms_rate_per_second, each
+        # channel's webhook has a name, a bucket and a breaker of its own, as two providers would.
+        def protect(rate):
+            return (f", rate_per_second: {rate}, "
+                    "circuit_breaker: { failures: 5, cool_down_ms: 30000 }") if rate else ""
+        email_protect = protect(rate_per_second)
+        sms_protect = protect(rate_per_second)
+        if sms_rate_per_second:
+            email_protect = ", name: mail" + email_protect
+            sms_protect = ", name: texts" + protect(sms_rate_per_second)
         home = f"{self.work}/{name}"
         os.makedirs(f"{home}/templates", exist_ok=True)
         with open(f"{home}/templates/case_update.yaml", "w") as f:
@@ -200,8 +207,8 @@ templates:
 rules:
   - {{ status: case_update, template: case_update, channels: [email, sms] }}
 gateways:
-  email: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/email", max_in_flight: {self.args.gateway_in_flight}{protect} }}
-  sms: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/sms", max_in_flight: {self.args.gateway_in_flight}{protect} }}
+  email: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/email", max_in_flight: {self.args.gateway_in_flight}{email_protect} }}
+  sms: {{ type: webhook, url: "http://127.0.0.1:{sink_port}/sms", max_in_flight: {self.args.gateway_in_flight}{sms_protect} }}
 limits:
   max_in_flight: {self.args.in_flight}
 log:
@@ -523,10 +530,12 @@ log:
         The window is real, not a clock trick: herald's contact window is set to open at the
         first whole minute (London time) at least --backlog-lead seconds after herald starts,
         so every notification is deferred to it; then they fall due together and go out
-        through gateways rate-limited to --backlog-rate requests/s. Checked: every one deferred
+        through gateways rate-limited to --backlog-rate requests/s (the SMS gateway, with
+        --backlog-sms-rate, to that rate, and then each channel's rate is reported on its own).
+        Checked: every one deferred
         before the window opened, every one sent once (sink log, by Idempotency-Key), none
         before the window opened, and the rate they went out at."""
-        n, rate = self.args.backlog, self.args.backlog_rate
+        n, rate, sms_rate = self.args.backlog, self.args.backlog_rate, self.args.backlog_sms_rate
         self.reset()
         t0 = time.monotonic()
         self.preload("bl", n, anytime=False)
@@ -543,7 +552,7 @@ log:
                   closes.strftime("%H:%M") if closes.date() == opens.date() else "24:00")
         open(f"{self.work}/arrivals.log", "w").close()
         config = self.herald_config("backlog", self.logged_port, window=window,
-                                    rate_per_second=rate)
+                                    rate_per_second=rate, sms_rate_per_second=sms_rate)
         p, _, t_exec = self.start_herald(config, "herald-backlog.log")
         peak = [0]
 
@@ -560,7 +569,7 @@ log:
             raise RuntimeError("the window opened before every event was deferred: raise "
                                "--backlog-lead")
         # Phase 2: the window opens; all of them are due at once.
-        timeout = opens.timestamp() - time.time() + n / rate * 2 + 300
+        timeout = opens.timestamp() - time.time() + n / min(rate, sms_rate or rate) * 2 + 300
         self.wait_drained(n, outcomes=2 * n, timeout=timeout, sample=sample)
         sent_at = time.time()
         rss_end, hwm = self.rss_kib(p.pid), self.hwm_kib(p.pid)
@@ -570,11 +579,14 @@ log:
 
         keys, early, per_second = set(), 0, {}
         arrivals = 0
+        channels = {}  # channel: [arrivals, first, last]
         with open(f"{self.work}/arrivals.log") as f:
             for line in f:
                 msec, key = line.split()
                 t = float(msec)
                 arrivals += 1
+                c = channels.setdefault(key.rsplit(":", 1)[-1], [0, t, t])
+                c[0], c[1], c[2] = c[0] + 1, min(c[1], t), max(c[2], t)
                 keys.add(key)
                 early += t < opens.timestamp()
                 per_second[int(t)] = per_second.get(int(t), 0) + 1
@@ -600,7 +612,15 @@ log:
                 "mean_rate_per_second": round(arrivals / max(1, last + 1 - first), 1),
                 "full_seconds_rate_median": statistics.median(full_seconds) if full_seconds else None,
                 "full_seconds_rate_max": max(full_seconds) if full_seconds else None,
-                "seconds_window_start_to_all_recorded": round(sent_at - opens.timestamp(), 1)},
+                "seconds_window_start_to_all_recorded": round(sent_at - opens.timestamp(), 1),
+                "by_channel": {
+                    channel: {
+                        "configured_rate_per_second": sms_rate if channel == "sms" and sms_rate
+                        else rate,
+                        "arrivals": count,
+                        "seconds_window_start_to_last": round(last_t - opens.timestamp(), 1),
+                        "mean_rate_per_second": round(count / max(0.001, last_t - first_t), 1)}
+                    for channel, (count, first_t, last_t) in sorted(channels.items())}},
             "herald_rss_mib_end": round(rss_end / 1024, 1),
             "herald_rss_mib_peak_sampled": round(peak[0] / 1024, 1),
             "herald_vmhwm_mib": round(hwm / 1024, 1),
@@ -639,6 +659,10 @@ def main():
     parser.add_argument("--backlog-rate", type=int,
                         default=int(os.environ.get("BENCH_BACKLOG_RATE", 2000)),
                         help="the gateways' rate limit when the backlog falls due (requests/s)")
+    parser.add_argument("--backlog-sms-rate", type=int,
+                        default=int(os.environ.get("BENCH_BACKLOG_SMS_RATE", 0)) or None,
+                        help="the SMS gateway's own rate limit in the backlog run (requests/s; "
+                             "default: one limit shared by both channels, --backlog-rate)")
     parser.add_argument("--backlog-lead", type=int,
                         default=int(os.environ.get("BENCH_BACKLOG_LEAD", 0)) or None,
                         help="seconds from herald's start to the window opening (default: "

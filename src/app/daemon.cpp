@@ -244,9 +244,13 @@ asio::awaitable<void> Daemon::consume() {
       log->info("msg=\"reading the stream again\"");
     delay = config_->redis.reconnect_min;
     // Each send holds a unit of its channel; when they are all taken, reading waits a moment
-    // for one (a fast gateway frees them at once). A channel that still has none is busy: its
-    // notifications go to its schedule, due at once, to be claimed as its units free, and the
-    // other channel's go on meanwhile instead of waiting behind it.
+    // for one (a fast gateway frees them at once). A channel that still has none is busy: while
+    // the other channel has notifications in the batch and is not busy, the busy one's go to its
+    // schedule, due at once, to be claimed as its units free, so that the other's are not held
+    // back. Otherwise reading waits: the stream is queue enough, and a slow gateway slows the
+    // reading instead of piling up work in Redis.
+    std::array<std::size_t, 2> in_batch{};
+    for (const auto& r : ready) ++in_batch[static_cast<std::size_t>(r.message.channel)];
     std::vector<std::pair<std::string, Instant>> unstarted, queued;
     for (auto& r : ready) {
       const Channel channel = r.message.channel;
@@ -254,7 +258,10 @@ asio::awaitable<void> Daemon::consume() {
         unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
         continue;
       }
-      if (!co_await take_slot(channel)) {
+      const auto other =
+          static_cast<std::size_t>(channel == Channel::email ? Channel::sms : Channel::email);
+      const bool may_queue = in_batch[other] > 0 && !channel_busy_[other];
+      if (!co_await take_slot(channel, may_queue)) {
         (stopping_ ? unstarted : queued).emplace_back(r.id, r.lease_until);
         continue;
       }
@@ -266,16 +273,18 @@ asio::awaitable<void> Daemon::consume() {
   }
 }
 
-asio::awaitable<bool> Daemon::take_slot(Channel channel) {
+asio::awaitable<bool> Daemon::take_slot(Channel channel, bool may_queue) {
   AsyncSemaphore& units = slots(channel);
   bool& busy = channel_busy_[static_cast<std::size_t>(channel)];
   bool taken = false;
   // A channel found busy is not waited for again until it has a free unit.
-  if (!busy || units.available() > 0)
+  if (!busy || units.available() > 0 || !may_queue)
     taken = co_await units.acquire_for(config_->schedule.poll_interval);
-  if (taken && std::exchange(busy, false))
-    logger("dispatch")->info("msg=\"channel no longer busy\" channel={}", to_string(channel));
-  else if (!taken && !stopping_ && !std::exchange(busy, true))
+  if (!taken && !stopping_ && !may_queue) taken = co_await units.acquire();
+  if (taken) {
+    if (std::exchange(busy, false))
+      logger("dispatch")->info("msg=\"channel no longer busy\" channel={}", to_string(channel));
+  } else if (!stopping_ && !std::exchange(busy, true))
     logger("dispatch")
         ->info("msg=\"channel busy: its new notifications wait in its schedule\" channel={}",
                to_string(channel));

@@ -176,6 +176,30 @@ TEST(Pipeline, NewEventsAreNotHeldBackByTheOtherChannelsSlowGateway) {
   EXPECT_EQ(h.pending(), 0);
 }
 
+// But when only the busy channel has work, nothing is gained by reading on: reading waits, as it
+// always did, and nothing is moved to the schedule (the stream is queue enough).
+TEST(Pipeline, ABusyChannelAloneSlowsTheReadingInsteadOfQueueingInRedis) {
+  Harness h("limits:\n  max_in_flight: 2\n", false, "", std::chrono::milliseconds(3000),
+            kTextsOneASecond);
+  h.start();
+  constexpr int kEvents = 5;
+  for (int i = 0; i < kEvents; ++i)
+    h.publish(in_case(event_json("evt-texts-" + std::to_string(i), "case_update",
+                                 {{"channels", boost::json::array{"sms"}}}),
+                      "CASE-TEXTS-" + std::to_string(i)));
+  long long most_queued = 0;  // sampled while they go out
+  for (int i = 0; i < 1500 && h.outcomes().size() < static_cast<std::size_t>(kEvents); ++i) {
+    const auto queued =
+        h.redis.command({"HGET", h.config->redis.key_prefix + "schedule:why", "queued"}).str;
+    if (!queued.empty()) most_queued = std::max(most_queued, std::stoll(queued));
+    std::this_thread::sleep_for(10ms);
+  }
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()), std::vector<std::string>(kEvents, "sent:sms"));
+  EXPECT_EQ(h.http.requests().size(), static_cast<std::size_t>(kEvents));
+  EXPECT_EQ(most_queued, 0) << "none went through the schedule";
+}
+
 // herald 0.1.0 kept one schedule for both channels: after an upgrade its entries move to the
 // channels' schedules at start, due times as they were, and go out when due.
 TEST(Pipeline, TheScheduleOfAnEarlierVersionIsMovedToTheChannelsAtStart) {

@@ -88,9 +88,10 @@ class Daemon {
   boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(Channel channel, std::string id, Instant lease_until);
   /// A unit of `channel`'s sending slots for a new notification: at once when one is free, else
-  /// after a wait of at most schedule.poll_interval_ms; none (false) when none came, or at once
-  /// while the channel is busy (a wait found none before, and none is free yet).
-  boost::asio::awaitable<bool> take_slot(Channel channel);
+  /// after a wait of at most schedule.poll_interval_ms. When none came, and `may_queue`, none
+  /// (false: the channel is busy, and stays so, not waited for again, until a unit is free);
+  /// without `may_queue`, waits for one. False when stopping.
+  boost::asio::awaitable<bool> take_slot(Channel channel, bool may_queue);
   /// New notifications whose channel is busy: due at once in its schedule (reason `queued`).
   boost::asio::awaitable<void> queue(std::vector<std::pair<std::string, Instant>> leased);
   /// Stopping: the leased sends that were never started are made due again at once.
