@@ -30,13 +30,14 @@ print("\n== dead letters (herald:dead)")
 for row in stream("herald:dead", "reason"):
     print(f"  - {row.get('reason')}")
 
-print("\n== waiting in the schedule ({herald}:schedule), due at the recipient's 09:00")
-raw = subprocess.run([*redis_cli, "ZRANGE", "{herald}:schedule", "0", "-1", "WITHSCORES"],
-                     capture_output=True, text=True).stdout.split()
+print("\n== waiting in the schedule ({herald}:schedule:<channel>), due at the recipient's 09:00")
 import datetime
-for member, score in zip(raw[::2], raw[1::2]):
-    due = datetime.datetime.fromtimestamp(int(float(score)) / 1000, datetime.timezone.utc)
-    print(f"  {member:<22} due {due.isoformat().replace('+00:00', 'Z')}")
+for channel in ("email", "sms"):
+    raw = subprocess.run([*redis_cli, "ZRANGE", "{herald}:schedule:" + channel, "0", "-1",
+                          "WITHSCORES"], capture_output=True, text=True).stdout.split()
+    for member, score in zip(raw[::2], raw[1::2]):
+        due = datetime.datetime.fromtimestamp(int(float(score)) / 1000, datetime.timezone.utc)
+        print(f"  {member:<22} due {due.isoformat().replace('+00:00', 'Z')}")
 
 print(f"\n== messages written to the outbox ({outbox})")
 for name in sorted(os.listdir(outbox)) if os.path.isdir(outbox) else []:
