@@ -173,10 +173,11 @@ TEST(Health, TurnsUnhealthyWhileRedisRefusesHeraldsWritesAndCountsTheRefusals) {
   ASSERT_NE(h.port, 0);
   EXPECT_EQ(http_get(h.port, "/healthz").first, 200);
   // The event gets in; from then on every write is refused.
-  h.redis.command({"MULTI"});
-  h.redis.command({"XADD", "herald:events", "*", "event", contact_anytime_event("evt-oom")});
-  h.redis.command({"CONFIG", "SET", "maxmemory", "1"});
-  h.redis.command({"EXEC"});
+  // One transaction, on one connection: herald must not read the event before the refusals begin.
+  h.redis.commands({{"MULTI"},
+                    {"XADD", "herald:events", "*", "event", contact_anytime_event("evt-oom")},
+                    {"CONFIG", "SET", "maxmemory", "1"},
+                    {"EXEC"}});
   EXPECT_TRUE(eventually([&] { return http_get(h.port, "/healthz").first == 503; }, 30s))
       << h.process->log();
   const std::string metrics = http_get(h.port, "/metrics").second;

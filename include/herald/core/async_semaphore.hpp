@@ -1,11 +1,9 @@
 #pragma once
 /// A counting semaphore for coroutines on one single-threaded executor.
 #include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -23,12 +21,21 @@ class AsyncSemaphore {
       : executor_(std::move(executor)), available_(count) {}
 
   /// Waits for a unit; returns false when woken by cancel_all() instead.
-  boost::asio::awaitable<bool> acquire() { return wait_for_unit(std::nullopt); }
-
-  /// Waits for a unit at most `most`; returns false when none came in that time, or when woken
-  /// by cancel_all().
-  boost::asio::awaitable<bool> acquire_for(std::chrono::steady_clock::duration most) {
-    return wait_for_unit(most);
+  boost::asio::awaitable<bool> acquire() {
+    if (available_ > 0 && waiters_.empty()) {
+      --available_;
+      co_return true;
+    }
+    auto waiter = std::make_shared<Waiter>(executor_);
+    waiters_.push_back(waiter);
+    boost::system::error_code ec;
+    co_await waiter->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    if (!waiter->granted) {
+      // Woken without a unit (cancel_all, or the awaiting coroutine was cancelled): leave the
+      // queue, or a later release() would hand this waiter a unit nobody returns.
+      std::erase(waiters_, waiter);
+    }
+    co_return waiter->granted;
   }
 
   /// Returns a unit, handing it straight to the oldest waiter if there is one.
@@ -53,26 +60,6 @@ class AsyncSemaphore {
   std::size_t available() const { return available_; }
 
  private:
-  boost::asio::awaitable<bool> wait_for_unit(
-      std::optional<std::chrono::steady_clock::duration> most) {
-    if (available_ > 0 && waiters_.empty()) {
-      --available_;
-      co_return true;
-    }
-    auto waiter = std::make_shared<Waiter>(executor_);
-    if (most) waiter->timer.expires_after(*most);
-    waiters_.push_back(waiter);
-    boost::system::error_code ec;
-    co_await waiter->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-    if (!waiter->granted) {
-      // Woken without a unit (cancel_all, the time given ran out, or the awaiting coroutine was
-      // cancelled): leave the queue, or a later release() would hand this waiter a unit nobody
-      // returns.
-      std::erase(waiters_, waiter);
-    }
-    co_return waiter->granted;
-  }
-
   struct Waiter {
     explicit Waiter(const boost::asio::any_io_executor& ex)
         : timer(ex, boost::asio::steady_timer::time_point::max()) {}

@@ -180,26 +180,33 @@ void RedisServer::start() {
 }
 
 RedisReply RedisServer::command(const std::vector<std::string>& args) {
+  return commands({args});
+}
+
+RedisReply RedisServer::commands(const std::vector<std::vector<std::string>>& commands) {
   timeval tv{2, 0};
   redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
   if (!c || c->err) {
     if (c) redisFree(c);
     throw std::runtime_error("cannot connect to the test redis-server");
   }
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+  RedisReply out;
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (!r) {
+      redisFree(c);
+      throw std::runtime_error("redis command failed");
+    }
+    out = copy(r);
+    freeReplyObject(r);
   }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-  if (!r) {
-    redisFree(c);
-    throw std::runtime_error("redis command failed");
-  }
-  RedisReply out = copy(r);
-  freeReplyObject(r);
   redisFree(c);
   return out;
 }

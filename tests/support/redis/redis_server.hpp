@@ -34,6 +34,9 @@ class RedisServer {
   /// Runs a command on a private blocking connection (for set-up and assertions). Throws
   /// std::runtime_error when Redis cannot be reached.
   RedisReply command(const std::vector<std::string>& args);
+  /// Runs `commands` in order on one private connection (so that MULTI ... EXEC is one
+  /// transaction); the last one's reply.
+  RedisReply commands(const std::vector<std::vector<std::string>>& commands);
 
  private:
   void spawn();
