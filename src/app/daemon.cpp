@@ -243,12 +243,11 @@ asio::awaitable<void> Daemon::consume() {
     if (std::exchange(reading_failing_since_, std::nullopt))
       log->info("msg=\"reading the stream again\"");
     delay = config_->redis.reconnect_min;
-    // Each send holds a unit of its channel; when they are all taken, reading waits a moment
-    // for one (a fast gateway frees them at once). A channel that still has none is busy: while
+    // Each send holds a unit of its channel. When a channel's are all taken it is busy: while
     // the other channel has notifications in the batch and is not busy, the busy one's go to its
-    // schedule, due at once, to be claimed as its units free, so that the other's are not held
-    // back. Otherwise reading waits: the stream is queue enough, and a slow gateway slows the
-    // reading instead of piling up work in Redis.
+    // schedule, due at once, to be claimed in order as its units free, so that the other's are
+    // not held back. Otherwise reading waits for a unit: the stream is queue enough, and a slow
+    // gateway slows the reading instead of piling up work in Redis.
     std::array<std::size_t, 2> in_batch{};
     for (const auto& r : ready) ++in_batch[static_cast<std::size_t>(r.message.channel)];
     std::vector<std::pair<std::string, Instant>> unstarted, queued;
@@ -275,20 +274,19 @@ asio::awaitable<void> Daemon::consume() {
 
 asio::awaitable<bool> Daemon::take_slot(Channel channel, bool may_queue) {
   AsyncSemaphore& units = slots(channel);
-  bool& busy = channel_busy_[static_cast<std::size_t>(channel)];
-  bool taken = false;
-  // A channel found busy is not waited for again until it has a free unit.
-  if (!busy || units.available() > 0 || !may_queue)
-    taken = co_await units.acquire_for(config_->schedule.poll_interval);
-  if (!taken && !stopping_ && !may_queue) taken = co_await units.acquire();
-  if (taken) {
-    if (std::exchange(busy, false))
-      logger("dispatch")->info("msg=\"channel no longer busy\" channel={}", to_string(channel));
-  } else if (!stopping_ && !std::exchange(busy, true))
+  const auto c = static_cast<std::size_t>(channel);
+  // Busy, it queues behind what it queued before, until its claims have caught up with them.
+  if (may_queue && channel_busy_[c]) co_return false;
+  if (units.available() > 0 || !may_queue) co_return co_await units.acquire();
+  channel_busy_[c] = true;
+  const auto now = std::chrono::steady_clock::now();
+  if (!busy_logged_[c] || now - *busy_logged_[c] >= std::chrono::minutes{1}) {
+    busy_logged_[c] = now;
     logger("dispatch")
         ->info("msg=\"channel busy: its new notifications wait in its schedule\" channel={}",
                to_string(channel));
-  co_return taken;
+  }
+  co_return false;
 }
 
 asio::awaitable<void> Daemon::queue(std::vector<std::pair<std::string, Instant>> leased) {
@@ -441,6 +439,8 @@ asio::awaitable<void> Daemon::schedule(Channel channel) {
       auto claimed = co_await store_.claim_due(channel, now, now + cfg.lease, room);
       if (claimed) {
         ids = std::move(*claimed);
+        // Nothing more is due: what the reader queued has been claimed (take_slot()).
+        if (ids.size() < room) channel_busy_[static_cast<std::size_t>(channel)] = false;
         if (const auto n = claim_failures_.ended())
           log->info("msg=\"claiming due notifications again\" failures={}", n);
       } else {

@@ -87,10 +87,10 @@ class Daemon {
   AsyncSemaphore& slots(Channel channel) { return in_flight_[static_cast<std::size_t>(channel)]; }
   boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(Channel channel, std::string id, Instant lease_until);
-  /// A unit of `channel`'s sending slots for a new notification: at once when one is free, else
-  /// after a wait of at most schedule.poll_interval_ms. When none came, and `may_queue`, none
-  /// (false: the channel is busy, and stays so, not waited for again, until a unit is free);
-  /// without `may_queue`, waits for one. False when stopping.
+  /// A unit of `channel`'s sending slots for a new notification. With `may_queue`: one free now,
+  /// or none (false) when none is free, or when the channel is busy (it had none before, and its
+  /// claims have not yet taken all that is due: the new one queues behind those). Without: one,
+  /// waiting for it. False when stopping.
   boost::asio::awaitable<bool> take_slot(Channel channel, bool may_queue);
   /// New notifications whose channel is busy: due at once in its schedule (reason `queued`).
   boost::asio::awaitable<void> queue(std::vector<std::pair<std::string, Instant>> leased);
@@ -121,6 +121,8 @@ class Daemon {
   std::unique_ptr<Dispatcher> dispatcher_;
   std::array<AsyncSemaphore, 2> in_flight_;  ///< per channel, see slots()
   std::array<bool, 2> channel_busy_{};       ///< per channel, see take_slot()
+  /// When each channel's being busy was last logged (at most once a minute).
+  std::array<std::optional<std::chrono::steady_clock::time_point>, 2> busy_logged_{};
   std::size_t busy_ = 0;
   /// Since when reading events has failed without a break; none while it works.
   std::optional<std::chrono::steady_clock::time_point> reading_failing_since_;
