@@ -405,15 +405,21 @@ asio::awaitable<bool> Daemon::split_schedule() {
   // small enough not to hold Redis up. Nothing is claimed before they have all moved.
   auto log = logger("scheduler");
   auto delay = config_->redis.reconnect_min;
-  std::int64_t moved = 0;
+  std::int64_t moved = 0, dropped = 0;
   while (!stopping_) {
     auto split = co_await store_.split_schedule(kSplitChunk, clock_.now());
     if (split) {
       moved += split->moved;
+      dropped += split->dropped;
       if (split->left > 0) continue;
       if (moved > 0)
         log->info("msg=\"moved the schedule of herald 0.1.0 to one schedule per channel\" count={}",
                   moved);
+      if (dropped > 0)
+        log->warn(
+            "msg=\"dropped entries of the schedule of herald 0.1.0 that are no notifications of "
+            "its (no ':email' or ':sms' at the end)\" count={}",
+            dropped);
       co_return true;
     }
     count_redis_error(split.error());

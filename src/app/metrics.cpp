@@ -79,7 +79,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
              "notifications, applying receipts), by its first word"),
       family(prometheus::BuildGauge(), r, "herald_scheduled",
              "Notifications in the schedule, by reason (window, unavailable, next_attempt, "
-             "retry, sending)"),
+             "retry, queued, sending)"),
       family(prometheus::BuildGauge(), r, "herald_in_flight",
              "Events and due notifications being handled")
           .Add({}),

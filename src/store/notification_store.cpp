@@ -363,8 +363,9 @@ asio::awaitable<result<NotificationStore::Split>> NotificationStore::split_sched
     std::size_t limit, Instant now) {
   auto reply = co_await eval(kSplitSchedule, redis_args(std::to_string(limit)), now);
   if (!reply) co_return reply.error();
-  if (reply->type != RedisReply::Type::array || reply->elements.size() != 2) co_return fault();
-  co_return Split{reply->elements[0].integer, reply->elements[1].integer};
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != 3) co_return fault();
+  co_return Split{reply->elements[0].integer, reply->elements[1].integer,
+                  reply->elements[2].integer};
 }
 
 asio::awaitable<result<StartSend>> NotificationStore::start_send(std::string id,

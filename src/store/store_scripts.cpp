@@ -314,15 +314,23 @@ const std::string& split_schedule() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] how many. Moves the earliest entries of the one schedule herald 0.1.0 kept for both
 -- channels (the sorted set at KEYS[1] itself) to their channel's schedule, scores (due times,
--- leases) as they were. Returns {how many moved, how many are left}.
+-- leases) as they were. An id that does not end with a channel herald knows is none of its
+-- notifications (every one ends with ':email' or ':sms'): it is dropped, and counted.
+-- Returns {how many moved, how many are left, how many were dropped}.
 local old = redis.call('ZRANGE', SCHEDULE, 0, tonumber(ARGV[5]) - 1, 'WITHSCORES')
-local moved = {}
+local taken, moved, dropped = {}, 0, 0
 for i = 1, #old, 2 do
-  redis.call('ZADD', due_key(old[i]), 'NX', old[i + 1], old[i])  -- a newer entry stays
-  moved[#moved + 1] = old[i]
+  local channel = string.match(old[i], ':([^:]*)$')
+  if channel == 'email' or channel == 'sms' then
+    redis.call('ZADD', due_key(old[i]), 'NX', old[i + 1], old[i])  -- a newer entry stays
+    moved = moved + 1
+  else
+    dropped = dropped + 1
+  end
+  taken[#taken + 1] = old[i]
 end
-if #moved > 0 then redis.call('ZREM', SCHEDULE, unpack(moved)) end
-return {#moved, redis.call('ZCARD', SCHEDULE)}
+if #taken > 0 then redis.call('ZREM', SCHEDULE, unpack(taken)) end
+return {moved, redis.call('ZCARD', SCHEDULE), dropped}
 )lua";
   return text;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <set>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -352,6 +353,24 @@ TEST_F(StoreTest, TheSingleScheduleOfAnEarlierVersionSplitsByChannelInChunks) {
   ASSERT_TRUE(none);
   EXPECT_EQ(none->moved, 0);
   EXPECT_EQ(none->left, 0);
+}
+
+// Ids that are none of herald's notifications (not ending with ':email' or ':sms') would have
+// named other keys, the reasons hash among them (WRONGTYPE, and the start never finished).
+TEST_F(StoreTest, SplittingTheOldScheduleDropsWhatIsNoNotification) {
+  redis_.command({"ZADD", "{herald}:schedule", "100", "x-1:fax", "200", "x-2", "300", "x-3:why",
+                  "400", "a:email"});
+  redis_.command({"HSET", "{herald}:schedule:why", "retry", "1"});
+  auto split = run(store_.split_schedule(10, at(kNow)));
+  ASSERT_TRUE(split) << split.error().message();
+  EXPECT_EQ(split->moved, 1);
+  EXPECT_EQ(split->dropped, 3);
+  EXPECT_EQ(split->left, 0);
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "a:email"}).str, "400");
+  std::set<std::string> keys;
+  for (const auto& k : redis_.command({"KEYS", "{herald}:schedule*"}).elements) keys.insert(k.str);
+  EXPECT_EQ(keys, (std::set<std::string>{"{herald}:schedule:email", "{herald}:schedule:why"}));
+  EXPECT_EQ(redis_.command({"TYPE", "{herald}:schedule:why"}).str, "hash");
 }
 
 TEST_F(StoreTest, OnlyTheHolderOfTheCurrentLeaseMayFinish) {

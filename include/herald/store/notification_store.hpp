@@ -171,10 +171,12 @@ class NotificationStore {
 
   /// Moves up to `limit` entries of herald 0.1.0's single schedule (both channels in one sorted set
   /// at schedule_key()) to the schedules of their channels, earliest first, due times and leases
-  /// as they were: how many moved, and how many are left there.
+  /// as they were: how many moved, and how many are left there. An id that does not end with
+  /// ':email' or ':sms' is none of herald's notifications: it is dropped, and counted.
   struct Split {
     std::int64_t moved = 0;
     std::int64_t left = 0;
+    std::int64_t dropped = 0;
   };
   boost::asio::awaitable<boost::system::result<Split>> split_schedule(std::size_t limit,
                                                                       Instant now);
