@@ -250,7 +250,8 @@ asio::awaitable<void> Daemon::consume() {
     // gateway slows the reading instead of piling up work in Redis.
     std::array<std::size_t, 2> in_batch{};
     for (const auto& r : ready) ++in_batch[static_cast<std::size_t>(r.message.channel)];
-    std::vector<std::pair<std::string, Instant>> unstarted, queued;
+    std::vector<std::pair<std::string, Instant>> unstarted;
+    Queued queued;
     for (auto& r : ready) {
       const Channel channel = r.message.channel;
       if (!unstarted.empty() || stopping_) {
@@ -260,8 +261,16 @@ asio::awaitable<void> Daemon::consume() {
       const auto other =
           static_cast<std::size_t>(channel == Channel::email ? Channel::sms : Channel::email);
       const bool may_queue = in_batch[other] > 0 && !channel_busy_[other];
-      if (!co_await take_slot(channel, may_queue)) {
-        (stopping_ ? unstarted : queued).emplace_back(r.id, r.lease_until);
+      if (queues(channel, may_queue)) {
+        queued.leases.emplace_back(r.id, r.lease_until);
+        ++queued.per_channel[static_cast<std::size_t>(channel)];
+        ++queueing_[static_cast<std::size_t>(channel)];
+        continue;
+      }
+      // What was queued goes to the schedules before any wait, not after it.
+      if (slots(channel).available() == 0) co_await queue(std::exchange(queued, {}));
+      if (!co_await take_slot(channel)) {
+        unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
         continue;
       }
       ++busy_;
@@ -272,12 +281,12 @@ asio::awaitable<void> Daemon::consume() {
   }
 }
 
-asio::awaitable<bool> Daemon::take_slot(Channel channel, bool may_queue) {
-  AsyncSemaphore& units = slots(channel);
+bool Daemon::queues(Channel channel, bool may_queue) {
+  if (!may_queue) return false;
   const auto c = static_cast<std::size_t>(channel);
   // Busy, it queues behind what it queued before, until its claims have caught up with them.
-  if (may_queue && channel_busy_[c]) co_return false;
-  if (units.available() > 0 || !may_queue) co_return co_await units.acquire();
+  if (channel_busy_[c]) return true;
+  if (slots(channel).available() > 0) return false;
   channel_busy_[c] = true;
   const auto now = std::chrono::steady_clock::now();
   if (!busy_logged_[c] || now - *busy_logged_[c] >= std::chrono::minutes{1}) {
@@ -286,21 +295,31 @@ asio::awaitable<bool> Daemon::take_slot(Channel channel, bool may_queue) {
         ->info("msg=\"channel busy: its new notifications wait in its schedule\" channel={}",
                to_string(channel));
   }
-  co_return false;
+  return true;
 }
 
-asio::awaitable<void> Daemon::queue(std::vector<std::pair<std::string, Instant>> leased) {
+asio::awaitable<bool> Daemon::take_slot(Channel channel) {
+  // A busy channel's claims have not yet taken all it queued: wait until they have, so as not
+  // to overtake them.
+  while (channel_busy_[static_cast<std::size_t>(channel)] && !stopping_)
+    co_await sleep(config_->schedule.poll_interval);
+  if (stopping_) co_return false;
+  co_return co_await slots(channel).acquire();
+}
+
+asio::awaitable<void> Daemon::queue(Queued queued) {
   // Due at once in their channel's schedule rather than when their leases run out. If Redis
   // cannot be told, the leases bring them back.
-  if (leased.empty()) co_return;
-  const std::size_t count = leased.size();
-  auto queued = co_await store_.release(std::move(leased), "queued", clock_.now());
-  if (!queued)
+  if (queued.leases.empty()) co_return;
+  const std::size_t count = queued.leases.size();
+  auto done = co_await store_.release(std::move(queued.leases), "queued", clock_.now());
+  for (std::size_t c = 0; c < queueing_.size(); ++c) queueing_[c] -= queued.per_channel[c];
+  if (!done)
     logger("dispatch")
         ->warn(
             "msg=\"busy channel: notifications stay leased until their leases end\" count={} "
             "error={}",
-            count, log_value(queued.error().message()));
+            count, log_value(done.error().message()));
 }
 
 asio::awaitable<void> Daemon::release(std::vector<std::pair<std::string, Instant>> unstarted) {
@@ -446,7 +465,9 @@ asio::awaitable<void> Daemon::schedule(Channel channel) {
       if (claimed) {
         ids = std::move(*claimed);
         // Nothing more is due: what the reader queued has been claimed (take_slot()).
-        if (ids.size() < room) channel_busy_[static_cast<std::size_t>(channel)] = false;
+        // (and none is still on its way to the schedule).
+        const auto c = static_cast<std::size_t>(channel);
+        if (ids.size() < room && queueing_[c] == 0) channel_busy_[c] = false;
         if (const auto n = claim_failures_.ended())
           log->info("msg=\"claiming due notifications again\" failures={}", n);
       } else {

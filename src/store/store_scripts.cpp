@@ -443,15 +443,17 @@ return 1
 const std::string& release() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] the reason (retry, queued), ARGV[6...] pairs: a notification id and the lease held on
--- it. Each lease still held ends with the notification due again at once, its attempt and
+-- it. Each lease still held ends with the notification due again at once (due a millisecond
+-- apart, up to now, in the order given, so that they are claimed in that order), its attempt and
 -- failures as they were; one never started is 'deferred' again. Nothing is published: nothing
 -- was decided. Returns how many were released.
 local released = 0
+local first = tonumber(NOW) - math.floor((#ARGV - 5) / 2)
 for i = 6, #ARGV - 1, 2 do
   local nid, lease = ARGV[i], ARGV[i + 1]
   local score = redis.call('ZSCORE', due_key(nid), nid)
   if score and tonumber(score) == tonumber(lease) then
-    sched(nid, NOW, ARGV[5])
+    sched(nid, first + (i - 4) / 2, ARGV[5])
     local rk = rec_key(nid)
     if redis.call('HGET', rk, 'state') == 'sending' then redis.call('HSET', rk, 'state', 'deferred') end
     released = released + 1

@@ -2,8 +2,10 @@
 // outcomes and dead letters back in Redis.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
 
@@ -174,6 +176,55 @@ TEST(Pipeline, NewEventsAreNotHeldBackByTheOtherChannelsSlowGateway) {
   for (const auto& o : h.outcomes()) EXPECT_EQ(o.at("result"), "sent") << o;
   EXPECT_EQ(h.scheduled(), 0);
   EXPECT_EQ(h.pending(), 0);
+}
+
+// What a busy channel queued goes out before what comes after it, whatever the batches: texts
+// of later events (here texts only, which the reader does not queue) wait for the queued ones,
+// and the queued ones go in the order they were read (their ids sort the other way).
+TEST(Pipeline, WhatABusyChannelQueuedIsNotOvertakenByLaterEvents) {
+  Harness h("limits:\n  max_in_flight: 1\n", false, "", std::chrono::milliseconds(3000),
+            kTextsOneASecond);
+  // herald's clock goes on as a real one would: what is queued at different moments is due at
+  // different moments.
+  struct Ticker {
+    explicit Ticker(ManualClock& clock)
+        : thread([this, &clock] {
+            while (on) {
+              clock.advance(1ms);
+              std::this_thread::sleep_for(1ms);
+            }
+          }) {}
+    ~Ticker() {
+      on = false;
+      thread.join();
+    }
+    std::atomic<bool> on{true};
+    std::thread thread;
+  } ticker(h.clock);
+  h.start();
+  std::vector<std::string> expected;
+  for (int i = 3; i >= 0; --i) {
+    const std::string id = "evt-first-" + std::to_string(i);
+    h.publish(in_case(event_json(id), "CASE-FIRST-" + std::to_string(i)));
+    expected.push_back(id + ":sms");
+  }
+  ASSERT_TRUE(h.http.wait_for_requests(4 + 1, 10s)) << "the emails and the first text";
+  std::this_thread::sleep_for(200ms);
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "evt-later-" + std::to_string(i);
+    h.publish(in_case(event_json(id, "case_update", {{"channels", boost::json::array{"sms"}}}),
+                      "CASE-LATER-" + std::to_string(i)));
+    expected.push_back(id + ":sms");
+  }
+  ASSERT_TRUE(h.wait_for_outcomes(4 * 2 + 3, 20s));
+  h.stop();
+  std::vector<std::string> texts, emails;
+  for (const auto& r : h.http.requests())
+    (r.target == "/sms" ? texts : emails).push_back(r.headers.at("idempotency-key"));
+  EXPECT_EQ(texts, expected);
+  EXPECT_EQ(emails, (std::vector<std::string>{"evt-first-3:email", "evt-first-2:email",
+                                              "evt-first-1:email", "evt-first-0:email"}))
+      << "the email channel (one slot) was busy too: its queued ones went in order";
 }
 
 // But when only the busy channel has work, nothing is gained by reading on: reading waits, as it

@@ -87,13 +87,20 @@ class Daemon {
   AsyncSemaphore& slots(Channel channel) { return in_flight_[static_cast<std::size_t>(channel)]; }
   boost::asio::awaitable<void> send(ReadyToSend ready);
   boost::asio::awaitable<void> deliver(Channel channel, std::string id, Instant lease_until);
-  /// A unit of `channel`'s sending slots for a new notification. With `may_queue`: one free now,
-  /// or none (false) when none is free, or when the channel is busy (it had none before, and its
-  /// claims have not yet taken all that is due: the new one queues behind those). Without: one,
-  /// waiting for it. False when stopping.
-  boost::asio::awaitable<bool> take_slot(Channel channel, bool may_queue);
+  /// New notifications of a busy channel, on their way to its schedule.
+  struct Queued {
+    std::vector<std::pair<std::string, Instant>> leases;
+    std::array<std::size_t, 2> per_channel{};
+  };
+  /// Whether a new notification of `channel` goes to its schedule rather than waiting for a
+  /// unit: only when `may_queue` (the other channel has work and is not busy), and the channel
+  /// is busy (no unit free now, or its claims have not yet taken all it queued before).
+  bool queues(Channel channel, bool may_queue);
+  /// A unit of `channel`'s sending slots for a new notification, once the channel's claims
+  /// have taken all it queued; false when stopping.
+  boost::asio::awaitable<bool> take_slot(Channel channel);
   /// New notifications whose channel is busy: due at once in its schedule (reason `queued`).
-  boost::asio::awaitable<void> queue(std::vector<std::pair<std::string, Instant>> leased);
+  boost::asio::awaitable<void> queue(Queued queued);
   /// Stopping: the leased sends that were never started are made due again at once.
   boost::asio::awaitable<void> release(std::vector<std::pair<std::string, Instant>> unstarted);
   boost::asio::awaitable<bool> connect_with_retry(RedisClient& client, const char* role);
@@ -120,7 +127,8 @@ class Daemon {
   StreamSource receipts_source_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::array<AsyncSemaphore, 2> in_flight_;  ///< per channel, see slots()
-  std::array<bool, 2> channel_busy_{};       ///< per channel, see take_slot()
+  std::array<bool, 2> channel_busy_{};       ///< per channel, see queues()
+  std::array<std::size_t, 2> queueing_{};    ///< queued, not yet in the schedule, per channel
   /// When each channel's being busy was last logged (at most once a minute).
   std::array<std::optional<std::chrono::steady_clock::time_point>, 2> busy_logged_{};
   std::size_t busy_ = 0;
