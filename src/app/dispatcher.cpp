@@ -700,7 +700,7 @@ asio::awaitable<error_code> Dispatcher::end_or_fall_back(
     log_lease_lost(record.id);
     co_return error_code{};
   }
-  co_return co_await fall_back(std::move(*fallback), record, **done);
+  co_return co_await fall_back(std::move(*fallback), **done);
 }
 
 asio::awaitable<void> Dispatcher::keep_lease(std::string id, std::shared_ptr<LeaseKeeper> keeper,
@@ -787,8 +787,7 @@ asio::awaitable<error_code> Dispatcher::dead_letter_fallback(NotificationRecord 
                                         settings_.config->limits.max_event_bytes);
 }
 
-asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, NotificationRecord refused,
-                                                  AcceptResult what) {
+asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, AcceptResult what) {
   const Event& event = fallback.prepared->event;
   const Message& message = fallback.prepared->messages.front();
   const NewNotification& n = fallback.event.notifications.front();
@@ -809,10 +808,18 @@ asio::awaitable<error_code> Dispatcher::fall_back(Fallback fallback, Notificatio
     count(message.channel, OutcomeResult::deferred);
     co_return error_code{};
   }
-  // A named local: GCC 12 miscompiles a braced temporary passed to a coroutine (DEVELOPERS.md).
-  ReadyToSend ready{n.id,    n.score,           refused.entry,    refused.event_json,
-                    message, fallback.prepared, fallback.settings};
-  co_return co_await send(std::move(ready));
+  // Not sent from here: this is the SMS's send, holding an SMS sending slot, and the email must
+  // wait for its own channel's slot and gateway. Due at once in the email schedule, it is
+  // claimed there. If Redis cannot be told, its lease brings it back.
+  std::vector<std::pair<std::string, Instant>> lease{{n.id, n.score}};
+  auto queued = co_await store_.release(std::move(lease), "queued", clock_.now());
+  if (!queued)
+    logger("dispatch")
+        ->warn(
+            "msg=\"fallback email stays leased until its lease ends\" notification_id={} "
+            "error={}",
+            log_value(n.id), log_value(queued.error().message()));
+  co_return error_code{};
 }
 
 asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
@@ -1017,8 +1024,7 @@ asio::awaitable<result<ReceiptResult>> Dispatcher::receipt(Receipt receipt) {
       break;
   }
   if (fallback && applied->fallback) {
-    if (auto ec = co_await fall_back(std::move(*fallback), record, *applied->fallback))
-      co_return ec;
+    if (auto ec = co_await fall_back(std::move(*fallback), *applied->fallback)) co_return ec;
   }
   if (unrenderable) {
     if (auto ec = co_await dead_letter_fallback(record, std::move(*unrenderable))) co_return ec;

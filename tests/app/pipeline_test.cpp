@@ -762,6 +762,31 @@ TEST(Pipeline, ARefusedSmsFallsBackToEmail) {
   expect_refused_sms_then_email(h);
 }
 
+// The email is sent under an email sending slot, at the email gateway's pace, not by the refused
+// SMS's send in its SMS slot: a slow email gateway paced the texts that fell back to it.
+TEST(Pipeline, FallbackEmailsWaitForTheEmailGatewayNotInTheSmsSlots) {
+  Harness h("limits:\n  max_in_flight: 2\n", false, ", name: mail, rate_per_second: 1, burst: 1",
+            std::chrono::milliseconds(3000),
+            "{ type: webhook, name: texts, url: \"@HTTP@/sms\", timeout_ms: 2000 }");
+  refuse_sms(h);
+  h.start();
+  constexpr int kEvents = 6;
+  for (int i = 0; i < kEvents; ++i)
+    h.publish(in_case(event_json("evt-fb-slow-" + std::to_string(i), "case_update",
+                                 {{"channels", boost::json::array{"sms"}}}),
+                      "CASE-FB-SLOW-" + std::to_string(i)));
+  ASSERT_TRUE(h.wait_for_outcomes(2 * kEvents, 20s));
+  h.stop();
+  std::size_t texts = 0, emails = 0;
+  for (const auto& r : h.http.requests()) {
+    if (r.target == "/email" && ++emails == 3) break;
+    if (r.target == "/sms") ++texts;
+  }
+  EXPECT_EQ(texts, static_cast<std::size_t>(kEvents))
+      << "every text was tried before the third email (the emails go one a second)";
+  EXPECT_EQ(h.http.requests().size(), 2u * kEvents);
+}
+
 // The email an SMS falls back to may need a value the SMS did not (here data.office): it cannot
 // be rendered for the event. It left nothing but a log line: the case system could not tell it
 // from "SMS rejected, email sent". It is now an invalid outcome and a dead letter.

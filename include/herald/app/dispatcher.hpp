@@ -124,7 +124,7 @@ class Dispatcher {
       std::shared_ptr<const PreparedEvent> prepared, Instant lease_until, Instant now);
   /// Ends a leased notification that cannot reach its recipient (`state` rejected, or failed:
   /// given up) with `outcome`. An SMS falls back to email where the rule and the recipient allow
-  /// it: the email is recorded in the same step as the SMS's end, then sent or deferred.
+  /// it: the email is recorded in the same step as the SMS's end, due at once or deferred.
   boost::asio::awaitable<boost::system::error_code> end_or_fall_back(
       DispatchSettings settings, std::shared_ptr<const PreparedEvent> prepared,
       NotificationRecord record, Instant lease_until, NotificationState state, Outcome outcome);
@@ -148,11 +148,10 @@ class Dispatcher {
   /// did not): an `invalid` outcome and a dead letter for it, so that it is followed up.
   boost::asio::awaitable<boost::system::error_code> dead_letter_fallback(NotificationRecord refused,
                                                                          std::string reason);
-  /// After the store recorded a fallback (`what` became of it): counts it, and sends it now
-  /// when it was created to be sent at once.
-  boost::asio::awaitable<boost::system::error_code> fall_back(Fallback fallback,
-                                                              NotificationRecord refused,
-                                                              AcceptResult what);
+  /// After the store recorded a fallback (`what` became of it): counts it, and when it was
+  /// created to be sent at once, makes it due at once in the email schedule, to be sent under
+  /// an email sending slot (not the refused SMS's).
+  boost::asio::awaitable<boost::system::error_code> fall_back(Fallback fallback, AcceptResult what);
   Instant backoff(const RetryConfig& retry, int retries,
                   std::optional<std::chrono::milliseconds> retry_after, Instant now);
 
