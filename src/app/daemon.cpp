@@ -455,12 +455,15 @@ asio::awaitable<void> Daemon::schedule(Channel channel) {
   auto log = logger("scheduler");
   AsyncSemaphore& units = slots(channel);
   while (!stopping_) {
-    const Instant now = clock_.now();
     // Claim no more than there are free units: a claimed notification waiting for a unit would
-    // use up its lease doing nothing.
-    const std::size_t room = std::min(cfg.batch_size, units.available());
+    // use up its lease doing nothing. So first a unit, waited for in turn with the reader's new
+    // notifications (not polled for: the schedule drains as fast as units free).
+    if (!co_await units.acquire()) break;  // stopping
+    std::size_t held = 1;
+    const Instant now = clock_.now();
+    const std::size_t room = std::min(cfg.batch_size, held + units.available());
     std::vector<std::string> ids;
-    if (room > 0) {
+    {
       auto claimed = co_await store_.claim_due(channel, now, now + cfg.lease, room);
       if (claimed) {
         ids = std::move(*claimed);
@@ -481,15 +484,18 @@ asio::awaitable<void> Daemon::schedule(Channel channel) {
     }
     std::vector<std::pair<std::string, Instant>> unstarted;
     for (auto& id : ids) {
-      if (!unstarted.empty() || !co_await units.acquire()) {
+      if (held > 0) {
+        --held;
+      } else if (!unstarted.empty() || !co_await units.acquire()) {
         unstarted.emplace_back(std::move(id), now + cfg.lease);  // stopping: not started
         continue;
       }
       ++busy_;
       asio::co_spawn(io_, deliver(channel, std::move(id), now + cfg.lease), rethrow);
     }
+    if (held > 0) units.release();
     co_await release(std::move(unstarted));
-    if (ids.size() < cfg.batch_size || room == 0) co_await sleep(cfg.poll_interval);
+    if (ids.size() < room) co_await sleep(cfg.poll_interval);  // nothing more is due now
   }
 }
 
