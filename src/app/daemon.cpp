@@ -267,8 +267,10 @@ asio::awaitable<void> Daemon::consume() {
         ++queueing_[static_cast<std::size_t>(channel)];
         continue;
       }
-      // What was queued goes to the schedules before any wait, not after it.
-      if (slots(channel).available() == 0) co_await queue(std::exchange(queued, {}));
+      // What was queued goes to the schedules before any wait (for a unit, or for a busy
+      // channel's claims to catch up), not after it.
+      if (slots(channel).available() == 0 || channel_busy_[static_cast<std::size_t>(channel)])
+        co_await queue(std::exchange(queued, {}));
       if (!co_await take_slot(channel)) {
         unstarted.emplace_back(r.id, r.lease_until);  // stopping: not started
         continue;
