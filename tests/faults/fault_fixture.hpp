@@ -60,6 +60,8 @@ class Gateway {
   /// Notification ids that got a 2xx.
   std::set<std::string> accepted_ids() const;
   std::size_t request_count() const;
+  /// The most requests it had at once, arrived and not yet answered.
+  std::size_t max_concurrent_requests() const { return server_.max_concurrent_requests(); }
 
  private:
   HttpTestServer::Response answer(const HttpTestServer::Request& request);
