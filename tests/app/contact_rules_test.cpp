@@ -985,8 +985,17 @@ TEST(ContactRules, SendsWaitingForTheRateLimitStopWaitingWhenHeraldStops) {
 // And for sends waiting for a unit of herald's own limits.max_in_flight: they were left leased,
 // to go out after the restart only when their leases ran out.
 TEST(ContactRules, SendsWaitingForHeraldsOwnInFlightLimitAreDueAgainAtOnceWhenHeraldStops) {
-  Harness h("limits:\n  max_in_flight: 1\n", false, "", 10min);
-  h.http.set_handler(slow_gateway(1s));
+  Harness h("limits:\n  max_in_flight: 1\n", false, ", timeout_ms: 10000", 10min);
+  // The first answer takes long enough for the three leased behind it to be seen on a loaded
+  // machine (within the timeout and the stop's drain); after the restart they are answered at
+  // once.
+  auto answered = std::make_shared<std::atomic<int>>(0);
+  h.http.set_handler([answered](const HttpTestServer::Request&) {
+    HttpTestServer::Response response;
+    response.status = 202;
+    if ((*answered)++ == 0) response.delay = 4s;
+    return response;
+  });
   h.start();
   for (int i = 0; i < 4; ++i)
     h.publish(in_case(email_only("evt-unit-stop-" + std::to_string(i)),

@@ -45,6 +45,8 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
   for (auto at = sms_gateway.find("@HTTP@"); at != std::string::npos;
        at = sms_gateway.find("@HTTP@"))
     sms_gateway.replace(at, 6, base_url);
+  const std::string timeout =
+      gateway_options.find("timeout_ms") == std::string::npos ? ", timeout_ms: 2000" : "";
   http.set_handler([](const HttpTestServer::Request&) {
     HttpTestServer::Response response;
     response.status = 202;
@@ -60,11 +62,11 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
           "  - { status: office_visit, template: email_needs_office, channels: [email, sms] }\n"
           "gateways:\n"
           "  email: { type: webhook, url: \"" +
-          http.url("/email") + "\", timeout_ms: 2000" + gateway_options +
+          http.url("/email") + "\"" + timeout + gateway_options +
           " }\n"
           "  sms: " +
-          (sms_gateway.empty() ? "{ type: webhook, url: \"" + http.url("/sms") +
-                                     "\", timeout_ms: 2000" + gateway_options + " }"
+          (sms_gateway.empty() ? "{ type: webhook, url: \"" + http.url("/sms") + "\"" + timeout +
+                                     gateway_options + " }"
                                : sms_gateway) +
           "\n"
           "schedule:\n  poll_interval_ms: 50\n  lease_ms: " +

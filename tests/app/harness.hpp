@@ -35,7 +35,8 @@ std::size_t count_of(const std::string& text, const std::string& what);
 class Harness {
  public:
   /// `extra_yaml` is appended to the config (to override schedule, retry ... sections);
-  /// `gateway_options` goes into both gateways' maps (", rate_per_second: 20").
+  /// `gateway_options` goes into both gateways' maps (", rate_per_second: 20"); timeout_ms is
+  /// 2000 unless it names one.
   /// `lease` is schedule.lease_ms (short, so that tests of expiry need not wait).
   /// `sms_gateway`, when given, is the sms gateway's map instead of the webhook's; `@HTTP@` in it
   /// stands for the test HTTP server's base URL ("http://127.0.0.1:PORT").
