@@ -71,7 +71,7 @@ boost::json::object summary_json(Instant now, const ScheduleSummary& s) {
   return {{"now", format_rfc3339(now)},          {"total", s.total},
           {"by_channel", std::move(channels)},   {"overdue", s.overdue},
           {"oldest_overdue", std::move(oldest)}, {"by_reason", std::move(reasons)},
-          {"by_hour", std::move(hours)}};
+          {"by_hour", std::move(hours)},         {"unmoved", s.unmoved}};
 }
 
 void print_summary(std::ostream& out, Instant now, const ScheduleSummary& s) {
@@ -79,6 +79,11 @@ void print_summary(std::ostream& out, Instant now, const ScheduleSummary& s) {
   if (s.oldest_overdue)
     out << ", the oldest for " << human_age(age_seconds(now, *s.oldest_overdue)) << " (due "
         << format_rfc3339(*s.oldest_overdue) << ")";
+  if (s.unmoved > 0)
+    out << "\n"
+        << s.unmoved
+        << " more in the schedule of herald 0.1.0, not counted here: herald moves them to the "
+           "channels' schedules when it next starts";
   out << "\n\nby channel (each has its own schedule, claimed on its own):\n";
   std::vector<std::vector<std::string>> rows{{"CHANNEL", "COUNT", "OVERDUE", "OLDEST OVERDUE"}};
   for (const auto& [channel, c] : s.by_channel)
@@ -106,9 +111,9 @@ int cmd_scheduled(int argc, char** argv) {
       "herald scheduled [--config FILE] [--json]\n\n"
       "Shows what is waiting in the schedule: the total, how many are overdue and for how long\n"
       "the oldest has been, the same per channel, counts by reason (window, unavailable,\n"
-      "next_attempt, retry, queued, sending) and by due hour (UTC). Reads counts only, whatever "
-      "the\n"
-      "schedule's size.\n"
+      "next_attempt, retry, queued, sending) and by due hour (UTC), and what an upgrade from\n"
+      "herald 0.1.0 left in its single schedule until herald next starts. Reads counts only,\n"
+      "whatever the schedule's size.\n"
       "Exit 0, or 1 when Redis fails.\n\nOptions",
       config_path, help);
   options.add_options()("json", po::bool_switch(&json), "print a JSON document");

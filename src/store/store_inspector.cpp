@@ -178,6 +178,11 @@ asio::awaitable<result<ScheduleSummary>> StoreInspector::schedule_summary(Instan
   }
   for (const auto& [hour, count] : by_hour) summary.by_hour.emplace_back(instant_ms(hour), count);
   if (oldest) summary.oldest_overdue = instant_ms(*oldest);
+
+  // An upgrade from 0.1.0 before its first start: the old schedule is still whole.
+  auto unmoved = co_await call(redis_args("ZCARD", base));
+  if (!unmoved) co_return unmoved.error();
+  summary.unmoved = unmoved->integer;
   co_return summary;
 }
 

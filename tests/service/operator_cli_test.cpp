@@ -261,6 +261,35 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
   EXPECT_NE(down.err.find("cannot connect"), std::string::npos) << down.err;
 }
 
+// After an upgrade from herald 0.1.0, and before 0.2.0 first starts, the waiting notifications
+// are still in the old single schedule: an operator checking what waits is told so, not shown an
+// empty schedule.
+TEST(OperatorCli, ScheduledNamesWhatWaitsInTheScheduleOfHerald010) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", service_config(redis, "{ type: file, directory: outbox }"));
+  const auto cfg = dir.path("herald.yaml");
+  const std::int64_t later = now_ms() + kHour;
+  redis.command({"ZADD", "{herald}:schedule", std::to_string(later), "old-1:email",
+                 std::to_string(later), "old-2:sms", std::to_string(later), "old-3:email"});
+  redis.command({"ZADD", "{herald}:schedule:sms", std::to_string(later), "new-1:sms"});
+
+  auto json = run_herald({"scheduled", "--json", "--config", cfg});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = boost::json::parse(json.out).as_object();
+  EXPECT_EQ(doc.at("unmoved").as_int64(), 3);
+  EXPECT_EQ(doc.at("total").as_int64(), 1) << "the channels' schedules only";
+
+  auto table = run_herald({"scheduled", "--config", cfg});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("3 more in the schedule of herald 0.1.0"), std::string::npos)
+      << table.out;
+
+  redis.command({"DEL", "{herald}:schedule"});
+  table = run_herald({"scheduled", "--config", cfg});
+  EXPECT_EQ(table.out.find("herald 0.1.0"), std::string::npos) << "said only when there are any";
+}
+
 // The production config names its gateway secrets through LoadCredential= or EnvironmentFile=,
 // which exist only inside the service. The operator commands, run from a shell with that same
 // config, resolved those secrets too and failed with exit 2 ("environment variable ... is not
