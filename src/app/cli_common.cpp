@@ -26,6 +26,12 @@ po::variables_map parse(int argc, char** argv, const po::options_description& op
     if (arguments.size() > taken)
       throw UsageError("unexpected argument '" + arguments[taken] + "'");
     throw UsageError("too many arguments");
+  } catch (const po::unknown_option& e) {
+    // "-ABC" may be meant as an argument (a case reference may start with '-').
+    std::string hint;
+    if (positional.max_total_count() > 0 && e.get_option_name().rfind("--", 0) != 0)
+      hint = "; an argument that starts with '-' goes after '--'";
+    throw UsageError(e.what() + hint);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }

@@ -125,7 +125,8 @@ int cmd_status(int argc, char** argv) {
       "receipts and outcomes, oldest first) and its notifications not finished yet, with their\n"
       "state, channel, attempt and next due time (UTC). Prints no name, address or number.\n"
       "Exit 0 when the case is known, 2 when herald holds nothing about it (never seen, or\n"
-      "past retention.days), 1 when Redis fails.\n\nOptions",
+      "past retention.days), 1 when Redis fails. A CASE_REF that starts with '-' goes after\n"
+      "'--': herald status -- -ABC.\n\nOptions",
       config_path, help);
   options.add_options()("json", po::bool_switch(&json), "print a JSON document")(
       "case", po::value(&case_ref), "the case reference");

@@ -261,6 +261,23 @@ TEST(OperatorCli, ScheduledCountsALargeScheduleByHourAndReason) {
   EXPECT_NE(down.err.find("cannot connect"), std::string::npos) << down.err;
 }
 
+// A case reference may start with '-' (as events allow); on the command line it goes after '--',
+// and the error for one given without says so.
+TEST(OperatorCli, StatusOfACaseRefStartingWithADashIsAskedAfterTwoDashes) {
+  RedisServer redis;
+  TestDir dir;
+  dir.write("herald.yaml", service_config(redis, "{ type: file, directory: outbox }"));
+  const auto cfg = dir.path("herald.yaml");
+  auto plain = run_herald({"status", "-ABC", "--config", cfg});
+  EXPECT_EQ(plain.exit_code, 2);
+  EXPECT_NE(plain.err.find("goes after '--'"), std::string::npos) << plain.err;
+  auto dashed = run_herald({"status", "--config", cfg, "--", "-ABC"});
+  EXPECT_EQ(dashed.exit_code, 2);
+  EXPECT_NE(dashed.err.find("case not found"), std::string::npos) << dashed.err;
+  auto option = run_herald({"status", "GWF1", "--no-such-option", "--config", cfg});
+  EXPECT_EQ(option.err.find("goes after"), std::string::npos) << "no hint for a long option";
+}
+
 // After an upgrade from herald 0.1.0, and before 0.2.0 first starts, the waiting notifications
 // are still in the old single schedule: an operator checking what waits is told so, not shown an
 // empty schedule.
