@@ -129,11 +129,11 @@ TEST(GatewayPipeline, AGatewayThatIsDownOpensItsBreakerVisiblyAndIsNoLongerCalle
 TEST(GatewayPipeline, RequestsWithinMaxInFlightGoOutAtOnceAndDoNotTimeOutWaitingInside) {
   // Two gateways on one host, 48 requests at once each: 96 to one host. Before, the HTTP client
   // opened at most 64 connections per host and queued the rest inside libcurl, where their
-  // timeout was already running: behind a slow (1.2 s) but healthy provider, the queued third
-  // timed out (2 s) after being sent, was retried and arrived twice.
-  Harness h("", false, ", max_in_flight: 48");
+  // timeout was already running: behind a slow (2 s) but healthy provider, the queued third
+  // timed out (3 s) after being sent, was retried and arrived twice.
+  Harness h("", false, ", max_in_flight: 48, timeout_ms: 3000");
   h.http.set_handler([](const HttpTestServer::Request&) {
-    return HttpTestServer::Response{.status = 202, .body = R"({"id":"gw-1"})", .delay = 1200ms};
+    return HttpTestServer::Response{.status = 202, .body = R"({"id":"gw-1"})", .delay = 2000ms};
   });
   h.start();
   for (int i = 0; i < 48; ++i) {

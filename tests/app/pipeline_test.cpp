@@ -822,8 +822,9 @@ TEST(Pipeline, TheFallbackEmailIsRecordedWithTheRefusalOrNeither) {
   // Recording a refused SMS and creating the email it falls back to are one step: when the
   // email's record cannot be written (a value of the wrong type in its place stands in for a
   // failing write), the refusal is not recorded either, so nothing is lost; once Redis can write
-  // it, within the lease, both are.
-  Harness h;
+  // it, within the lease, both are. (A long lease: the record is retried for as long as it
+  // lasts, in real time, while the test's clock stands still.)
+  Harness h("", false, "", 30s);
   refuse_sms(h);
   h.start();
   const std::string email_key = h.config->redis.key_prefix + "n:evt-fb-atomic:email";

@@ -170,8 +170,9 @@ TEST_F(DeadCliRun, KeepsEventsWithinTheLimitWholeAndRefusesToReplayOneCutShort) 
 // again when the notification was closed, in a second step.
 TEST_F(DeadCliRun, ANotificationInvalidWhenDueHasOneOutcomeAndOneDeadLetter) {
   ASSERT_NO_FATAL_FAILURE(start_herald());
-  // Unavailable for the next few seconds: deferred until then.
-  const std::time_t until = std::time(nullptr) + 4;
+  // Unavailable for the next few seconds: deferred until then, time enough to change the
+  // template and reload on a loaded machine.
+  const std::time_t until = std::time(nullptr) + 10;
   char to[32];
   std::strftime(to, sizeof to, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
   auto event = boost::json::parse(contact_anytime_event("evt-due-bad")).as_object();
