@@ -60,9 +60,6 @@ struct ChannelSchedule {
   std::int64_t total = 0;
   std::int64_t overdue = 0;               ///< items due at or before `now`
   std::optional<Instant> oldest_overdue;  ///< the earliest due time, when it is past
-  /// Still in herald 0.1.0's single schedule, not in the totals above: moved to the channels'
-  /// schedules when herald (0.2.0 or later) next starts.
-  std::int64_t unmoved = 0;
 };
 
 struct ScheduleSummary {
