@@ -64,6 +64,18 @@ local function leave_schedule(nid, old)
   redis.call('ZREM', due_key(nid), nid)
 end
 
+-- Whether the caller holds the lease `lease` on nid: 'held'; 'done' when it no longer does
+-- because this same lease ended or moved the notification already (finish, reschedule and
+-- dead_letter_due mark the record with it, 'ended'): the caller is asking again for what Redis
+-- did, the answer having been lost (Redis stalled past the command's deadline, and the command
+-- ran when it woke); else 'lost' (the lease ran out and another sender has it).
+local function lease_of(nid, lease)
+  local score = redis.call('ZSCORE', due_key(nid), nid)
+  if score and tonumber(score) == tonumber(lease) then return 'held' end
+  if redis.call('HGET', rec_key(nid), 'ended') == lease then return 'done' end
+  return 'lost'
+end
+
 local function unsched(nid)
   local rk = rec_key(nid)
   local old = redis.call('HGET', rk, 'why')
@@ -387,16 +399,22 @@ const std::string& finish() {
 -- suppressed, invalid), ARGV[8] outcome JSON, ARGV[9] gateway message id, ARGV[10] (optional,
 -- for an SMS rejected or failed) the fallback email, see check_fallback.
 -- Returns 1, or 0 when the lease was lost to another sender; with a fallback, {1, what became of
--- it (created, redelivered, duplicate, stale, final)}.
+-- it (created, redelivered, duplicate, stale, final)}. Asked again with the same lease after it
+-- was done, the same answer (the fallback's fate as the first call decided it).
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', due_key(nid), nid)
-if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local rk = rec_key(nid)
+local lease = lease_of(nid, ARGV[6])
+if lease == 'lost' then return 0 end
+local with_fallback = ARGV[10] and ARGV[10] ~= ''
+if lease == 'done' then
+  if with_fallback then return {1, redis.call('HGET', rk, 'fallback') or 'duplicate'} end
+  return 1
+end
 local fallback, verdict, why_not
-if ARGV[10] and ARGV[10] ~= '' then
+if with_fallback then
   fallback = cjson.decode(ARGV[10])
   verdict, why_not = check_fallback(fallback)
 end
-local rk = rec_key(nid)
 local r = redis.call('HMGET', rk, 'case', 'why', 'attempt')
 local case_ref = r[1]
 if ARGV[7] == 'sent' then
@@ -404,7 +422,8 @@ if ARGV[7] == 'sent' then
   -- attempt failed needs it to try again. The HMGET above already read the reason (every
   -- notification sent ends here: no second HGET, no separate HSET of 'why').
   leave_schedule(nid, r[2])
-  redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9], 'why', '')
+  redis.call('HSET', rk, 'state', 'sent', 'sent_at', NOW, 'gw_id', ARGV[9], 'why', '',
+             'ended', ARGV[6])
   redis.call('PEXPIRE', rk, RETENTION)
   if ARGV[9] ~= '' then
     redis.call('SET', PREFIX .. 'gw:' .. ARGV[9], nid .. ' ' .. (r[3] or '1'), 'PX', RETENTION)
@@ -412,9 +431,11 @@ if ARGV[7] == 'sent' then
   publish(ARGV[8], case_ref)
 else
   close(nid, ARGV[7], case_ref, ARGV[8])
+  redis.call('HSET', rk, 'ended', ARGV[6])
 end
 if fallback then
   add_fallback(fallback, verdict, why_not)
+  redis.call('HSET', rk, 'fallback', verdict)
   return {1, verdict}
 end
 return 1
@@ -426,14 +447,15 @@ const std::string& reschedule() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] due (ms), ARGV[8] why, ARGV[9]
 -- attempt, ARGV[10] retries, ARGV[11] outcome JSON or "", ARGV[12] when the transient failures
--- began (ms, "" when there are none). Returns 1, or 0 when the lease was lost.
+-- began (ms, "" when there are none). Returns 1 (also when asked again with the same lease after
+-- it was done), or 0 when the lease was lost.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', due_key(nid), nid)
-if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local lease = lease_of(nid, ARGV[6])
+if lease ~= 'held' then return lease == 'done' and 1 or 0 end
 local rk = rec_key(nid)
 sched(nid, ARGV[7], ARGV[8])
 redis.call('HSET', rk, 'state', 'deferred', 'attempt', ARGV[9], 'retries', ARGV[10],
-           'failing_since', ARGV[12])
+           'failing_since', ARGV[12], 'ended', ARGV[6])
 if ARGV[11] ~= '' then publish(ARGV[11], redis.call('HGET', rk, 'case')) end
 return 1
 )lua";
@@ -571,16 +593,19 @@ const std::string& dead_letter_due() {
 -- KEYS[4] dead-letter stream; ARGV[5] notification id, ARGV[6] the lease held, ARGV[7] outcome
 -- JSON, ARGV[8] reason, ARGV[9...] the dead letter's fields. A notification that cannot be sent
 -- when it falls due: its dead letter, its end (invalid) and its one outcome, in one step.
--- Returns 1, or 0 when the lease was lost.
+-- Returns 1 (also when asked again with the same lease after it was done: one dead letter), or 0
+-- when the lease was lost.
 local nid = ARGV[5]
-local score = redis.call('ZSCORE', due_key(nid), nid)
-if not score or tonumber(score) ~= tonumber(ARGV[6]) then return 0 end
+local lease = lease_of(nid, ARGV[6])
+if lease ~= 'held' then return lease == 'done' and 1 or 0 end
 local fields = {}
 for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 fields[#fields + 1] = 'reason'
 fields[#fields + 1] = ARGV[8]
 redis.call('XADD', KEYS[4], '*', unpack(fields))
-close(nid, 'invalid', redis.call('HGET', rec_key(nid), 'case'), ARGV[7])
+local rk = rec_key(nid)
+close(nid, 'invalid', redis.call('HGET', rk, 'case'), ARGV[7])
+redis.call('HSET', rk, 'ended', ARGV[6])
 return 1
 )lua";
   return text;

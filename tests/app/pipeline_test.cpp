@@ -867,6 +867,45 @@ TEST(Pipeline, ASendIsRecordedOnceRedisIsBackEvenAfterSecondsAwayAndNotSentAgain
   EXPECT_EQ(h.scheduled(), 0);
 }
 
+TEST(Pipeline, ASendRecordedLateByAStalledRedisIsNotReportedAsALostLease) {
+  // Redis stalls (SIGSTOP: the kernel still takes the bytes) as herald records a send: the call
+  // passes its deadline, herald asks again on a new connection, and Redis, woken, runs both. The
+  // second finds the send recorded by the first: that is not "lease lost", a warning that another
+  // sender has the notification and may send it too.
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    Harness h("", /*redis_aof=*/false, "", /*lease=*/30s);
+    std::atomic<int> requests = 0;
+    h.http.set_handler([&](const HttpTestServer::Request&) {
+      // The second send: the first has had its outcome recorded, as in any herald that has
+      // been running a while (the script is loaded; the stalled call is the one to record it).
+      if (++requests == 2) h.redis.pause();  // before herald has the answer
+      HttpTestServer::Response r;
+      r.status = 202;
+      return r;
+    });
+    h.start();
+    const boost::json::object email{{"channels", boost::json::array{"email"}}};
+    h.publish(in_case(event_json("evt-first", "case_update", email), "GWF000000001"));
+    ASSERT_TRUE(h.wait_for_outcomes(1));
+    h.publish(in_case(event_json("evt-stall", "case_update", email), "GWF000000002"));
+    ASSERT_TRUE(h.http.wait_for_requests(2, 10s));
+    std::this_thread::sleep_for(5s);  // past redis.command_timeout_ms (2 s): asked again
+    h.redis.resume();
+    ASSERT_TRUE(h.wait_for_outcomes(2, 20s));
+    std::this_thread::sleep_for(1s);  // the calls still waiting are answered
+    h.stop();
+    EXPECT_EQ(results(h.outcomes()), (std::vector<std::string>{"sent:email", "sent:email"}));
+    EXPECT_EQ(h.http.requests().size(), 2u);
+    EXPECT_EQ(h.scheduled(), 0);
+  }
+  configure_logging({}, "info");
+  const auto text = log.str();
+  EXPECT_EQ(count_of(text, "lease lost"), 0u) << text;
+  EXPECT_EQ(count_of(text, "msg=sent"), 2u) << text;
+}
+
 TEST(Pipeline, SurvivesARedisRestartWithoutLosingEvents) {
   Harness h("", /*redis_aof=*/true);
   h.start();

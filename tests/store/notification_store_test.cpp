@@ -509,6 +509,63 @@ TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
   expect_reasons_add_up();
 }
 
+// Redis stalled past the command's deadline: herald gave up on the answer and asked again, and
+// the first call ran when Redis woke. The second must hear "done", not "lease lost" (a warning
+// that another sender has the notification, when none has), and change nothing more.
+TEST_F(StoreTest, ACallAskedAgainAfterItsAnswerWasLostIsToldItWasDoneAndChangesNothingMore) {
+  const Instant lease = at(kNow + 60000);
+  Outcome sent{"e1", "CASE1", "update", Channel::email, OutcomeResult::sent, 1, at(kNow), "", "g1"};
+  accept_one(event("e1", read_entry("e1"), kNow, true));
+  ASSERT_TRUE(*run(store_.finish("e1:email", lease, NotificationState::sent, sent)));
+  EXPECT_TRUE(*run(store_.finish("e1:email", lease, NotificationState::sent, sent)));
+  EXPECT_EQ(outcomes().size(), 1u) << "one outcome for one send";
+  EXPECT_EQ(state("e1:email"), "sent");
+
+  // A rescheduled retry, asked again: still one schedule entry, at the first call's due time.
+  accept_one(event("e2", read_entry("e2"), kNow, true, false, "CASE2"));
+  ASSERT_TRUE(*run(store_.reschedule("e2:email", lease, at(kNow + 5000), "retry", 1, 1, at(kNow),
+                                     std::nullopt, at(kNow))));
+  EXPECT_TRUE(*run(store_.reschedule("e2:email", lease, at(kNow + 5000), "retry", 1, 1, at(kNow),
+                                     std::nullopt, at(kNow))));
+  EXPECT_EQ(redis_.command({"ZSCORE", "{herald}:schedule:email", "e2:email"}).str,
+            std::to_string(kNow + 5000));
+  // Claimed again by another sender: a call with the old lease is not one this lease made now.
+  const Instant later = at(kNow + 6000);
+  ASSERT_EQ(run(store_.claim_due(Channel::email, later, later + 60s, 10))->size(), 1u);
+  EXPECT_TRUE(*run(store_.finish("e2:email", later + 60s, NotificationState::sent, sent)));
+  EXPECT_FALSE(*run(store_.finish("e2:email", at(kNow + 1), NotificationState::sent, sent)))
+      << "a lease that never ended it is lost";
+
+  // A rejected SMS and its fallback email, asked again: told what became of the email then, and
+  // the email is not made twice.
+  const auto e3 = read_entry("e3");
+  ASSERT_EQ(accept_one(sms_event("e3", e3, kNow, "CASE3")), AcceptResult::created);
+  Outcome refused{"e3",     "CASE3",    "update", Channel::sms, OutcomeResult::rejected, 1,
+                  at(kNow), "HTTP 400", ""};
+  ASSERT_EQ(*run(store_.end_with_fallback("e3:sms", lease, NotificationState::rejected, refused,
+                                          event("e3", e3, kNow, true, false, "CASE3"))),
+            AcceptResult::created);
+  const auto outcomes_then = outcomes().size();
+  EXPECT_EQ(*run(store_.end_with_fallback("e3:sms", lease, NotificationState::rejected, refused,
+                                          event("e3", e3, kNow, true, false, "CASE3"))),
+            AcceptResult::created);
+  EXPECT_EQ(outcomes().size(), outcomes_then);
+  EXPECT_EQ(state("e3:email"), "sending");
+
+  // A dead letter written when it fell due, asked again: one dead letter.
+  accept_one(event("e4", read_entry("e4"), kNow, true, false, "CASE4"));
+  Outcome invalid{"e4",     "CASE4",         "update", Channel::email, OutcomeResult::invalid, 0,
+                  at(kNow), "template gone", ""};
+  StreamFields fields{{"event", R"({"id":"e4"})"}, {"notification_id", "e4:email"}};
+  ASSERT_TRUE(
+      *run(store_.dead_letter_due("e4:email", lease, fields, "template gone", invalid, 65536)));
+  EXPECT_TRUE(
+      *run(store_.dead_letter_due("e4:email", lease, fields, "template gone", invalid, 65536)));
+  EXPECT_EQ(redis_.command({"XLEN", "herald:dead"}).integer, 1);
+  EXPECT_EQ(state("e4:email"), "invalid");
+  expect_reasons_add_up();
+}
+
 TEST_F(StoreTest, ANotificationDeadLetteredWhenItFellDueStartsAgainWhenItsEventIsReplayed) {
   // Due, but no longer valid (a template changed): dead-lettered and finished as invalid.
   accept_one(event("e1", read_entry("e1"), kNow, true));

@@ -5,8 +5,12 @@
 /// Keys (P = redis.key_prefix, default "{herald}:", whose hash tag keeps them in one slot):
 ///   P n:<notification id>   hash: state, event (JSON, kept while it may still be sent), entry,
 ///                           event_id, case, status, occ, channel, attempt, retries, failed,
-///                           failing_since, sent_at, gw_id, send_since, why
-///   P schedule              zset: notification id -> due time, or lease expiry while leased
+///                           failing_since, sent_at, gw_id, send_since, why; ended (the
+///                           last lease that finished or rescheduled it) and fallback (what
+///                           became of an SMS's fallback email), so that a call asked again
+///                           after its answer was lost is told it was done
+///   P schedule:<channel>    zset: notification id -> due time, or lease expiry while leased
+///                           (P schedule alone: herald 0.1.0's, for both channels)
 ///   P schedule:why          hash: reason -> notifications in the schedule for it
 ///   P case:<case_ref>       hash: occ, entry, event, status of the latest event; final
 ///   P case:<case_ref>:n     set: the case's notifications not finished yet
@@ -15,7 +19,8 @@
 /// A notification in the schedule with a score in the past is due; claiming it moves its score to
 /// `now + lease`, so a sender that dies while holding it loses nothing: the lease runs out and the
 /// notification is due again. The lease expiry doubles as the lease's token: only the holder of
-/// the current lease may finish or reschedule the notification.
+/// the current lease may finish or reschedule the notification (or ask again, with the same
+/// lease, after a finish or reschedule it made).
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -194,7 +199,8 @@ class NotificationStore {
                                                             Instant new_lease, Instant now);
 
   /// Ends a leased notification with its outcome: `sent` keeps the event for receipts, the other
-  /// states drop it. False when the lease was lost to another sender.
+  /// states drop it. False when the lease was lost to another sender; true when asked again after
+  /// this lease finished it (the first answer lost: Redis ran it late, after a stall).
   boost::asio::awaitable<boost::system::result<bool>> finish(std::string id, Instant lease_until,
                                                              NotificationState state,
                                                              Outcome outcome);
@@ -202,13 +208,14 @@ class NotificationStore {
   /// Ends a leased SMS that cannot reach its recipient (`state` rejected, or failed: given up)
   /// and, in the same step, records the email it falls back to (`fallback`: its event with that
   /// one notification, decided as for accept), so that neither is kept without the other. What
-  /// became of the fallback; nullopt when the lease was lost.
+  /// became of the fallback (asked again after this lease ended it: as the first call decided);
+  /// nullopt when the lease was lost.
   boost::asio::awaitable<boost::system::result<std::optional<AcceptResult>>> end_with_fallback(
       std::string id, Instant lease_until, NotificationState state, Outcome outcome,
       NewEvent fallback);
 
   /// Gives a leased notification a new due time (state `deferred`), with an optional outcome.
-  /// False when the lease was lost.
+  /// False when the lease was lost; true when asked again after this lease did it.
   boost::asio::awaitable<boost::system::result<bool>> reschedule(
       std::string id, Instant lease_until, Instant due, std::string why, int attempt, int retries,
       std::optional<Instant> failing_since, std::optional<Outcome> outcome, Instant now);
@@ -250,7 +257,8 @@ class NotificationStore {
 
   /// A leased notification that cannot be sent when it falls due: writes its dead letter
   /// (`fields` plus `reason`, bounded as by dead_letter()), ends it as `invalid` and publishes
-  /// `outcome` once, atomically. False when the lease was lost.
+  /// `outcome` once, atomically. False when the lease was lost; true (and still one dead letter)
+  /// when asked again after this lease did it.
   boost::asio::awaitable<boost::system::result<bool>> dead_letter_due(
       std::string id, Instant lease_until, StreamFields fields, std::string reason, Outcome outcome,
       std::size_t event_bytes);
