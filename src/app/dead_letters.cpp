@@ -19,23 +19,32 @@ using boost::system::error_code;
 // Atomic: the XADD and the XDEL happen together or not at all, and a second replay of the same
 // id finds nothing to replay. A letter whose event was cut short (see `truncated`,
 // NotificationStore::dead_letter) is refused and kept: the part would be dead-lettered again,
-// and the whole lost.
+// and the whole lost. A letter of one notification (`notification_id`: it fell due and could not
+// be sent, or an SMS's fallback email could not be rendered) passes the id on with the event,
+// for herald to make that notification again (Dispatcher::accept).
 constexpr const char* kReplayLua = R"lua(
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then return {0, ''} end
 local fields = entries[1][2]
-local event
+local event, nid
 for i = 1, #fields, 2 do
   if fields[i] == 'truncated' then
     for name in string.gmatch(fields[i + 1], '[^,]+') do
-      if name == 'event' then return {3, ''} end
+      if name == 'event' or name == 'notification_id' then return {3, ''} end
     end
   elseif fields[i] == 'event' and not event then
     event = fields[i + 1]
+  elseif fields[i] == 'notification_id' and not nid then
+    nid = fields[i + 1]
   end
 end
 if not event then return {2, ''} end
-local id = redis.call('XADD', KEYS[2], '*', 'event', event)
+local id
+if nid then
+  id = redis.call('XADD', KEYS[2], '*', 'event', event, 'notification_id', nid)
+else
+  id = redis.call('XADD', KEYS[2], '*', 'event', event)
+end
 redis.call('XDEL', KEYS[1], ARGV[1])
 return {1, id}
 )lua";

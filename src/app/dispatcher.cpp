@@ -123,6 +123,19 @@ std::string unplaced_receipt_id(std::string_view id) {
   return letter && id.size() <= 128 ? log_value(id) : "withheld";
 }
 
+// The channel a replayed notification id (`<event id>:<channel>`) ends with.
+std::optional<Channel> replayed_channel(std::string_view notification_id) {
+  const auto colon = notification_id.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  return channel_from_string(notification_id.substr(colon + 1));
+}
+
+// Whether `event` goes out on `channel` by the recipient's choice (not only as a fallback).
+bool chosen(const Event& event, const Rule& rule, const SmsConfig& sms, Channel channel) {
+  const auto selected = select_channels(event, rule, sms).channels;
+  return std::find(selected.begin(), selected.end(), channel) != selected.end();
+}
+
 // finish found the lease gone: the notification is another sender's now.
 void log_lease_lost(const std::string& id) {
   logger("dispatch")
@@ -237,12 +250,31 @@ asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
       if (auto ec = co_await refuse(entry, now, std::move(error))) co_return ec;
       continue;
     }
-    auto prepared_or_error = prepare_event(*json, config, *settings.templates, zones_);
+    // `herald dead replay` of a notification dead-lettered on its own (it fell due and could
+    // not be sent as configured, or an SMS's fallback email could not be rendered) names it:
+    // that notification only is made again, the fallback email included, which the recipient's
+    // chosen channels alone would not make.
+    const std::string* replayed = entry.field("notification_id");
+    std::optional<Channel> only;
+    if (replayed) only = replayed_channel(*replayed);
+    if (replayed && !only) {
+      PreparationError error{"entry's notification_id names no channel"};
+      read_event_identifiers(*json, error);
+      if (auto ec = co_await refuse(entry, now, std::move(error))) co_return ec;
+      continue;
+    }
+    auto prepared_or_error = prepare_event(*json, config, *settings.templates, zones_, only);
     if (auto* error = std::get_if<PreparationError>(&prepared_or_error)) {
       if (auto ec = co_await refuse(entry, now, *error)) co_return ec;
       continue;
     }
     const Event& arrived = std::get<PreparedEvent>(prepared_or_error).event;
+    if (replayed && *replayed != arrived.id + ":" + std::string(to_string(*only))) {
+      PreparationError error{"entry's notification_id is not a notification of its event",
+                             arrived.id, arrived.case_ref, arrived.status};
+      if (auto ec = co_await refuse(entry, now, std::move(error))) co_return ec;
+      continue;
+    }
     if (auto future = from_the_future(arrived, now)) {
       // (A named local: GCC 12 frees a braced temporary in a co_await's arguments too early.)
       PreparationError error{std::move(*future), arrived.id, arrived.case_ref, arrived.status};
@@ -263,6 +295,8 @@ asio::awaitable<result<std::vector<ReadyToSend>>> Dispatcher::accept(
         log->debug("msg=decision event_id={} notification_id={} attempt=1 action={}",
                    log_value(event.id), log_value(message.notification_id), decision_log(decision));
       NewNotification n{message.notification_id, message.channel, false, now, "", std::nullopt};
+      n.replayed_fallback =
+          replayed && !chosen(event, *prepared->rule, config.sms, message.channel);
       if (decision.action == PlanAction::defer) {
         n.score = *decision.at;
         n.why = schedule_reason(decision);

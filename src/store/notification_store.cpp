@@ -79,7 +79,8 @@ boost::json::object event_object(const NewEvent& e) {
                                                 {"st", n.send_now ? "sending" : "deferred"},
                                                 {"score", ms(n.score)},
                                                 {"why", n.why},
-                                                {"out", std::move(out)}});
+                                                {"out", std::move(out)},
+                                                {"fb", n.replayed_fallback ? "1" : "0"}});
   }
   return boost::json::object{{"entry", e.entry},         {"id", e.event_id},
                              {"case", e.case_ref},       {"status", e.status},

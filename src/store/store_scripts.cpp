@@ -225,7 +225,8 @@ const std::string& accept() {
   static const std::string text = std::string(kPrelude) + R"lua(
 -- KEYS[4] events stream; ARGV[5] consumer group; ARGV[6] a JSON array of events:
 --   {entry, id, case, status, occ, final ("1"/"0"), event (the JSON text),
---    n: [{nid, ch, st ("sending"/"deferred"), score, why, out (outcome JSON or "")}]}
+--    n: [{nid, ch, st ("sending"/"deferred"), score, why, out (outcome JSON or ""),
+--         fb ("1": a replayed fallback email, see below)}]}
 -- Returns, per event, one result per notification: created, redelivered, duplicate, stale, final.
 local STREAM, GROUP = KEYS[4], ARGV[5]
 local events = cjson.decode(ARGV[6])
@@ -245,7 +246,18 @@ for i, e in ipairs(events) do
       redis.call('DEL', rec_key(n.nid))
       entry = nil
     end
-    if not entry then
+    local not_a_fallback = false
+    if n.fb == '1' and not entry then
+      -- An email the recipient did not choose goes only as the fallback of their text: while
+      -- that stands refused or given up on.
+      local sms = redis.call('HGET', rec_key(e.id .. ':sms'), 'state')
+      not_a_fallback = sms ~= 'rejected' and sms ~= 'failed'
+    end
+    if not_a_fallback then
+      res[j] = 'duplicate'
+      publish(outcome(e.id, e.case, e.status, n.ch, 'suppressed', 0,
+                      'replayed fallback email: its text was not refused or given up on'), e.case)
+    elseif not entry then
       fresh[#fresh + 1] = j
     elseif entry == e.entry then
       res[j] = 'redelivered'  -- read again after a crash: its fate is already in hand

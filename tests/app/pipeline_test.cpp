@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
+#include <boost/asio/co_spawn.hpp>
 
 #include "harness.hpp"
+#include "herald/app/dead_letters.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/core/time_format.hpp"
 #include "support/http/http_test_client.hpp"
@@ -818,6 +821,100 @@ TEST(Pipeline, AFallbackEmailThatCannotBeRenderedIsDeadLetteredWithAnOutcome) {
         named || (fields[i].str == "notification_id" && fields[i + 1].str == "evt-fb-bad:email");
   EXPECT_TRUE(named);
   EXPECT_EQ(h.http.requests().size(), 1u) << "the SMS only";
+}
+
+// `herald dead replay ID`, as the command does it.
+ReplayStatus replay_dead_letter(Harness& h, const std::string& id) {
+  boost::asio::io_context io;
+  RedisClient client(io.get_executor(), h.redis.endpoint());
+  DeadLetters dead(client, h.config->redis);
+  std::optional<boost::system::result<ReplayResult>> out;
+  boost::asio::co_spawn(io, dead.replay(id),
+                        [&](std::exception_ptr, boost::system::result<ReplayResult> r) {
+                          out = std::move(r);
+                          io.stop();
+                        });
+  io.run();
+  if (!out || !*out) throw std::runtime_error("replay failed");
+  return (*out)->status;
+}
+
+// The fallback email that could not be rendered (above) is not lost: once the cause is fixed,
+// replaying its dead letter sends it, although the recipient chose text only, and nothing else
+// of the event again. Before, the replayed event made only the channels the recipient chose: the
+// SMS, a duplicate; the email was never sent.
+TEST(Pipeline, AFallbackEmailDeadLetteredIsSentWhenItsLetterIsReplayedAfterTheFix) {
+  Harness h;
+  refuse_sms(h);
+  h.start();
+  auto event = boost::json::parse(event_json("evt-fb-fix", "office_visit",
+                                             {{"channels", boost::json::array{"sms"}}}))
+                   .as_object();
+  event["data"].as_object().erase("office");
+  h.publish(boost::json::serialize(event));
+  ASSERT_TRUE(h.wait_for_outcomes(2));
+  h.stop();
+  ASSERT_EQ(results(h.outcomes()), (std::vector<std::string>{"invalid:email", "rejected:sms"}));
+
+  // The fix: office visits take a template that does not need the office; herald restarted.
+  auto fixed = std::make_shared<Config>(*h.config);
+  for (auto& rule : fixed->rules)
+    if (rule.status == "office_visit") rule.template_name = "case_update";
+  h.config = fixed;
+  h.start();
+  const auto dead = h.redis.command({"XRANGE", h.config->redis.dead_stream, "-", "+"});
+  ASSERT_EQ(dead.elements.size(), 1u);
+  ASSERT_EQ(replay_dead_letter(h, dead.elements[0].elements.at(0).str), ReplayStatus::replayed);
+  ASSERT_TRUE(h.wait_for_outcomes(3));
+  ASSERT_TRUE(h.http.wait_for_requests(2, 5s));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"invalid:email", "rejected:sms", "sent:email"}));
+  ASSERT_EQ(h.http.requests().size(), 2u);
+  EXPECT_EQ(h.http.requests()[1].target, "/email");
+  EXPECT_EQ(h.redis.command({"XLEN", h.config->redis.dead_stream}).integer, 0);
+  EXPECT_EQ(h.scheduled(), 0);
+  EXPECT_EQ(h.pending(), 0);
+}
+
+// An entry naming a notification (as a replay writes it) makes an email the recipient did not
+// choose only as the fallback of their text: not for a text that went out, nor for one herald
+// never had. One that names a notification of another event is invalid.
+TEST(Pipeline, AReplayedFallbackEmailGoesOnlyWhereTheTextCouldNotReachTheRecipient) {
+  Harness h;
+  h.start();
+  const boost::json::object sms_only{{"channels", boost::json::array{"sms"}}};
+  h.publish(in_case(event_json("evt-texted", "case_update", sms_only), "CASE-TEXTED"));
+  ASSERT_TRUE(h.wait_for_outcomes(1));
+  const std::string stream = h.config->redis.stream;
+  h.redis.command({"XADD", stream, "*", "event",
+                   in_case(event_json("evt-texted", "case_update", sms_only), "CASE-TEXTED"),
+                   "notification_id", "evt-texted:email"});
+  h.redis.command({"XADD", stream, "*", "event",
+                   in_case(event_json("evt-never", "case_update", sms_only), "CASE-NEVER"),
+                   "notification_id", "evt-never:email"});
+  h.redis.command({"XADD", stream, "*", "event",
+                   in_case(event_json("evt-other", "case_update", sms_only), "CASE-OTHER"),
+                   "notification_id", "evt-texted:email"});
+  ASSERT_TRUE(h.wait_for_outcomes(4));
+  std::this_thread::sleep_for(300ms);
+  h.stop();
+  EXPECT_EQ(
+      results(h.outcomes()),
+      (std::vector<std::string>{"invalid:-", "sent:sms", "suppressed:email", "suppressed:email"}));
+  for (const auto& o : h.outcomes()) {
+    const std::string reason =
+        o.at("reason").is_null() ? "" : std::string(o.at("reason").as_string());
+    if (o.at("result") == "suppressed") {
+      EXPECT_NE(reason.find("its text was not refused"), std::string::npos) << o;
+    } else if (o.at("result") == "invalid") {
+      EXPECT_NE(reason.find("not a notification of its event"), std::string::npos) << o;
+    }
+  }
+  ASSERT_EQ(h.http.requests().size(), 1u);
+  EXPECT_EQ(h.http.requests()[0].target, "/sms");
+  EXPECT_EQ(h.pending(), 0);
 }
 
 TEST(Pipeline, TheFallbackEmailIsRecordedWithTheRefusalOrNeither) {

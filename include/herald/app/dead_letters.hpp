@@ -56,7 +56,8 @@ class DeadLetters {
 
   /// Publishes the dead letter's `event` field to the events stream and deletes the dead letter,
   /// in one Lua script: a replay is never lost (published but not deleted is impossible) nor
-  /// doubled (a second replay of the same id finds nothing).
+  /// doubled (a second replay of the same id finds nothing). A letter's `notification_id` goes
+  /// with the event, for the daemon to make that notification only (Dispatcher::accept).
   boost::asio::awaitable<boost::system::result<ReplayResult>> replay(std::string id);
 
  private:

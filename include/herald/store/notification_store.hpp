@@ -96,6 +96,9 @@ struct NewNotification {
   Instant score;                   ///< lease expiry when sending now, else the due time
   std::string why;                 ///< schedule reason: "sending", "window", "unavailable"
   std::optional<Outcome> outcome;  ///< the `deferred` outcome, when deferred
+  /// A replayed dead letter's email the recipient did not choose (an SMS's fallback): made only
+  /// while the event's SMS stands refused or given up on, as when it first fell back.
+  bool replayed_fallback = false;
 };
 
 /// A valid event and the notifications it asks for.
