@@ -313,27 +313,42 @@ asio::awaitable<result<RedisReply>> NotificationStore::eval(const Script& script
 asio::awaitable<result<std::vector<std::vector<AcceptResult>>>> NotificationStore::accept(
     std::vector<NewEvent> events, Instant now) {
   using Results = std::vector<std::vector<AcceptResult>>;
-  if (events.empty()) co_return Results{};
-  boost::json::array batch;
-  batch.reserve(events.size());
-  for (const auto& e : events) batch.push_back(event_object(e));
-  auto keys = redis_args(config_.stream);
-  auto args = redis_args(config_.group, boost::json::serialize(batch));
-  auto reply = co_await eval(kAccept, std::move(keys), std::move(args), now);
-  if (!reply) co_return reply.error();
-  if (reply->type != RedisReply::Type::array || reply->elements.size() != events.size())
-    co_return fault();
-  Results out(events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const auto& per_event = reply->elements[i];
-    // Lua turns an empty table into an empty array and a table with holes into a short one:
-    // every notification has a result, so anything else is a fault.
-    if (per_event.elements.size() != events[i].notifications.size()) co_return fault();
-    for (const auto& r : per_event.elements) {
-      auto a = accept_result(r.str);
-      if (!a) co_return fault();
-      out[i].push_back(*a);
+  Results out;
+  out.reserve(events.size());
+  // In calls of at most max_accept_bytes of JSON (one event alone may be more): a batch of large
+  // events (limits.max_event_bytes allows 64 MiB) in one argument could pass what Redis takes in
+  // one (proto-max-bulk-len, 512 MB), and it would be refused, read again and refused for ever.
+  // Each call records and acknowledges its own events, as separate batches would.
+  std::size_t first = 0;
+  while (first < events.size()) {
+    std::string batch = "[";
+    std::size_t end = first;
+    for (; end < events.size(); ++end) {
+      std::string one = boost::json::serialize(event_object(events[end]));
+      if (end > first && batch.size() + one.size() + 1 > max_accept_bytes) break;
+      if (end > first) batch += ',';
+      batch += one;
     }
+    batch += ']';
+    auto keys = redis_args(config_.stream);
+    auto args = redis_args(config_.group, std::move(batch));
+    auto reply = co_await eval(kAccept, std::move(keys), std::move(args), now);
+    if (!reply) co_return reply.error();
+    if (reply->type != RedisReply::Type::array || reply->elements.size() != end - first)
+      co_return fault();
+    for (std::size_t i = first; i < end; ++i) {
+      const auto& per_event = reply->elements[i - first];
+      // Lua turns an empty table into an empty array and a table with holes into a short one:
+      // every notification has a result, so anything else is a fault.
+      if (per_event.elements.size() != events[i].notifications.size()) co_return fault();
+      auto& results = out.emplace_back();
+      for (const auto& r : per_event.elements) {
+        auto a = accept_result(r.str);
+        if (!a) co_return fault();
+        results.push_back(*a);
+      }
+    }
+    first = end;
   }
   co_return out;
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -506,6 +507,40 @@ TEST_F(StoreTest, ARenewalWhoseAnswerWasLostStillCountsAsTheSendersLease) {
   const Instant later = at(kNow + 61000);
   ASSERT_EQ(run(store_.claim_due(Channel::email, later, later + 60s, 10))->size(), 1u);
   EXPECT_FALSE(*run(store_.renew("e2:email", first, {second, third}, at(kNow + 90000), later)));
+  expect_reasons_add_up();
+}
+
+// A batch of large events (limits.max_event_bytes allows up to 64 MiB each) can pass what Redis
+// takes in one argument: refused, the batch was read again and refused for ever, and herald read
+// nothing more. Here Redis takes 1 MB (proto-max-bulk-len's least) and a batch is 3 MB.
+TEST_F(StoreTest, ABatchTooLargeForOneRedisCallIsRecordedInSeveral) {
+  redis_.command({"CONFIG", "SET", "proto-max-bulk-len", "1mb"});
+  std::vector<NewEvent> batch;
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "big" + std::to_string(i);
+    NewEvent e = event(id, read_entry(id), kNow, false, false, "CASE" + std::to_string(i));
+    e.event_json = R"({"id":")" + id + R"(","pad":")" + std::string(100 * 1024, 'x') + R"("})";
+    batch.push_back(std::move(e));
+  }
+  store_.max_accept_bytes = 64 * 1024 * 1024;  // all in one call
+  EXPECT_FALSE(run(store_.accept(batch, at(kNow)))) << "Redis refuses the one argument";
+  EXPECT_EQ(pending(), 30);
+
+  store_.max_accept_bytes = 512 * 1024;
+  auto accepted = run(store_.accept(batch, at(kNow)));
+  // Redis closed the connection on the oversized argument: the client reconnects after a pause.
+  for (int i = 0; i < 50 && !accepted; ++i) {
+    std::this_thread::sleep_for(100ms);
+    accepted = run(store_.accept(batch, at(kNow)));
+  }
+  ASSERT_TRUE(accepted) << accepted.error().message();
+  ASSERT_EQ(accepted->size(), 30u);
+  for (const auto& per_event : *accepted)
+    EXPECT_EQ(per_event, std::vector<AcceptResult>{AcceptResult::created});
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(zcard(), 30);
+  EXPECT_EQ(redis_.command({"HGET", "{herald}:n:big29:email", "event"}).str.size(),
+            batch.back().event_json.size());
   expect_reasons_add_up();
 }
 

@@ -167,9 +167,13 @@ class NotificationStore {
                     const RetentionConfig& retention);
 
   /// Records the notifications of a batch of events and acknowledges their entries, in one
-  /// round trip. Per event, per notification, what became of it.
+  /// round trip (in more, each of its own events, past max_accept_bytes). Per event, per
+  /// notification, what became of it.
   boost::asio::awaitable<boost::system::result<std::vector<std::vector<AcceptResult>>>> accept(
       std::vector<NewEvent> events, Instant now);
+
+  /// The most of a batch that goes to Redis in one call (its JSON; an event alone may be more).
+  std::size_t max_accept_bytes = 32 * 1024 * 1024;
 
   /// Claims up to `limit` notifications of `channel` due at `now`, leasing each until
   /// `lease_until`. Each channel has its own schedule, so that a backlog of one never stands in
