@@ -265,7 +265,24 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
       out.clear();
     }
   } else if (name == "from_name") {
-    read_string(value, key_path, gateway.from_name);
+    // One name, or one per language ({en: ..., cy: ...}): a Welsh message comes from the
+    // service's Welsh name.
+    if (!value.IsMap()) {
+      read_string(value, key_path, gateway.from_name);
+      return;
+    }
+    each_entry(value, key_path, std::span<const std::string_view>(kLanguageNames),
+               [&](const std::string& language, const YAML::Node& v, const std::string& p) {
+                 std::string text;
+                 if (!read_string(v, p, text)) return;
+                 if (language == "en")
+                   gateway.from_name = std::move(text);
+                 else
+                   gateway.from_name_in[language] = std::move(text);
+               });
+    if (gateway.from_name.empty())
+      problem(value, join(key_path, "en"),
+              "required: the sender name for English, and for a language without one");
   }
 }
 

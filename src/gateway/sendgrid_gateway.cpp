@@ -28,7 +28,10 @@ std::variant<HttpRequest, SendResult> SendgridGateway::build_request(const Messa
     return refused;
   }
   json::object from{{"email", config().from_email}};
-  if (!config().from_name.empty()) from["name"] = config().from_name;
+  const auto in_language = config().from_name_in.find(message.language);
+  const std::string& from_name =
+      in_language != config().from_name_in.end() ? in_language->second : config().from_name;
+  if (!from_name.empty()) from["name"] = from_name;
   // text/plain must come first, text/html after it (SendGrid refuses another order).
   json::array content{json::object{{"type", "text/plain"}, {"value", message.body}}};
   if (!message.html.empty())

@@ -189,6 +189,24 @@ TEST_F(GatewayConfigTest, ATwilioStatusCallbackToARelayNeedsNoListener) {
             "https://relay.example.gov.uk/twilio-status");
 }
 
+// A Welsh email comes from the service's Welsh name: the sender name may be given per language.
+TEST_F(GatewayConfigTest, ReadsASendgridSenderNamePerLanguage) {
+  Env sendgrid("HERALD_TEST_SENDGRID_KEY", "SG.key");
+  auto result = load(kRules + R"(gateways:
+  email:
+    type: sendgrid
+    api_key: ${HERALD_TEST_SENDGRID_KEY}
+    from_email: customer.dispatch@example.gov.uk
+    from_name: { en: Customer Dispatch, cy: Anfon at Gwsmeriaid }
+  sms: { type: file, directory: o }
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  const auto& email = result.config->gateways.at(Channel::email);
+  EXPECT_EQ(email.from_name, "Customer Dispatch");
+  EXPECT_EQ(email.from_name_in,
+            (std::map<std::string, std::string>{{"cy", "Anfon at Gwsmeriaid"}}));
+}
+
 TEST_F(GatewayConfigTest, ReadsARelativeSecretFileFromTheCredentialsDirectory) {
   Dir credentials_dir;
   credentials_dir.write("notify-key", std::string(kNotifyKey) + "\n");
@@ -428,6 +446,8 @@ const BadGateway kBadGateways[] = {
   {"BaseUrlWithCredentials", "  email:\n    type: sendgrid\n    api_key: \"${HERALD_TEST_NOTIFY_KEY}\"\n    from_email: a@b.uk\n    base_url: \"https://user:pw@api.sendgrid.com\"\n" SMS_FILE, "gateways.email.base_url", 8, "no query, fragment or credentials"},
   {"WebhookUrlInvalid", "  email: { type: webhook, url: \"http://exa mple\" }\n" SMS_FILE, "gateways.email.url", 4, "http:// or https://"},
   {"CaFileUnreadable", "  email: { type: webhook, url: \"https://x\", ca_file: nowhere.pem }\n" SMS_FILE, "gateways.email.ca_file", 4, "cannot read"},
+  {"SenderNameWithoutEnglish", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, from_name: { cy: Anfon } }\n" SMS_FILE, "gateways.email.from_name.en", 4, "required"},
+  {"SenderNameInAnUnknownLanguage", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, from_name: { en: Dispatch, fr: Envoi } }\n" SMS_FILE, "gateways.email.from_name.fr", 4, "unknown"},
   {"KeyOfAnotherType", "  email: { type: webhook, url: \"https://x\", from_email: a@b.uk }\n" SMS_FILE, "gateways.email.from_email", 4, "does not apply to a webhook gateway"},
   {"ProtectionOnAFile", "  email: { type: file, directory: o, rate_per_second: 5 }\n" SMS_FILE, "gateways.email.rate_per_second", 4, "does not apply to a file gateway"},
   {"TwoRates", "  email: { type: webhook, url: \"https://x\", rate_per_second: 5, rate_per_minute: 60 }\n" SMS_FILE, "gateways.email.rate_per_minute", 4, "not both"},

@@ -420,6 +420,22 @@ TEST_F(ProviderTest, SendgridPostsTextAndHtmlFromTheSenderAndReturnsTheMessageId
       "custom_args": {"notification_id": "evt-2026-000123:email"}})"));
 }
 
+TEST_F(ProviderTest, SendgridSendsAWelshMessageFromTheWelshSenderName) {
+  server.set_handler(test::FakeSendgrid{kSendgridKey});
+  auto config = sendgrid_config();
+  config.from_name_in["cy"] = "Anfon at Gwsmeriaid";
+  SendgridGateway gateway(http, config);
+  Message welsh = email();
+  welsh.language = "cy";
+  ASSERT_EQ(send(gateway, welsh).kind, Kind::accepted);
+  ASSERT_EQ(send(gateway, email()).kind, Kind::accepted);
+  const auto sent = server.requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(json::parse(sent[0].body).at("from").at("name"), "Anfon at Gwsmeriaid");
+  EXPECT_EQ(json::parse(sent[1].body).at("from").at("name"), "Customer Dispatch")
+      << "English, and any language without a name of its own";
+}
+
 TEST_F(ProviderTest, SendgridSendsTextAloneWhenTheTemplateHasNoHtml) {
   server.set_handler(test::FakeSendgrid{kSendgridKey});
   SendgridGateway gateway(http, sendgrid_config());

@@ -115,8 +115,10 @@ struct GatewayConfig {
   std::string status_callback;        ///< twilio: URL Twilio posts delivery status to
 
   std::string from_email;  ///< sendgrid: sender address
-  std::string from_name;   ///< sendgrid: sender name ("Customer Dispatch")
-  std::string reply_to;    ///< sendgrid: optional reply-to address
+  std::string from_name;   ///< sendgrid: sender name ("Customer Dispatch"), or its English one
+  /// sendgrid: the sender name in another language ("cy"), for messages in that language.
+  std::map<std::string, std::string> from_name_in;
+  std::string reply_to;  ///< sendgrid: optional reply-to address
 };
 
 /// Text messages.
