@@ -556,7 +556,10 @@ ConfigLoadResult load_config_from_string(const std::string& yaml, const std::fil
   try {
     Loader loader(file, base_dir, result.problems, scope);
     Config config = loader.load(root);
-    if (result.problems.empty()) result.config = std::move(config);
+    if (result.problems.empty())
+      result.config = std::move(config);
+    else
+      result.partial = std::move(config);
   } catch (const YAML::Exception& e) {
     // Only a bug in the walk above could get here; still a problem report, not a crash.
     int line = e.mark.line < 0 ? 0 : e.mark.line + 1;

@@ -126,6 +126,39 @@ TEST(Cli, CheckConfigListsEveryProblemAtOnceWithKeyAndLine) {
   EXPECT_NE(r.out.find("bad.yaml:3:"), std::string::npos) << "line numbers:\n" << r.out;
 }
 
+// check-config says "every problem at once", but with a problem in the config it said nothing
+// of the templates: the operator fixed the config, ran it again, and only then heard of them.
+TEST(Cli, CheckConfigReportsTemplateProblemsBesideTheConfigsOwn) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("herald-cli-tp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "templates");
+  std::ofstream(dir / "templates" / "broken.yaml")
+      << "email:\n  en: { subject: \"Your case {{case_ref\", body: \"Hello\" }\n";
+  std::ofstream(dir / "bad.yaml")
+      << "redis:\n"
+         "  url: redis://127.0.0.1:6379\n"
+         "  colour: blue\n"
+         "rules:\n"
+         "  - { status: received, template: broken, channels: [email] }\n"
+         "  - { status: moved, template: ../escape, channels: [email] }\n"
+         "gateways:\n"
+         "  email: { type: file, directory: outbox }\n";
+  auto r = herald("check-config --config " + (dir / "bad.yaml").string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("redis.colour"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("broken.yaml"), std::string::npos) << "the template's problem:\n" << r.out;
+  const auto first = r.out.find("rules[1].template");
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("rules[1].template", first + 1), std::string::npos)
+      << "the bad name, once, as the config's own problem:\n"
+      << r.out;
+  EXPECT_EQ(r.out.find("escape"), std::string::npos) << "never opened as a path:\n" << r.out;
+  EXPECT_EQ(r.out.find("escape", first + 1), std::string::npos)
+      << "the bad name, once, as the config's:\n"
+      << r.out;
+}
+
 // A file gateway's outbox that cannot be created passed check-config (the unit's ExecStartPre),
 // then `herald run` exited 1, a runtime failure, without naming the key: systemd restarted it
 // in a loop.

@@ -19,13 +19,18 @@ struct LoadedConfig {
 
 /// Reads `file` (with `HERALD_REDIS_URL`, when set, replacing `redis.url`) without the
 /// templates; `scope` says how much of it (ConfigScope::redis for operator commands that only
-/// talk to Redis). Appends every problem.
+/// talk to Redis). Appends every problem; with problems, what could be read goes to `partial`
+/// when given (ConfigLoadResult::partial).
 std::optional<Config> load_config_with_env(const std::filesystem::path& file,
                                            std::vector<ConfigProblem>& problems,
-                                           ConfigScope scope = ConfigScope::all);
+                                           ConfigScope scope = ConfigScope::all,
+                                           std::optional<Config>* partial = nullptr);
 
 /// Reads `file` as load_config_with_env does, then loads every template its rules name.
-/// nullopt, with every problem appended, when anything is wrong.
+/// nullopt, with every problem appended, when anything is wrong. With problems in the config,
+/// the templates are still checked as far as it names them (templates.dir when that has no
+/// problem; the rules' template names that are plain names), so that every problem is said at
+/// once.
 std::optional<LoadedConfig> load_config_and_templates(const std::filesystem::path& file,
                                                       std::vector<ConfigProblem>& problems);
 

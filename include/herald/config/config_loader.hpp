@@ -23,6 +23,9 @@ std::string to_string(const ConfigProblem& problem);
 struct ConfigLoadResult {
   std::optional<Config> config;  ///< set only when `problems` is empty
   std::vector<ConfigProblem> problems;
+  /// With problems, what could be read of the file (a value with a problem may be missing or
+  /// partly set), for checks that can still go on: the templates its rules name.
+  std::optional<Config> partial;
 };
 
 /// What of a config file is read.
