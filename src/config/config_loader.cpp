@@ -393,8 +393,9 @@ Config Loader::load(const YAML::Node& root) {
         } else if (name == "limits") {
           each_entry(value, path, {"max_event_bytes", "max_in_flight"},
                      [&](const std::string& key, const YAML::Node& v, const std::string& p) {
-                       if (key == "max_event_bytes")
-                         read_size(v, p, config.limits.max_event_bytes, 64LL * 1024 * 1024);
+                       if (key == "max_event_bytes" &&
+                           read_size(v, p, config.limits.max_event_bytes, 64LL * 1024 * 1024))
+                         max_event_bytes_line_ = line_of(v);
                        if (key == "max_in_flight")
                          read_size(v, p, config.limits.max_in_flight, 100000);
                      });
@@ -490,6 +491,16 @@ Config Loader::load(const YAML::Node& root) {
             "names herald's /receipts/twilio, but callbacks.listen is not set, so herald serves "
             "no such endpoint: set callbacks.listen (and its token)");
   }
+  // A read holds up to redis.batch_size entries of up to limits.max_event_bytes each in memory
+  // at once (and as much again while they are recorded): bounded, so that a burst of the largest
+  // entries the config allows cannot take the host's memory.
+  constexpr std::size_t kMaxBatchBytes = std::size_t{1} << 30;
+  if (config.redis.batch_size * config.limits.max_event_bytes > kMaxBatchBytes)
+    problem(max_event_bytes_line_, "limits.max_event_bytes",
+            "times redis.batch_size (" + std::to_string(config.redis.batch_size) + ") is " +
+                std::to_string(config.redis.batch_size * config.limits.max_event_bytes >> 20) +
+                " MiB, over 1024 MiB: a read of the largest entries is held in memory at once; "
+                "lower one of them");
   // The case records that make stale and final checks work expire after retention.days: they
   // must outlive every attempt a notification may still have.
   if (config.retention.days <= config.contact.max_days)

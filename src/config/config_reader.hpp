@@ -313,7 +313,8 @@ class Loader {
   int rules_line_ = 0;
   int max_fragments_line_ = 0;  // sms.max_fragments, when given
   int gateways_line_ = 0;
-  int retention_days_line_ = 0;  // retention.days, when given
+  int retention_days_line_ = 0;   // retention.days, when given
+  int max_event_bytes_line_ = 0;  // limits.max_event_bytes, when given
   // The line of each rule's `channels` (or of the rule when absent), for "no gateway" problems.
   std::vector<int> rule_lines_;
   // Issue 4: where things were written, for problems found once everything is read.

@@ -331,6 +331,8 @@ const BadCase kBadCases[] = {
   {"schedule:\n  lease_ms: 0\n", "schedule.lease_ms", 2, "between 1 and"},
   {"schedule:\n  poll_interval_ms: 99999999999\n", "schedule.poll_interval_ms", 2, "between 1 and"},
   {"limits:\n  max_event_bytes: 0\n", "limits.max_event_bytes", 2, "between 1 and"},
+  {"limits:\n  max_event_bytes: 67108864\n", "limits.max_event_bytes", 2, "(128) is 8192 MiB, over 1024 MiB"},
+  {"redis:\n  batch_size: 10000\nlimits:\n  max_event_bytes: 1048576\n", "limits.max_event_bytes", 4, "over 1024 MiB"},
   {"log:\n  level: loud\n", "log.level", 2, "must be one of: trace, debug"},
   {"log:\n  target: syslog\n", "log.target", 2, "must be one of: auto, journal, stderr"},
   {"shutdown:\n  drain_timeout_ms: 0\n", "shutdown.drain_timeout_ms", 2, "between 1 and"},
