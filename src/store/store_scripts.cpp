@@ -240,18 +240,19 @@ for i, e in ipairs(events) do
   for j, n in ipairs(e.n) do
     local r = redis.call('HMGET', rec_key(n.nid), 'entry', 'state')
     local entry = r[1]
-    if entry and r[2] == 'invalid' and entry ~= e.entry then
-      -- It could not be sent as configured when it fell due and was dead-lettered: this is its
-      -- event replayed after the fix (herald dead replay). It starts again.
-      redis.call('DEL', rec_key(n.nid))
-      entry = nil
-    end
+    -- It could not be sent as configured when it fell due and was dead-lettered: this is its
+    -- event replayed after the fix (herald dead replay). It starts again.
+    local restart = entry and r[2] == 'invalid' and entry ~= e.entry
     local not_a_fallback = false
-    if n.fb == '1' and not entry then
+    if n.fb == '1' and (restart or not entry) then
       -- An email the recipient did not choose goes only as the fallback of their text: while
       -- that stands refused or given up on.
       local sms = redis.call('HGET', rec_key(e.id .. ':sms'), 'state')
       not_a_fallback = sms ~= 'rejected' and sms ~= 'failed'
+    end
+    if restart and not not_a_fallback then
+      redis.call('DEL', rec_key(n.nid))
+      entry = nil
     end
     if not_a_fallback then
       res[j] = 'duplicate'
