@@ -650,8 +650,14 @@ asio::awaitable<std::optional<std::string>> Dispatcher::check_before_request(Sen
   auto started = co_await store_.start_send(guard.record.id, keeper.lease, renewed, false, now);
   keeper.held = false;
   // Redis unreachable: the case was checked when the send was decided; the request goes ahead
-  // (its outcome waits for Redis as any other does).
-  if (!started) co_return std::nullopt;
+  // (its outcome waits for Redis as any other does). Redis may have renewed the lease all the
+  // same (it stalled, and ran the call when it woke): that lease may be in force too, as for a
+  // renewal whose answer was lost, or the outcome would be refused as "lease lost" and the
+  // message sent again when that lease ran out.
+  if (!started) {
+    keeper.unconfirmed.push_back(renewed);
+    co_return std::nullopt;
+  }
   switch (started->kind) {
     case StartSend::Kind::ok:
       keeper.lease = renewed;

@@ -1078,6 +1078,51 @@ TEST(ContactRules, AFinalStatusStopsAnOlderMessageStillWaitingForTheRateLimit) {
   EXPECT_TRUE(suppressed);
 }
 
+// A send that waited for its turn asks Redis again whether the case moved on, renewing its lease
+// on the way. When Redis stalls on that question the request goes ahead, but Redis, woken, still
+// renews the lease. herald recorded the send under the lease it knew: refused as "lease lost",
+// the outcome was never recorded, and once the renewed lease ran out the message went again.
+TEST(ContactRules, ALeaseRenewedByAStalledCheckBeforeTheRequestIsStillTheSenders) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "info");
+  {
+    Harness h("", false, ", rate_per_minute: 15", 60s);  // one at once, then one every 4 s
+    h.clock.set(london(21, 30));
+    h.start();
+    auto state = [&](const std::string& id) {
+      return h.redis.command({"HGET", h.config->redis.key_prefix + "n:" + id, "state"}).str;
+    };
+    // The first goes out when it falls due in the morning: herald has asked Redis this question
+    // before (as one running a while has), so the stalled call is the question itself.
+    h.publish(in_case(email_only("evt-ask-1"), "CASE-ASK-1"));
+    ASSERT_TRUE(h.wait_for_outcomes(1));
+    h.clock.set(london(9, 0, 24));
+    ASSERT_TRUE(h.http.wait_for_requests(1, 10s));
+    const auto first_sent = std::chrono::steady_clock::now();
+    ASSERT_TRUE(h.wait_for_outcomes(2));
+    h.publish(in_case(email_only("evt-ask-2"), "CASE-ASK-2"));
+    ASSERT_TRUE(eventually([&] { return state("evt-ask-2:email") == "sending"; }));
+    h.clock.advance(5s);  // long enough a wait for the case to be asked about again
+    // Its turn comes 4 s after the first send: Redis stalls just before it asks.
+    std::this_thread::sleep_until(first_sent + 3500ms);
+    h.redis.pause();
+    ASSERT_TRUE(h.http.wait_for_requests(2, 20s)) << "Redis unreachable: the request goes ahead";
+    std::this_thread::sleep_until(first_sent + 8s);  // past redis.command_timeout_ms (2 s)
+    h.redis.resume();
+    ASSERT_TRUE(h.wait_for_outcomes(3, 30s));
+    h.clock.advance(2min);  // past any lease: a send left unrecorded is claimed and sent again
+    std::this_thread::sleep_for(1500ms);
+    h.stop();
+    EXPECT_EQ(h.http.requests().size(), 2u);
+    std::vector<std::string> results;
+    for (const auto& o : h.outcomes()) results.emplace_back(o.at("result").as_string());
+    EXPECT_EQ(results, (std::vector<std::string>{"deferred", "sent", "sent"}));
+    EXPECT_EQ(h.scheduled(), 0);
+  }
+  configure_logging({}, "info");
+  EXPECT_EQ(count_of(log.str(), "lease lost"), 0u) << log.str();
+}
+
 TEST(ContactRules, ABacklogFallingDueAtOnceGoesOutAtTheGatewayRateEarliestDueFirst) {
   // Both gateways are named "webhook": one rate limit of 10 a second, burst 10, for all.
   Harness h("", false, ", rate_per_second: 10");
