@@ -30,21 +30,21 @@ std::optional<Config> load_config_with_env(const std::filesystem::path& file,
 namespace {
 
 // The templates a config with problems names, checked as far as it can be trusted: not when
-// templates.dir has a problem (the directory is unknown), and only the rules' template names
-// that are plain names (any other has its problem already, and is never opened as a path).
+// templates.dir has a problem (the directory is unknown), and not a rule's template that has a
+// problem of its own (a name with a path in it is never opened). The loader keeps one rule per
+// item of `rules`, so partial.rules[i] is `rules[i]`.
 void check_templates_of(const Config& partial, const std::vector<ConfigProblem>& config_problems,
                         std::vector<ConfigProblem>& problems) {
-  for (const auto& p : config_problems)
-    if (p.key_path.starts_with("templates")) return;
-  const auto plain = [](const std::string& name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '_' || c == '-';
-    });
+  const auto has_problem = [&](const std::string& key) {
+    return std::any_of(config_problems.begin(), config_problems.end(),
+                       [&](const ConfigProblem& p) { return p.key_path.starts_with(key); });
   };
+  if (has_problem("templates")) return;
   std::vector<Rule> rules;
-  for (const auto& rule : partial.rules)
-    if (plain(rule.template_name)) rules.push_back(rule);
+  for (std::size_t i = 0; i < partial.rules.size(); ++i)
+    if (!partial.rules[i].template_name.empty() &&
+        !has_problem("rules[" + std::to_string(i) + "].template"))
+      rules.push_back(partial.rules[i]);
   if (rules.empty()) return;
   TemplateSet::load(partial.templates.dir, rules, kLanguages, problems, partial.sms.max_fragments);
 }
