@@ -133,14 +133,29 @@ asio::awaitable<void> HttpServer::drain(boost::beast::tcp_stream& stream) {
   std::array<char, 16 * 1024> scratch;
   std::size_t dropped = 0;
   stream.expires_after(std::chrono::seconds(2));
-  while (!ec && dropped < 4 * limits_.max_body_bytes + (1 << 20))
+  while (!ec && dropped < 4 * largest_body_limit() + (1 << 20))
     dropped += co_await stream.async_read_some(asio::buffer(scratch),
                                                asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<void> HttpServer::refuse(boost::beast::tcp_stream& stream, http::status status) {
+std::size_t HttpServer::largest_body_limit() const {
+  std::size_t most = limits_.max_body_bytes;
+  for (const auto& [path, limit] : limits_.large_body_paths) most = std::max(most, limit);
+  return most;
+}
+
+std::size_t HttpServer::body_limit(std::string_view target) const {
+  target = target.substr(0, target.find('?'));
+  for (const auto& [path, limit] : limits_.large_body_paths)
+    if (target == path) return std::max(limit, limits_.max_body_bytes);
+  return limits_.max_body_bytes;
+}
+
+asio::awaitable<void> HttpServer::refuse(boost::beast::tcp_stream& stream, http::status status,
+                                         std::string_view retry_after) {
   http::response<http::string_body> response{status, 11};
   response.set(http::field::content_type, "text/plain");
+  if (!retry_after.empty()) response.set(http::field::retry_after, retry_after);
   response.body() = std::string(http::obsolete_reason(status)) + "\n";
   response.keep_alive(false);
   response.prepare_payload();
@@ -158,18 +173,42 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     // idle or sending its header, a short limit; the body, once announced, a longer one.
     stream.expires_after(limits_.header_timeout);
     http::request_parser<http::string_body> parser;
-    parser.body_limit(limits_.max_body_bytes);
+    // Beast checks a Content-Length against the limit as the fields come in, before the path
+    // is known to choose one: the largest any path has here, then the path's own.
+    parser.body_limit(largest_body_limit());
     boost::system::error_code ec;
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
+    bool over_path_limit = false;
+    bool large = false;  // a body over max_body_bytes, allowed on this path
     if (!ec && !parser.is_done()) {
-      stream.expires_after(limits_.body_timeout);
-      co_await http::async_read(stream, buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t limit = body_limit(parser.get().target());
+      const auto length = parser.content_length();
+      over_path_limit = length && *length > limit;
+      large = !over_path_limit && limit > limits_.max_body_bytes &&
+              (!length || *length > limits_.max_body_bytes);
+      if (large && *large_bodies_ >= limits_.large_bodies_at_once) {
+        co_await refuse(stream, http::status::service_unavailable, "5");
+        break;
+      }
+      if (!over_path_limit) {
+        if (large) ++*large_bodies_;
+        parser.body_limit(limit);
+        stream.expires_after(limits_.body_timeout);
+        co_await http::async_read(stream, buffer, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      }
     }
+    // Held until the answer is written: the handler works from the body meanwhile.
+    struct LargeBody {
+      std::shared_ptr<std::size_t> count;
+      ~LargeBody() {
+        if (count) --*count;
+      }
+    } large_body{large ? large_bodies_ : nullptr};
     // Beast reports a Content-Length over the limit once the fields are in, before it calls
     // the header done: the request line and fields are there to answer from.
-    const bool too_large = ec == http::error::body_limit;
+    const bool too_large = ec == http::error::body_limit || over_path_limit;
     if (ec && !too_large) {
       // A request Beast could not parse gets an answer, not a silent close: 431 for a header
       // over its limit, 400 for anything else that is not HTTP/1.x. Closed, since the stream's

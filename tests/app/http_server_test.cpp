@@ -16,6 +16,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "herald/app/http_server.hpp"
 #include "herald/core/logging.hpp"
@@ -27,10 +30,17 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
+// Answers with the size of the body it got (413 when the server read none, for its size); a
+// request to /slow is answered after 1.5 s.
 class EchoHandler : public HttpHandler {
  public:
   asio::awaitable<ServerResponse> handle(ServerRequest request) override {
+    if (request.target == "/slow") {
+      asio::steady_timer wait(co_await asio::this_coro::executor, 1500ms);
+      co_await wait.async_wait(asio::use_awaitable);
+    }
     ServerResponse response;
+    if (request.body_too_large) response.status = 413;
     response.body = "got " + std::to_string(request.body.size()) + "\n";
     co_return response;
   }
@@ -197,6 +207,35 @@ TEST(HttpServer, AnswersHeadWithTheLengthAGetWouldHaveAndNoBody) {
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 ")) << answer;
   EXPECT_NE(answer.find("Content-Length: 6\r\n"), std::string::npos) << answer;  // "got 0\n"
   EXPECT_TRUE(answer.ends_with("\r\n\r\n")) << "no body: " << answer;
+}
+
+// SendGrid's batches are larger than any other body herald takes: their path has its own limit,
+// and only a few such bodies are held at once, so that connections nobody authenticated cannot
+// make the server hold its connection cap times the largest limit.
+TEST(HttpServer, ReadsLargerBodiesOnlyOnTheirPathsAndOnlyAFewAtOnce) {
+  HttpServerLimits limits;
+  limits.max_body_bytes = 1024;
+  limits.large_body_paths = {{"/big", 64 * 1024}, {"/slow", 64 * 1024}};
+  limits.large_bodies_at_once = 1;
+  RunningServer running(limits);
+  const std::string ten_k(10 * 1024, 'x');
+  EXPECT_EQ(http_request(running.port(), "POST", "/big", ten_k).body, "got 10240\n");
+  EXPECT_EQ(http_request(running.port(), "POST", "/big?x=1", ten_k).body, "got 10240\n");
+  EXPECT_EQ(http_request(running.port(), "POST", "/other", ten_k).status, 413);
+  EXPECT_EQ(http_request(running.port(), "POST", "/big", std::string(100 * 1024, 'x')).status, 413);
+
+  HttpReply slow;
+  std::thread holder([&] { slow = http_request(running.port(), "POST", "/slow", ten_k); });
+  std::this_thread::sleep_for(500ms);  // /slow's body is read and held by its handler
+  const auto busy = http_request(running.port(), "POST", "/big", ten_k);
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.headers.count("retry-after"), 1u);
+  EXPECT_EQ(http_request(running.port(), "POST", "/big", "small").body, "got 5\n")
+      << "a body within the usual limit is not one of the few";
+  holder.join();
+  EXPECT_EQ(slow.body, "got 10240\n");
+  EXPECT_EQ(http_request(running.port(), "POST", "/big", ten_k).body, "got 10240\n")
+      << "the slot is free again";
 }
 
 // Each connection holds a descriptor: under a low limit the cap comes down with it, so that the

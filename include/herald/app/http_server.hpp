@@ -3,6 +3,7 @@
 /// /metrics and /healthz, and the delivery-receipt callbacks.
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,12 @@ class HttpHandler {
 struct HttpServerLimits {
   /// A body over this is not read: the handler gets the request with `body_too_large` set.
   std::size_t max_body_bytes = 64 * 1024;
+  /// Paths whose bodies may be larger (SendGrid's event batches), each with its own limit. A
+  /// body over `max_body_bytes` is read for at most `large_bodies_at_once` requests at a time, so
+  /// that connections nobody authenticated yet cannot hold `max_connections` times the largest
+  /// limit in memory; one more is answered 503 with `Retry-After`, unread, and closed.
+  std::vector<std::pair<std::string, std::size_t>> large_body_paths;
+  std::size_t large_bodies_at_once = 4;
   /// Connections served at once. At the cap the server stops accepting until one closes; new
   /// connections wait in the kernel's listen backlog meanwhile (or are refused when it is full).
   std::size_t max_connections = 32;
@@ -96,15 +103,22 @@ class HttpServer {
  private:
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> drain(boost::beast::tcp_stream& stream);
-  /// Answers a request that could not be parsed with `status`, and closes.
+  /// Answers a request that could not be parsed, or not now, with `status`, and closes.
   boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream,
-                                      boost::beast::http::status status);
+                                      boost::beast::http::status status,
+                                      std::string_view retry_after = {});
+  /// The body limit of requests to `target` (a path, maybe with a query), and of any path.
+  std::size_t body_limit(std::string_view target) const;
+  std::size_t largest_body_limit() const;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::string config_key_;
   HttpHandler& handler_;
   HttpServerLimits limits_;
   std::size_t max_connections_;
-  AsyncSemaphore connections_;         // a unit per connection being served
+  AsyncSemaphore connections_;  // a unit per connection being served
+  // Bodies over max_body_bytes read or held now; shared with the connections, whose frames may
+  // outlive the server when the loop is destroyed at exit.
+  std::shared_ptr<std::size_t> large_bodies_ = std::make_shared<std::size_t>(0);
   boost::asio::steady_timer backoff_;  // the pause after a failed accept
 };
 
