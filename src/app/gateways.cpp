@@ -7,6 +7,7 @@
 #include "herald/gateway/notify_gateway.hpp"
 #include "herald/gateway/protected_gateway.hpp"
 #include "herald/gateway/sendgrid_gateway.hpp"
+#include "herald/gateway/sendgrid_receipt.hpp"
 #include "herald/gateway/twilio_gateway.hpp"
 #include "herald/gateway/webhook_gateway.hpp"
 
@@ -49,6 +50,13 @@ const HttpGateway* previous_http(const Gateways* previous, Channel channel) {
 
 void check_gateways(const Config& config, std::vector<ConfigProblem>& problems) {
   for (const auto& [channel, gateway] : config.gateways) {
+    if (!gateway.event_webhook_key.empty()) {
+      // The loader checked its shape; a key OpenSSL cannot read would refuse every batch.
+      if (auto why = sendgrid_key_problem(gateway.event_webhook_key); !why.empty())
+        problems.push_back({config.source,
+                            "gateways." + std::string(to_string(channel)) + ".event_webhook_key", 0,
+                            "not a verification key SendGrid would give: " + why});
+    }
     if (gateway.type != "file") continue;
     try {
       FileGateway outbox(gateway.directory);

@@ -9,6 +9,7 @@
 #include "herald/app/metrics.hpp"
 #include "herald/core/logging.hpp"
 #include "herald/event/receipt.hpp"
+#include "herald/gateway/sendgrid_receipt.hpp"
 #include "herald/gateway/twilio_receipt.hpp"
 
 namespace herald {
@@ -30,6 +31,7 @@ ServerResponse answer(int status, std::string_view result, std::string_view deta
 HttpServerLimits receipt_limits() {
   HttpServerLimits limits;
   limits.max_body_bytes = kMaxReceiptBytes;
+  limits.large_body_paths = {{"/receipts/sendgrid", kMaxSendgridBatchBytes}};
   limits.max_connections = ReceiptEndpoint::kMaxConnections;
   limits.descriptor_share = 4;
   return limits;
@@ -52,6 +54,8 @@ ReceiptEndpoint::ReceiptEndpoint(boost::asio::any_io_executor executor, const st
 
 boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle(ServerRequest request) {
   if (request.target == "/receipts/twilio") co_return co_await handle_twilio(std::move(request));
+  if (request.target == "/receipts/sendgrid")
+    co_return co_await handle_sendgrid(std::move(request));
   auto log = logger("receipts");
   if (request.target != "/receipts") co_return answer(404, "not_found", "POST /receipts");
   if (request.method != "POST") co_return method_not_allowed("POST /receipts");
@@ -109,26 +113,103 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_twilio(ServerRequ
   co_return co_await apply(std::get<Receipt>(std::move(receipt)));
 }
 
+// SendGrid signs each batch with the account's Signed Event Webhook key (ECDSA P-256 over the
+// timestamp header and the body); the bearer token is not SendGrid's to send. A batch is
+// answered as a whole, and SendGrid posts it again after an error answer: so 503 when any of its
+// events could not be decided now, 200 once each was applied or refused for good.
+boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRequest request) {
+  auto log = logger("receipts");
+  const auto config = dispatcher_.settings().config;  // a reload may replace it meanwhile
+  const GatewayConfig* sendgrid = nullptr;
+  for (const auto& [channel, gateway] : config->gateways)
+    if (gateway.type == "sendgrid" && !gateway.event_webhook_key.empty()) sendgrid = &gateway;
+  if (!sendgrid) co_return answer(404, "not_found", "no sendgrid gateway has an event_webhook_key");
+  if (request.method != "POST") co_return method_not_allowed("POST /receipts/sendgrid");
+  if (request.body_too_large) co_return too_large(&unsigned_too_large_, kMaxSendgridBatchBytes);
+  if (!sendgrid_signature_matches(
+          sendgrid->event_webhook_key, request.header("x-twilio-email-event-webhook-timestamp"),
+          request.body, request.header("x-twilio-email-event-webhook-signature"))) {
+    metrics_.receipt_refused("unauthorized");
+    if (bad_sendgrid_signatures_.failed(std::chrono::steady_clock::now()))
+      log->warn(
+          "msg=\"receipt refused: missing or wrong X-Twilio-Email-Event-Webhook-Signature\" "
+          "suppressed={}",
+          bad_sendgrid_signatures_.suppressed());
+    co_return answer(403, "unauthorized",
+                     "a valid X-Twilio-Email-Event-Webhook-Signature is required");
+  }
+  auto parsed = sendgrid_receipts(request.body);
+  if (auto* error = std::get_if<ReceiptError>(&parsed)) co_return malformed(*error);
+  auto& batch = std::get<SendgridEvents>(parsed);
+  for (const auto& error : batch.malformed) {
+    metrics_.receipt_refused("malformed");
+    log->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error.reason));
+  }
+  std::size_t applied = 0, unknown = 0, duplicate = 0, early = 0;
+  for (auto& receipt : batch.receipts) {
+    auto result = co_await dispatcher_.receipt(std::move(receipt));
+    if (!result) {
+      log->warn("msg=\"receipts not applied: Redis unavailable\" error={}",
+                log_value(result.error().message()));
+      co_return answer(503, "unavailable", "try again later");
+    }
+    switch (*result) {
+      case ReceiptResult::applied:
+        ++applied;
+        break;
+      case ReceiptResult::unknown:
+        metrics_.receipt_refused("unknown");
+        ++unknown;
+        break;
+      case ReceiptResult::duplicate:
+        metrics_.receipt_refused("duplicate");
+        ++duplicate;
+        break;
+      case ReceiptResult::early:
+        metrics_.receipt_refused("early");
+        ++early;
+        break;
+    }
+  }
+  boost::json::object counts{{"applied", applied},
+                             {"duplicate", duplicate},
+                             {"unknown", unknown},
+                             {"early", early},
+                             {"interim", batch.interim},
+                             {"not_herald", batch.not_herald},
+                             {"malformed", batch.malformed.size()}};
+  ServerResponse r;
+  r.content_type = "application/json";
+  if (early > 0) {
+    counts["result"] = "early";
+    r.status = 503;
+    r.headers.emplace_back("Retry-After", std::to_string(kEarlyRetryAfter.count()));
+  } else {
+    counts["result"] = "applied";
+  }
+  r.body = boost::json::serialize(counts) + "\n";
+  co_return r;
+}
+
 ServerResponse ReceiptEndpoint::malformed(const ReceiptError& error) {
   metrics_.receipt_refused("malformed");
   logger("receipts")->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error.reason));
   return answer(400, "malformed", error.reason);
 }
 
-ServerResponse ReceiptEndpoint::too_large(RepeatedFailure* unauthenticated) {
+ServerResponse ReceiptEndpoint::too_large(RepeatedFailure* unauthenticated, std::size_t limit) {
   metrics_.receipt_refused("malformed");
   if (!unauthenticated)
     logger("receipts")
         ->warn("msg=\"receipt refused: malformed\" reason={}",
-               log_value("larger than " + std::to_string(kMaxReceiptBytes) + " bytes"));
+               log_value("larger than " + std::to_string(limit) + " bytes"));
   else if (unauthenticated->failed(std::chrono::steady_clock::now()))
     logger("receipts")
         ->warn("msg=\"receipt refused: malformed\" reason={} suppressed={}",
-               log_value("larger than " + std::to_string(kMaxReceiptBytes) +
+               log_value("larger than " + std::to_string(limit) +
                          " bytes, before any signature could be checked"),
                unauthenticated->suppressed());
-  return answer(413, "too_large",
-                "a receipt is at most " + std::to_string(kMaxReceiptBytes) + " bytes");
+  return answer(413, "too_large", "a receipt is at most " + std::to_string(limit) + " bytes");
 }
 
 boost::asio::awaitable<ServerResponse> ReceiptEndpoint::apply(Receipt receipt) {

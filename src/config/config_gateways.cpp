@@ -29,7 +29,7 @@ constexpr std::string_view kGatewayKeys[] = {
     "templates", "email_reply_to_id", "sms_sender_id",                 // govuk_notify
     "account_sid", "auth_token", "auth_token_file", "from", "messaging_service_sid",  // twilio
     "status_callback",
-    "from_email", "from_name", "reply_to"};                            // sendgrid
+    "from_email", "from_name", "reply_to", "event_webhook_key"};       // sendgrid
 // clang-format on
 
 constexpr std::string_view kHttpKeys[] = {"timeout_ms", "connect_timeout_ms", "max_in_flight",
@@ -61,7 +61,7 @@ bool gateway_key_applies(std::string_view type, std::string_view key) {
            key == "status_callback";
   if (type == "sendgrid")
     return key == "base_url" || key == "api_key" || key == "api_key_file" || key == "from_email" ||
-           key == "from_name" || key == "reply_to";
+           key == "from_name" || key == "reply_to" || key == "event_webhook_key";
   return false;
 }
 
@@ -264,6 +264,24 @@ void Loader::read_gateway_value(const std::string& name, const GatewayEntry& ent
       problem(value, key_path, "must be one email address (name@example.gov.uk)");
       out.clear();
     }
+  } else if (name == "event_webhook_key") {
+    // The Signed Event Webhook's verification key, as SendGrid's mail settings show it: base64 of
+    // a DER P-256 public key, which always begins with the same 36 characters and has 124.
+    // (check_gateways reads it as a key.)
+    event_webhook_key_line_ = line_of(value);
+    constexpr std::string_view kP256KeyPrefix = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE";
+    std::string key;
+    if (!read_string(value, key_path, key)) return;
+    const bool base64 = key.find_first_not_of(
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+                        std::string::npos;
+    if (!base64 || key.size() != 124 || !key.starts_with(kP256KeyPrefix))
+      problem(value, key_path,
+              "must be the Signed Event Webhook's verification key as SendGrid shows it: 124 "
+              "characters of base64, beginning " +
+                  std::string(kP256KeyPrefix));
+    else
+      gateway.event_webhook_key = std::move(key);
   } else if (name == "from_name") {
     // One name, or one per language ({en: ..., cy: ...}): a Welsh message comes from the
     // service's Welsh name.

@@ -491,6 +491,12 @@ Config Loader::load(const YAML::Node& root) {
             "names herald's /receipts/twilio, but callbacks.listen is not set, so herald serves "
             "no such endpoint: set callbacks.listen (and its token)");
   }
+  // SendGrid's events are taken on callbacks.listen only: with the key but no listener, every
+  // email would stay `sent`, bounced or not.
+  if (event_webhook_key_line_ != 0 && config.callbacks.listen.empty())
+    problem(event_webhook_key_line_, "gateways.email.event_webhook_key",
+            "is set, but callbacks.listen is not, so herald serves no /receipts/sendgrid for "
+            "SendGrid's events: set callbacks.listen (and its token)");
   // A read holds up to redis.batch_size entries of up to limits.max_event_bytes each in memory
   // at once (and as much again while they are recorded): bounded, so that a burst of the largest
   // entries the config allows cannot take the host's memory.

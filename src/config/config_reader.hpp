@@ -320,6 +320,7 @@ class Loader {
   // Issue 4: where things were written, for problems found once everything is read.
   std::map<Channel, int> gateway_name_lines_;     // its `name`, or its map
   std::map<Channel, int> status_callback_lines_;  // twilio `status_callback`
+  int event_webhook_key_line_ = 0;                // sendgrid `event_webhook_key`, when given
   std::map<Channel, int> notify_template_lines_;  // govuk_notify `templates`
   std::map<Channel, std::map<std::string, int>> notify_template_key_lines_;  // and each key
 };

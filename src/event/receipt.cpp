@@ -33,6 +33,13 @@ std::optional<ReceiptError> check_receipt_id(std::string_view id) {
   return std::nullopt;
 }
 
+std::variant<boost::json::value, ReceiptError> parse_callback_json(std::string_view text,
+                                                                   std::size_t max_depth) {
+  auto parsed = event_detail::parse_strict_json(text, max_depth, "callback");
+  if (auto* reason = std::get_if<std::string>(&parsed)) return ReceiptError{std::move(*reason)};
+  return std::get<boost::json::value>(std::move(parsed));
+}
+
 std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json) {
   if (json.size() > kMaxReceiptBytes)
     return ReceiptError{"receipt larger than " + std::to_string(kMaxReceiptBytes) + " bytes"};

@@ -184,6 +184,36 @@ TEST(Cli, AnOutboxThatCannotBeCreatedIsAProblemOfTheConfig) {
   std::filesystem::remove_all(dir);
 }
 
+// A SendGrid verification key of the right shape that is no key (a point off the curve) passed
+// check-config, and every batch of SendGrid's events would then have been refused as unsigned.
+TEST(Cli, ASendgridVerificationKeyThatIsNoKeyIsAProblemOfTheConfig) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("herald-cli-sg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ::setenv("HERALD_CALLBACK_TOKEN", "receipt-token-for-tests-0123456789", 1);
+  ::setenv("HERALD_TEST_SENDGRID_KEY", "SG.key", 1);
+  // A real key's last point coordinate changed: the point is no longer on P-256.
+  const std::string off_curve =
+      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEr0BrcHF/qjyZKmdKYMcVPyKFnZQJ7AtLJNUr4POc9TeL7QMS4+h26zqT"
+      "bb+83sNUrLVxbf5DY98/qd0oM6fZAg==";
+  std::ofstream(dir / "sendgrid.yaml")
+      << "redis: { url: \"redis://127.0.0.1:1\" }\n"
+         "templates: { dir: " HERALD_SOURCE_DIR
+         "/config/templates }\n"
+         "callbacks: { listen: \"127.0.0.1:0\" }\n"
+         "rules:\n"
+         "  - { status: application_received, template: application_received, channels: [email] }\n"
+         "gateways:\n"
+         "  email: { type: sendgrid, api_key: \"${HERALD_TEST_SENDGRID_KEY}\", from_email: "
+         "dispatch@example.gov.uk, event_webhook_key: \""
+      << off_curve << "\" }\n";
+  auto r = herald("check-config --config " + (dir / "sendgrid.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("gateways.email.event_webhook_key"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not a verification key SendGrid would give"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, MissingConfigFileIsBadInput) {
   auto r = herald("check-config --config /nonexistent/herald.yaml");
   EXPECT_EQ(r.exit_code, 2);

@@ -16,10 +16,12 @@
 
 #include "harness.hpp"
 #include "herald/core/logging.hpp"
+#include "herald/gateway/sendgrid_receipt.hpp"
 #include "herald/gateway/twilio_gateway.hpp"
 #include "herald/gateway/twilio_receipt.hpp"
 #include "support/http/http_test_client.hpp"
 #include "support/provider/fake_providers.hpp"
+#include "support/provider/sendgrid_signer.hpp"
 
 namespace herald::test {
 namespace {
@@ -53,11 +55,11 @@ std::vector<std::string> results(const std::vector<boost::json::object>& outcome
 // systemd's Environment= or a shell would put it.
 struct ReceiptHarness : Harness {
   explicit ReceiptHarness(std::string extra = "", std::string sms_gateway = "",
-                          std::string gateway_options = "")
+                          std::string gateway_options = "", std::string email_gateway = "")
       : Harness((setenv("HERALD_CALLBACK_TOKEN", kToken, 1),
                  "callbacks:\n  listen: 127.0.0.1:0\n" + extra),
                 false, std::move(gateway_options), std::chrono::milliseconds(3000),
-                std::move(sms_gateway)) {}
+                std::move(sms_gateway), std::move(email_gateway)) {}
 
   unsigned short port() {
     unsigned short p = 0;
@@ -779,6 +781,168 @@ TEST(Receipts, TwilioStatusCallbacksAreCheckedByTheirSignatureAndApplied) {
   h.stop();
   EXPECT_EQ(results(h.outcomes()),
             (std::vector<std::string>{"sent:sms:1", "retry_scheduled:sms:1"}));
+}
+
+// SendGrid reports on its emails through the account's Event Webhook: JSON batches signed with
+// ECDSA, whose events carry the custom argument `notification_id` herald sent with each email.
+struct SendgridHarness : ReceiptHarness {
+  explicit SendgridHarness(const test::SendgridSigner& signer)
+      : ReceiptHarness((setenv("HERALD_TEST_SENDGRID_KEY", kSendgridKey, 1),
+                        "metrics:\n  listen: 127.0.0.1:0\n"),
+                       "", "",
+                       "{ type: sendgrid, base_url: \"@HTTP@\", api_key: "
+                       "\"${HERALD_TEST_SENDGRID_KEY}\", from_email: dispatch@example.gov.uk, "
+                       "event_webhook_key: \"" +
+                           signer.verification_key() + "\", timeout_ms: 5000 }"),
+        signer_(signer) {
+    http.set_handler([this](const HttpTestServer::Request& request) {
+      auto response = test::FakeSendgrid{kSendgridKey}(request);
+      if (request.body.find(slow_) != std::string::npos) response.delay = 1500ms;
+      return response;
+    });
+  }
+
+  // Posts `events` as SendGrid would, signed (or with `signature` instead).
+  HttpReply post_events(const boost::json::array& events, const std::string& signature = "") {
+    const std::string body = boost::json::serialize(events);
+    const std::string timestamp = std::to_string(std::time(nullptr));
+    return http_request(port(), "POST", "/receipts/sendgrid", body,
+                        {{"Content-Type", "application/json"},
+                         {"X-Twilio-Email-Event-Webhook-Timestamp", timestamp},
+                         {"X-Twilio-Email-Event-Webhook-Signature",
+                          signature.empty() ? signer_.sign(timestamp, body) : signature}});
+  }
+
+  static constexpr const char* kSendgridKey = "SG.test-key-for-herald-tests.0123456789abcdef";
+  std::string slow_ = "no email is slow";  // an email whose body holds this is answered late
+
+ private:
+  const test::SendgridSigner& signer_;
+};
+
+boost::json::object sendgrid_event(const std::string& event, const std::string& notification_id,
+                                   const std::string& type = "") {
+  boost::json::object o{{"email", "katie.pii@example.org"},
+                        {"timestamp", std::time(nullptr)},
+                        {"event", event},
+                        {"sg_event_id", "ev-" + event},
+                        {"sg_message_id", "W6A2Yv3kQKe4wJ5rZtW2dQ.filter0001"}};
+  if (!notification_id.empty()) o["notification_id"] = notification_id;
+  if (!type.empty()) o["type"] = type;
+  return o;
+}
+
+TEST(Receipts, SendgridEventBatchesAreCheckedByTheirSignatureAndApplied) {
+  std::ostringstream log;
+  configure_logging({std::make_shared<spdlog::sinks::ostream_sink_mt>(log)}, "debug");
+  test::SendgridSigner sendgrid;
+  SendgridHarness h(sendgrid);
+  h.start();
+  for (const char* id : {"evt-sg1", "evt-sg2", "evt-sg3"})
+    h.publish(in_case(email_only(id), std::string("GWF0000000") + id[6] + "0"));
+  for (const char* id : {"evt-sg1:email", "evt-sg2:email", "evt-sg3:email"})
+    ASSERT_TRUE(eventually([&] { return h.state(id) == "sent"; })) << id << " " << h.state(id);
+
+  const boost::json::array batch{
+      sendgrid_event("processed", "evt-sg1:email"),
+      sendgrid_event("delivered", "evt-sg1:email"),
+      sendgrid_event("bounce", "evt-sg2:email", "bounce"),   // no such mailbox
+      sendgrid_event("bounce", "evt-sg3:email", "blocked"),  // refused for now
+      sendgrid_event("delivered", ""),                       // another system's email
+      sendgrid_event("dropped", "evt-nobody:email"),
+  };
+  test::SendgridSigner stranger;
+  EXPECT_EQ(h.post_events(batch, stranger.sign("1764072000", "[]")).status, 403);
+  EXPECT_EQ(http_request(h.port(), "POST", "/receipts/sendgrid", boost::json::serialize(batch),
+                         {{"Content-Type", "application/json"}})
+                .status,
+            403)
+      << "unsigned";
+  EXPECT_EQ(http_request(h.port(), "GET", "/receipts/sendgrid").status, 405);
+  EXPECT_EQ(h.state("evt-sg2:email"), "sent") << "nothing changed";
+
+  auto reply = h.post_events(batch);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto counts = boost::json::parse(reply.body).as_object();
+  EXPECT_EQ(counts["result"], "applied");
+  EXPECT_EQ(counts["applied"], 3) << reply.body;
+  EXPECT_EQ(counts["unknown"], 1) << reply.body;
+  EXPECT_EQ(counts["interim"], 1) << reply.body;
+  EXPECT_EQ(counts["not_herald"], 1) << reply.body;
+  EXPECT_EQ(h.state("evt-sg1:email"), "delivered");
+  EXPECT_EQ(h.state("evt-sg2:email"), "rejected");
+  EXPECT_EQ(h.state("evt-sg3:email"), "deferred") << "the next attempt waits for its time";
+
+  // SendGrid posts a batch again after an error answer, or twice: nothing changes.
+  reply = h.post_events(batch);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  counts = boost::json::parse(reply.body).as_object();
+  EXPECT_EQ(counts["applied"], 0) << reply.body;
+  EXPECT_EQ(counts["duplicate"], 3) << reply.body;
+
+  const auto metrics = http_request(h.daemon().metrics_port(), "GET", "/metrics").body;
+  for (const char* line : {"herald_receipts_refused_total{why=\"unauthorized\"} 2\n",
+                           "herald_receipts_total{status=\"delivered\"} 1\n",
+                           "herald_receipts_total{status=\"permanent-failure\"} 1\n",
+                           "herald_receipts_total{status=\"temporary-failure\"} 1\n"})
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  h.stop();
+  EXPECT_EQ(results(h.outcomes()),
+            (std::vector<std::string>{"sent:email:1", "sent:email:1", "sent:email:1",
+                                      "rejected:email:1", "retry_scheduled:email:1"}))
+      << "a delivery is in the state and the case's timeline, not an outcome";
+  configure_logging({}, "info");
+  // Each of SendGrid's events carries the recipient's address: never logged.
+  EXPECT_EQ(log.str().find("pii@"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("receipt applied"), std::string::npos) << log.str();
+}
+
+// A batch with an event about an email whose send is not recorded yet (SendGrid's callback beat
+// its own 202) is answered 503: SendGrid posts it again, and then the event is applied.
+TEST(Receipts, ASendgridBatchWithAnEventBeforeItsSendIsRecordedIsAskedForAgain) {
+  test::SendgridSigner sendgrid;
+  SendgridHarness h(sendgrid);
+  h.slow_ = "GWF000000020";
+  h.start();
+  h.publish(in_case(email_only("evt-sg1"), "GWF000000010"));
+  ASSERT_TRUE(eventually([&] { return h.state("evt-sg1:email") == "sent"; }));
+  h.publish(in_case(email_only("evt-sg2"), "GWF000000020"));
+  ASSERT_TRUE(eventually([&] { return h.http.requests().size() == 2; }));
+  const boost::json::array batch{sendgrid_event("delivered", "evt-sg1:email"),
+                                 sendgrid_event("dropped", "evt-sg2:email")};
+  auto reply = h.post_events(batch);
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_NE(reply.body.find("\"early\":1"), std::string::npos) << reply.body;
+  EXPECT_EQ(h.state("evt-sg1:email"), "delivered") << "the event that could be applied was";
+  ASSERT_TRUE(eventually([&] { return h.state("evt-sg2:email") == "sent"; }));
+  reply = h.post_events(batch);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(h.state("evt-sg2:email"), "rejected");
+  h.stop();
+}
+
+// The endpoint is there only for a SendGrid gateway with a verification key; a batch over its
+// limit is refused before it is read, as SendGrid's never are.
+TEST(Receipts, SendgridEventsNeedTheKeyAndABatchOfAReasonableSize) {
+  {
+    ReceiptHarness h;
+    h.start();
+    EXPECT_EQ(http_request(h.port(), "POST", "/receipts/sendgrid", "[]").status, 404);
+    h.stop();
+  }
+  test::SendgridSigner sendgrid;
+  SendgridHarness h(sendgrid);
+  h.start();
+  const std::string huge(kMaxSendgridBatchBytes + 1, ' ');
+  EXPECT_EQ(http_request(h.port(), "POST", "/receipts/sendgrid", huge).status, 413);
+  // A batch over /receipts' own 16 KiB limit is read here.
+  boost::json::array many;
+  for (int i = 0; i < 200; ++i) many.push_back(sendgrid_event("processed", "evt-x:email"));
+  ASSERT_GT(boost::json::serialize(many).size(), kMaxReceiptBytes);
+  auto reply = h.post_events(many);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find("\"interim\":200"), std::string::npos) << reply.body;
+  h.stop();
 }
 
 TEST(ContactRules, AFinalStatusCancelsWhatIsQueuedAndNothingMoreIsSentForTheCase) {

@@ -38,13 +38,14 @@ std::string in_case(std::string json, const std::string& ref) {
 }
 
 Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_options,
-                 std::chrono::milliseconds lease, std::string sms_gateway)
+                 std::chrono::milliseconds lease, std::string sms_gateway,
+                 std::string email_gateway)
     : redis(redis_aof) {
   std::string base_url = http.url("/");
   base_url.pop_back();
-  for (auto at = sms_gateway.find("@HTTP@"); at != std::string::npos;
-       at = sms_gateway.find("@HTTP@"))
-    sms_gateway.replace(at, 6, base_url);
+  for (std::string* gateway : {&sms_gateway, &email_gateway})
+    for (auto at = gateway->find("@HTTP@"); at != std::string::npos; at = gateway->find("@HTTP@"))
+      gateway->replace(at, 6, base_url);
   const std::string timeout =
       gateway_options.find("timeout_ms") == std::string::npos ? ", timeout_ms: 2000" : "";
   http.set_handler([](const HttpTestServer::Request&) {
@@ -61,9 +62,11 @@ Harness::Harness(std::string extra_yaml, bool redis_aof, std::string gateway_opt
           "  - { status: case_closed, template: case_update, channels: [email], final: true }\n"
           "  - { status: office_visit, template: email_needs_office, channels: [email, sms] }\n"
           "gateways:\n"
-          "  email: { type: webhook, url: \"" +
-          http.url("/email") + "\"" + timeout + gateway_options +
-          " }\n"
+          "  email: " +
+          (email_gateway.empty() ? "{ type: webhook, url: \"" + http.url("/email") + "\"" +
+                                       timeout + gateway_options + " }"
+                                 : email_gateway) +
+          "\n"
           "  sms: " +
           (sms_gateway.empty() ? "{ type: webhook, url: \"" + http.url("/sms") + "\"" + timeout +
                                      gateway_options + " }"

@@ -38,12 +38,13 @@ class Harness {
   /// `gateway_options` goes into both gateways' maps (", rate_per_second: 20"); timeout_ms is
   /// 2000 unless it names one.
   /// `lease` is schedule.lease_ms (short, so that tests of expiry need not wait).
-  /// `sms_gateway`, when given, is the sms gateway's map instead of the webhook's; `@HTTP@` in it
-  /// stands for the test HTTP server's base URL ("http://127.0.0.1:PORT").
+  /// `sms_gateway` and `email_gateway`, when given, are that gateway's map instead of the
+  /// webhook's; `@HTTP@` in them stands for the test HTTP server's base URL
+  /// ("http://127.0.0.1:PORT").
   explicit Harness(std::string extra_yaml = "", bool redis_aof = false,
                    std::string gateway_options = "",
                    std::chrono::milliseconds lease = std::chrono::milliseconds(3000),
-                   std::string sms_gateway = "");
+                   std::string sms_gateway = "", std::string email_gateway = "");
   ~Harness();
 
   /// The config in force (loaded from YAML, as the daemon does).

@@ -76,6 +76,11 @@ const ConfigProblem* find(const std::vector<ConfigProblem>& problems, const std:
   return nullptr;
 }
 
+// A Signed Event Webhook verification key, as SendGrid's mail settings show one.
+#define EVENT_WEBHOOK_KEY                        \
+  "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEr0BrcHF/" \
+  "qjyZKmdKYMcVPyKFnZQJ7AtLJNUr4POc9TeL7QMS4+h26zqTbb+83sNUrLVxbf5DY98/qd0oM6fZxg=="
+
 const std::string kRules =
     "rules:\n  - { status: decision_dispatched, template: decision_dispatched }\n";
 
@@ -205,6 +210,23 @@ TEST_F(GatewayConfigTest, ReadsASendgridSenderNamePerLanguage) {
   EXPECT_EQ(email.from_name, "Customer Dispatch");
   EXPECT_EQ(email.from_name_in,
             (std::map<std::string, std::string>{{"cy", "Anfon at Gwsmeriaid"}}));
+}
+
+// SendGrid's events come to herald's own listener, signed: the key to check them is public.
+TEST_F(GatewayConfigTest, ReadsASendgridEventWebhookKeyForHeraldsListener) {
+  Env sendgrid("HERALD_TEST_SENDGRID_KEY", "SG.key");
+  Env token("HERALD_CALLBACK_TOKEN", "receipt-token-for-tests-0123456789");
+  auto result = load(kRules + R"(callbacks: { listen: "127.0.0.1:8444" }
+gateways:
+  email:
+    type: sendgrid
+    api_key: ${HERALD_TEST_SENDGRID_KEY}
+    from_email: customer.dispatch@example.gov.uk
+    event_webhook_key: )" EVENT_WEBHOOK_KEY R"(
+  sms: { type: file, directory: o }
+)");
+  ASSERT_TRUE(result.config) << describe(result.problems);
+  EXPECT_EQ(result.config->gateways.at(Channel::email).event_webhook_key, EVENT_WEBHOOK_KEY);
 }
 
 TEST_F(GatewayConfigTest, ReadsARelativeSecretFileFromTheCredentialsDirectory) {
@@ -448,6 +470,9 @@ const BadGateway kBadGateways[] = {
   {"CaFileUnreadable", "  email: { type: webhook, url: \"https://x\", ca_file: nowhere.pem }\n" SMS_FILE, "gateways.email.ca_file", 4, "cannot read"},
   {"SenderNameWithoutEnglish", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, from_name: { cy: Anfon } }\n" SMS_FILE, "gateways.email.from_name.en", 4, "required"},
   {"SenderNameInAnUnknownLanguage", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, from_name: { en: Dispatch, fr: Envoi } }\n" SMS_FILE, "gateways.email.from_name.fr", 4, "unknown"},
+  {"EventWebhookKeyNotAKey", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, event_webhook_key: bm90IGEga2V5 }\n" SMS_FILE, "gateways.email.event_webhook_key", 4, "verification key as SendGrid shows it"},
+  {"EventWebhookKeyWithoutAListener", "  email: { type: sendgrid, api_key: \"${HERALD_TEST_NOTIFY_KEY}\", from_email: a@b.uk, event_webhook_key: " EVENT_WEBHOOK_KEY " }\n" SMS_FILE, "gateways.email.event_webhook_key", 4, "callbacks.listen is not"},
+  {"EventWebhookKeyOnAWebhook", "  email: { type: webhook, url: \"https://x\", event_webhook_key: " EVENT_WEBHOOK_KEY " }\n" SMS_FILE, "gateways.email.event_webhook_key", 4, "does not apply to a webhook gateway"},
   {"KeyOfAnotherType", "  email: { type: webhook, url: \"https://x\", from_email: a@b.uk }\n" SMS_FILE, "gateways.email.from_email", 4, "does not apply to a webhook gateway"},
   {"ProtectionOnAFile", "  email: { type: file, directory: o, rate_per_second: 5 }\n" SMS_FILE, "gateways.email.rate_per_second", 4, "does not apply to a file gateway"},
   {"TwoRates", "  email: { type: webhook, url: \"https://x\", rate_per_second: 5, rate_per_minute: 60 }\n" SMS_FILE, "gateways.email.rate_per_minute", 4, "not both"},

@@ -21,9 +21,10 @@ std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& h
 
 /// What building the gateways would find wrong on this machine, which loading the config cannot
 /// see: a file gateway's outbox that cannot be created, as a problem of
-/// `gateways.<channel>.directory`. Creates a missing outbox, as the gateway itself would: for
-/// `check-config` (run by the unit before each start) and `herald run` to refuse the config
-/// (exit 2) rather than fail when the daemon starts.
+/// `gateways.<channel>.directory`, and a SendGrid `event_webhook_key` of the right shape that
+/// OpenSSL cannot read as a P-256 key (a point not on the curve). Creates a missing outbox, as the
+/// gateway itself would: for `check-config` (run by the unit before each start) and `herald run` to
+/// refuse the config (exit 2) rather than fail when the daemon starts.
 void check_gateways(const Config& config, std::vector<ConfigProblem>& problems);
 
 /// One gateway per configured channel, each behind a ProtectedGateway: gateways with the same

@@ -1,8 +1,8 @@
 #pragma once
 /// Delivery receipts from providers on callbacks.listen: `POST /receipts`, herald's JSON (GOV.UK
-/// Notify's callbacks), authenticated with a bearer token, and `POST /receipts/twilio`, Twilio's
-/// status callbacks, authenticated by their signature. The same JSON also arrives on the receipts
-/// stream (Daemon).
+/// Notify's callbacks), authenticated with a bearer token; `POST /receipts/twilio`, Twilio's
+/// status callbacks, and `POST /receipts/sendgrid`, SendGrid's event batches, each authenticated
+/// by their signature. The same JSON also arrives on the receipts stream (Daemon).
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -43,19 +43,28 @@ class ReceiptEndpoint : public HttpHandler {
   /// Redis unavailable (the provider should try again). Nothing changes state unless the answer
   /// is 200. Every refusal is counted; those of requests nobody authenticated are logged at most
   /// once a minute, for anyone can send them as fast as they like.
+  ///
+  /// A SendGrid batch is answered for the whole: 200 once each event is applied or refused for
+  /// good (the counts in the body), 403 with no or a wrong signature, 400 when it is not a JSON
+  /// array, 413 over 4 MiB, and 503 when Redis is unavailable or an event came before its send
+  /// was recorded: SendGrid posts the batch again, and the events applied the first time are then
+  /// duplicates.
   boost::asio::awaitable<ServerResponse> handle(ServerRequest request) override;
 
  private:
   boost::asio::awaitable<ServerResponse> handle_twilio(ServerRequest request);
+  boost::asio::awaitable<ServerResponse> handle_sendgrid(ServerRequest request);
   boost::asio::awaitable<ServerResponse> apply(Receipt receipt);
   ServerResponse malformed(const ReceiptError& error);
-  /// `unauthenticated`, when given, rate-limits the log line.
-  ServerResponse too_large(RepeatedFailure* unauthenticated = nullptr);
+  /// `unauthenticated`, when given, rate-limits the log line. `limit`: the path's, in bytes.
+  ServerResponse too_large(RepeatedFailure* unauthenticated = nullptr,
+                           std::size_t limit = kMaxReceiptBytes);
 
   Secret token_;
   // Unauthenticated refusals, each kind logged at most once a minute.
   RepeatedFailure bad_tokens_{std::chrono::minutes(1)};
   RepeatedFailure bad_signatures_{std::chrono::minutes(1)};
+  RepeatedFailure bad_sendgrid_signatures_{std::chrono::minutes(1)};
   RepeatedFailure unsigned_too_large_{std::chrono::minutes(1)};
   Dispatcher& dispatcher_;
   Metrics& metrics_;

@@ -119,6 +119,9 @@ struct GatewayConfig {
   /// sendgrid: the sender name in another language ("cy"), for messages in that language.
   std::map<std::string, std::string> from_name_in;
   std::string reply_to;  ///< sendgrid: optional reply-to address
+  /// sendgrid: the Signed Event Webhook's verification key (base64 of a DER P-256 public key):
+  /// herald then takes SendGrid's events on `POST /receipts/sendgrid`.
+  std::string event_webhook_key;
 };
 
 /// Text messages.

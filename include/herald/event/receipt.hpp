@@ -9,6 +9,8 @@
 #include <string_view>
 #include <variant>
 
+#include <boost/json/value.hpp>
+
 #include "herald/core/clock.hpp"
 
 namespace herald {
@@ -48,6 +50,12 @@ inline constexpr int kMaxReceiptAttempt = 1000;
 
 /// Why `id` cannot be a receipt's id (empty, over 256 bytes, control characters), or nullopt.
 std::optional<ReceiptError> check_receipt_id(std::string_view id);
+
+/// A provider's own JSON callback (SendGrid's event batches), read as strictly as a receipt or an
+/// event: not UTF-8, a key repeated within an object, NUL in a string, or nesting deeper than
+/// `max_depth` are refused. Never throws for bad input.
+std::variant<boost::json::value, ReceiptError> parse_callback_json(std::string_view text,
+                                                                   std::size_t max_depth);
 
 /// Parses and validates one receipt. Never throws for bad input.
 std::variant<Receipt, ReceiptError> parse_receipt(std::string_view json);
