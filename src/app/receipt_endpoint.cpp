@@ -171,7 +171,8 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRe
         break;
     }
   }
-  boost::json::object counts{{"applied", applied},
+  boost::json::object counts{{"result", early > 0 ? "early" : "applied"},
+                             {"applied", applied},
                              {"duplicate", duplicate},
                              {"unknown", unknown},
                              {"early", early},
@@ -181,11 +182,8 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRe
   ServerResponse r;
   r.content_type = "application/json";
   if (early > 0) {
-    counts["result"] = "early";
     r.status = 503;
     r.headers.emplace_back("Retry-After", std::to_string(kEarlyRetryAfter.count()));
-  } else {
-    counts["result"] = "applied";
   }
   r.body = boost::json::serialize(counts) + "\n";
   co_return r;
