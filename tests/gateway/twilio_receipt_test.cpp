@@ -3,6 +3,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -28,6 +29,20 @@ ReceiptStatus status_of(const FormFields& fields) {
   }
   EXPECT_EQ(std::get<Receipt>(result).id, kSid);
   return std::get<Receipt>(result).status;
+}
+
+// Boost 1.81's query parser runs strlen over its input: a view that is not NUL-terminated was
+// read past its end (the fuzzer found it; the ASan build of this test does too, without the fix).
+TEST(TwilioReceipt, ReadsAFormFromAViewWithoutATerminator) {
+  const std::string text = "MessageSid=SM1&MessageStatus=sent";
+  const std::vector<char> bytes(text.begin(), text.end());  // exactly its size, on the heap
+  auto fields = parse_form(std::string_view(bytes.data(), bytes.size()));
+  ASSERT_TRUE(fields);
+  EXPECT_EQ(fields->size(), 2u);
+  const std::vector<char> none;
+  auto empty = parse_form(std::string_view(none.data(), 0));
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(TwilioReceipt, DecodesAFormBody) {
