@@ -85,7 +85,17 @@ std::variant<SendgridEvents, ReceiptError> sendgrid_receipts(std::string_view bo
       receipt.status =
           blocked ? ReceiptStatus::temporary_failure : ReceiptStatus::permanent_failure;
     } else if (name == "dropped") {
-      receipt.status = ReceiptStatus::permanent_failure;
+      // SendGrid will not send to the address (it bounced, unsubscribed or reported spam before,
+      // or is no address): permanent. Other reasons are the message's or the account's (its
+      // spam checker, its plan's quota): technical, sent again later and given up on after
+      // contact.max_days, as for a provider's own failure.
+      const auto* reason = event.if_contains("reason");
+      const std::string_view why =
+          reason && reason->is_string() ? std::string_view(reason->as_string()) : "";
+      receipt.status = why.empty() || why == "Bounced Address" || why == "Unsubscribed Address" ||
+                               why == "Spam Reporting Address" || why == "Invalid"
+                           ? ReceiptStatus::permanent_failure
+                           : ReceiptStatus::technical_failure;
     } else {
       ++out.interim;
       continue;

@@ -72,6 +72,25 @@ TEST(SendgridReceipt, EachEventOfABatchIsReadForWhatBecameOfTheEmail) {
   EXPECT_TRUE(events.malformed.empty());
 }
 
+// SendGrid drops an email for the address (it bounced before, unsubscribed, reported spam, or is
+// no address), or for the message or the account: only the first is the contact's.
+TEST(SendgridReceipt, ADroppedEmailIsRefusedForGoodOnlyForTheAddress) {
+  const auto events = events_of(R"json([
+    {"event":"dropped","reason":"Bounced Address","notification_id":"evt-1:email"},
+    {"event":"dropped","reason":"Unsubscribed Address","notification_id":"evt-2:email"},
+    {"event":"dropped","reason":"Spam Reporting Address","notification_id":"evt-3:email"},
+    {"event":"dropped","reason":"Invalid","notification_id":"evt-4:email"},
+    {"event":"dropped","notification_id":"evt-5:email"},
+    {"event":"dropped","reason":"Spam Content (if spam checker app enabled)","notification_id":"evt-6:email"},
+    {"event":"dropped","reason":"Recipient List over Package Quota","notification_id":"evt-7:email"}
+  ])json");
+  ASSERT_EQ(events.receipts.size(), 7u);
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::permanent_failure) << events.receipts[i].id;
+  for (std::size_t i = 5; i < 7; ++i)
+    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::technical_failure) << events.receipts[i].id;
+}
+
 // Whole seconds: a failure reported in the second a send fell due must not be taken for an
 // earlier send's (timed before the send under way was due), so `at` is the second's end.
 TEST(SendgridReceipt, AnEventsTimeIsTheEndOfItsSecond) {

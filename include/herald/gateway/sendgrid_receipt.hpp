@@ -37,7 +37,10 @@ struct SendgridEvents {
   /// - `bounce` with `type` `blocked` (the receiving server refused it for now): a temporary
   ///   failure, one of the day's attempts;
   /// - any other `bounce` (no such mailbox: SendGrid then suppresses the address), and `dropped`
-  ///   (SendGrid will not send to the address: suppressed, invalid, unsubscribed): permanent.
+  ///   for the address (`reason` Bounced Address, Unsubscribed Address, Spam Reporting Address,
+  ///   Invalid, or none): permanent;
+  /// - `dropped` for another reason (Spam Content from the account's spam checker, Recipient
+  ///   List over Package Quota...): technical, the message or the account, not the contact.
   std::vector<Receipt> receipts;
   /// Steps on the way (`processed`, `deferred`: SendGrid tries again itself), engagement (`open`,
   /// `click`, `spamreport`, `unsubscribe`...) and event types SendGrid adds later: nothing to
