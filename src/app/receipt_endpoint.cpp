@@ -1,6 +1,7 @@
 #include "herald/app/receipt_endpoint.hpp"
 
 #include <chrono>
+#include <map>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
@@ -26,6 +27,21 @@ ServerResponse answer(int status, std::string_view result, std::string_view deta
   r.content_type = "application/json";
   r.body = boost::json::serialize(body) + "\n";
   return r;
+}
+
+// A receipt's fate by the name both the answer (`result`) and the refusal metric (`why`) use.
+std::string_view name_of(ReceiptResult result) {
+  switch (result) {
+    case ReceiptResult::applied:
+      return "applied";
+    case ReceiptResult::unknown:
+      return "unknown";
+    case ReceiptResult::duplicate:
+      return "duplicate";
+    case ReceiptResult::early:
+      return "early";
+  }
+  return "error";
 }
 
 HttpServerLimits receipt_limits() {
@@ -141,11 +157,8 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRe
   auto parsed = sendgrid_receipts(request.body);
   if (auto* error = std::get_if<ReceiptError>(&parsed)) co_return malformed(*error);
   auto& batch = std::get<SendgridEvents>(parsed);
-  for (const auto& error : batch.malformed) {
-    metrics_.receipt_refused("malformed");
-    log->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error.reason));
-  }
-  std::size_t applied = 0, unknown = 0, duplicate = 0, early = 0;
+  for (const auto& error : batch.malformed) count_malformed(error);
+  std::map<ReceiptResult, std::size_t> tally;
   for (auto& receipt : batch.receipts) {
     auto result = co_await dispatcher_.receipt(std::move(receipt));
     if (!result) {
@@ -153,32 +166,17 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRe
                 log_value(result.error().message()));
       co_return answer(503, "unavailable", "try again later");
     }
-    switch (*result) {
-      case ReceiptResult::applied:
-        ++applied;
-        break;
-      case ReceiptResult::unknown:
-        metrics_.receipt_refused("unknown");
-        ++unknown;
-        break;
-      case ReceiptResult::duplicate:
-        metrics_.receipt_refused("duplicate");
-        ++duplicate;
-        break;
-      case ReceiptResult::early:
-        metrics_.receipt_refused("early");
-        ++early;
-        break;
-    }
+    count(*result);
+    ++tally[*result];
   }
-  boost::json::object counts{{"result", early > 0 ? "early" : "applied"},
-                             {"applied", applied},
-                             {"duplicate", duplicate},
-                             {"unknown", unknown},
-                             {"early", early},
-                             {"interim", batch.interim},
-                             {"not_herald", batch.not_herald},
-                             {"malformed", batch.malformed.size()}};
+  const std::size_t early = tally[ReceiptResult::early];
+  boost::json::object counts{{"result", early > 0 ? "early" : "applied"}};
+  for (auto result : {ReceiptResult::applied, ReceiptResult::duplicate, ReceiptResult::unknown,
+                      ReceiptResult::early})
+    counts[name_of(result)] = tally[result];
+  counts["interim"] = batch.interim;
+  counts["not_herald"] = batch.not_herald;
+  counts["malformed"] = batch.malformed.size();
   ServerResponse r;
   r.content_type = "application/json";
   if (early > 0) {
@@ -189,10 +187,18 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::handle_sendgrid(ServerRe
   co_return r;
 }
 
-ServerResponse ReceiptEndpoint::malformed(const ReceiptError& error) {
+void ReceiptEndpoint::count_malformed(const ReceiptError& error) {
   metrics_.receipt_refused("malformed");
   logger("receipts")->warn("msg=\"receipt refused: malformed\" reason={}", log_value(error.reason));
+}
+
+ServerResponse ReceiptEndpoint::malformed(const ReceiptError& error) {
+  count_malformed(error);
   return answer(400, "malformed", error.reason);
+}
+
+void ReceiptEndpoint::count(ReceiptResult result) {
+  if (result != ReceiptResult::applied) metrics_.receipt_refused(name_of(result));
 }
 
 ServerResponse ReceiptEndpoint::too_large(RepeatedFailure* unauthenticated, std::size_t limit) {
@@ -218,20 +224,18 @@ boost::asio::awaitable<ServerResponse> ReceiptEndpoint::apply(Receipt receipt) {
                log_value(result.error().message()));
     co_return answer(503, "unavailable", "try again later");
   }
+  count(*result);
   switch (*result) {
     case ReceiptResult::applied:
       co_return answer(200, "applied");
     case ReceiptResult::unknown:
-      metrics_.receipt_refused("unknown");
       co_return answer(404, "unknown", "no notification has this id, or not this attempt");
     case ReceiptResult::duplicate:
-      metrics_.receipt_refused("duplicate");
       co_return answer(409, "duplicate", "already applied, or for an earlier attempt");
     case ReceiptResult::early: {
       // Providers retry a callback answered 5xx (GOV.UK Notify does), not one answered 4xx: by
       // the time they do, the send in flight has its outcome (the gateway's timeout_ms is 10 s
       // by default).
-      metrics_.receipt_refused("early");
       auto r = answer(503, "early", "the send this receipt is for is not recorded yet; try again");
       r.headers.emplace_back("Retry-After", std::to_string(kEarlyRetryAfter.count()));
       co_return r;

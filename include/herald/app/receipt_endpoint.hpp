@@ -17,6 +17,7 @@
 namespace herald {
 
 class Dispatcher;
+enum class ReceiptResult;
 class Metrics;
 
 class ReceiptEndpoint : public HttpHandler {
@@ -55,7 +56,11 @@ class ReceiptEndpoint : public HttpHandler {
   boost::asio::awaitable<ServerResponse> handle_twilio(ServerRequest request);
   boost::asio::awaitable<ServerResponse> handle_sendgrid(ServerRequest request);
   boost::asio::awaitable<ServerResponse> apply(Receipt receipt);
+  /// Counts and logs a malformed receipt; malformed() also answers it (400).
+  void count_malformed(const ReceiptError& error);
   ServerResponse malformed(const ReceiptError& error);
+  /// Counts a receipt Redis refused (unknown, duplicate, early) in herald_receipts_refused_total.
+  void count(ReceiptResult result);
   /// `unauthenticated`, when given, rate-limits the log line. `limit`: the path's, in bytes.
   ServerResponse too_large(RepeatedFailure* unauthenticated = nullptr,
                            std::size_t limit = kMaxReceiptBytes);
