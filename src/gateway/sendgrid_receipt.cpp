@@ -21,6 +21,27 @@ std::string place(std::size_t index) {
   return "event " + std::to_string(index + 1) + ": ";
 }
 
+// A field that is a string, or "" (absent, null, another type).
+std::string_view string_field(const json::object& event, std::string_view name) {
+  const auto* value = event.if_contains(name);
+  return value && value->is_string() ? std::string_view(value->as_string()) : "";
+}
+
+// A `blocked` bounce is the receiving server refusing the email for now, and SendGrid's
+// classification of its answer says whose the problem is. The sender's (its content, its
+// reputation, its volume, a technical fault on the way): technical, sent again later without
+// using one of the day's contact attempts, and given up on after contact.max_days as for a
+// provider's failure. The mailbox's (full, unavailable, not there for now), or unclassified: a
+// failed contact attempt. The names are those of SendGrid's bounce and block classifications;
+// the API spells one "Technical Failure", the classification page "Technical".
+ReceiptStatus blocked_status(std::string_view classification) {
+  if (classification == "Content" || classification == "Reputation" ||
+      classification == "Frequency or Volume Too High" || classification == "Technical" ||
+      classification == "Technical Failure")
+    return ReceiptStatus::technical_failure;
+  return ReceiptStatus::temporary_failure;
+}
+
 }  // namespace
 
 std::string sendgrid_key_problem(std::string_view verification_key) {
@@ -82,16 +103,14 @@ std::variant<SendgridEvents, ReceiptError> sendgrid_receipts(std::string_view bo
     } else if (name == "bounce") {
       const auto* kind = event.if_contains("type");
       const bool blocked = kind && kind->is_string() && kind->as_string() == "blocked";
-      receipt.status =
-          blocked ? ReceiptStatus::temporary_failure : ReceiptStatus::permanent_failure;
+      receipt.status = blocked ? blocked_status(string_field(event, "bounce_classification"))
+                               : ReceiptStatus::permanent_failure;
     } else if (name == "dropped") {
       // SendGrid will not send to the address (it bounced, unsubscribed or reported spam before,
       // or is no address): permanent. Other reasons are the message's or the account's (its
       // spam checker, its plan's quota): technical, sent again later and given up on after
       // contact.max_days, as for a provider's own failure.
-      const auto* reason = event.if_contains("reason");
-      const std::string_view why =
-          reason && reason->is_string() ? std::string_view(reason->as_string()) : "";
+      const std::string_view why = string_field(event, "reason");
       receipt.status = why.empty() || why == "Bounced Address" || why == "Unsubscribed Address" ||
                                why == "Spam Reporting Address" || why == "Invalid"
                            ? ReceiptStatus::permanent_failure

@@ -91,6 +91,33 @@ TEST(SendgridReceipt, ADroppedEmailIsRefusedForGoodOnlyForTheAddress) {
     EXPECT_EQ(events.receipts[i].status, ReceiptStatus::technical_failure) << events.receipts[i].id;
 }
 
+// A block (the receiving server refusing the email for now) is a failed contact attempt when it
+// is the mailbox's, and a technical failure when SendGrid's classification says it is the
+// sender's: the citizen's attempts of the day are not spent on herald's reputation.
+TEST(SendgridReceipt, ABlockForTheSendersContentOrReputationIsNoContactAttempt) {
+  const auto events = events_of(R"json([
+    {"event":"bounce","type":"blocked","bounce_classification":"Mailbox Unavailable","notification_id":"evt-1:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Invalid Address","notification_id":"evt-2:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Unclassified","notification_id":"evt-3:email"},
+    {"event":"bounce","type":"blocked","notification_id":"evt-4:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":7,"notification_id":"evt-5:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Content","notification_id":"evt-6:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Reputation","notification_id":"evt-7:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Frequency or Volume Too High","notification_id":"evt-8:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Technical","notification_id":"evt-9:email"},
+    {"event":"bounce","type":"blocked","bounce_classification":"Technical Failure","notification_id":"evt-10:email"},
+    {"event":"bounce","type":"bounce","bounce_classification":"Reputation","notification_id":"evt-11:email"}
+  ])json");
+  ASSERT_EQ(events.receipts.size(), 11u);
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::temporary_failure) << events.receipts[i].id;
+  for (std::size_t i = 5; i < 10; ++i)
+    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::technical_failure) << events.receipts[i].id;
+  // A hard bounce puts the address on SendGrid's bounce list, whatever its cause: sent again, it
+  // would only be dropped as a "Bounced Address".
+  EXPECT_EQ(events.receipts[10].status, ReceiptStatus::permanent_failure);
+}
+
 // Whole seconds: a failure reported in the second a send fell due must not be taken for an
 // earlier send's (timed before the send under way was due), so `at` is the second's end.
 TEST(SendgridReceipt, AnEventsTimeIsTheEndOfItsSecond) {
