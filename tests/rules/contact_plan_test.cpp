@@ -323,6 +323,14 @@ INSTANTIATE_TEST_SUITE_P(
                   {"2026-11-23T12:30", "2026-11-23T16:10", "2026-11-23T19:50"},
                   "2026-11-23T19:51",
                   "2026-11-24T12:30"},
+        // CONTRACT.md section 5 to the letter: last failure + spacing outside that day's window
+        // means the next day's window start, also when it falls before the window opened (an
+        // attempt made under an earlier, wider window, before a reload).
+        RetryCase{"failure_before_the_window_waits_for_the_next_days_window",
+                  "Europe/London",
+                  {"2026-11-23T04:00"},
+                  "2026-11-23T04:01",
+                  "2026-11-24T09:00"},
         // Failures given out of order are sorted.
         RetryCase{"unsorted_failures",
                   "Europe/London",
@@ -330,6 +338,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "2026-11-23T12:41",
                   "2026-11-23T16:20"}),
     [](const ::testing::TestParamInfo<RetryCase>& info) { return std::string(info.param.name); });
+
+// Consent to contact at any hour makes the window the whole day. A failure at 20:00 plus the
+// 8-hour spacing is past that day's window, so by CONTRACT.md section 5 the next attempt is the
+// next day's window start: midnight.
+TEST(Retry, ContactAnytimeRetriesALateFailureAtTheNextDaysStart) {
+  auto p = policy("Europe/London");
+  p.contact_anytime = true;
+  const std::vector<Instant> failed{utc("2026-11-23T20:00")};
+  const auto d = plan_attempt(utc("2026-11-23T20:01"), p, failed);
+  EXPECT_EQ(d.action, PlanAction::defer) << d.reason;
+  EXPECT_EQ(at_text(d), format_rfc3339(utc("2026-11-24T00:00"))) << d.reason;
+}
 
 TEST(Retry, GiveUpReasonCountsAttemptsAndDays) {
   std::vector<Instant> failed{utc("2026-11-23T17:00"), utc("2026-11-24T17:00"),
