@@ -393,8 +393,10 @@ Config Loader::load(const YAML::Node& root) {
         } else if (name == "limits") {
           each_entry(value, path, {"max_event_bytes", "max_in_flight"},
                      [&](const std::string& key, const YAML::Node& v, const std::string& p) {
+                       // At least 1 KiB: below it every real event would be refused, and
+                       // `64` meant as 64 KiB would dead-letter the whole stream.
                        if (key == "max_event_bytes" &&
-                           read_size(v, p, config.limits.max_event_bytes, 64LL * 1024 * 1024))
+                           read_size(v, p, config.limits.max_event_bytes, 64LL * 1024 * 1024, 1024))
                          max_event_bytes_line_ = line_of(v);
                        if (key == "max_in_flight")
                          read_size(v, p, config.limits.max_in_flight, 100000);

@@ -208,8 +208,9 @@ class Loader {
     return value.has_value();
   }
 
-  bool read_size(const YAML::Node& node, const std::string& path, std::size_t& out, long long max) {
-    auto value = read_integer(node, path, 1, max);
+  bool read_size(const YAML::Node& node, const std::string& path, std::size_t& out, long long max,
+                 long long min = 1) {
+    auto value = read_integer(node, path, min, max);
     if (value) out = static_cast<std::size_t>(*value);
     return value.has_value();
   }
