@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "config_reader.hpp"
 #include "herald/config/redis_url.hpp"
 #include "herald/core/time_zones.hpp"
@@ -567,6 +569,11 @@ ConfigLoadResult load_config_from_string(const std::string& yaml, const std::fil
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
+  } catch (const YAML::DeepRecursion& e) {  // its own message reads "bad file"
+    int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
+    result.problems.push_back(
+        {file, "", line, "not valid YAML: nested deeper than yaml-cpp reads (2000 levels)"});
+    return result;
   } catch (const YAML::Exception& e) {
     int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
     result.problems.push_back({file, "", line, "not valid YAML: " + e.msg});

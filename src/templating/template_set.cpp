@@ -8,6 +8,7 @@
 #include <sstream>
 #include <system_error>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "compiled_text.hpp"
@@ -62,6 +63,10 @@ class TemplateParser {
     YAML::Node root;
     try {
       root = YAML::Load(source_);
+    } catch (const YAML::DeepRecursion& e) {  // its own message reads "bad file"
+      problem(e.mark.line < 0 ? 0 : e.mark.line + 1, "",
+              "not valid YAML: nested deeper than yaml-cpp reads (2000 levels)");
+      return;
     } catch (const YAML::Exception& e) {
       problem(e.mark.line < 0 ? 0 : e.mark.line + 1, "", "not valid YAML: " + e.msg);
       return;

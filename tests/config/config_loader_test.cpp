@@ -208,6 +208,18 @@ TEST(ConfigLoader, ReportsAYamlSyntaxErrorWithItsLine) {
   EXPECT_NE(result.problems[0].message.find("YAML"), std::string::npos);
 }
 
+// yaml-cpp stops at 2,000 levels of nesting and says "bad file", which sends the operator
+// looking at the file's permissions.
+TEST(ConfigLoader, SaysAFileNestedTooDeepIsNestedTooDeep) {
+  auto result = load_config_from_string(
+      "redis:\n  url: " + std::string(3000, '[') + std::string(3000, ']') + "\n", "h.yaml", "/etc");
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.problems.size(), 1u) << describe(result.problems);
+  EXPECT_EQ(result.problems[0].line, 2);
+  EXPECT_EQ(result.problems[0].message,
+            "not valid YAML: nested deeper than yaml-cpp reads (2000 levels)");
+}
+
 TEST(ConfigLoader, ReportsAFileThatIsNotUtf8WithItsLine) {
   // A sender name saved as Latin-1 ("Gw\xe2in" for "Gwâin") would go into every message as is.
   auto result = load_config_from_string(

@@ -386,6 +386,15 @@ TEST(TemplateSet, ReportsInvalidYamlWithItsLine) {
   EXPECT_GT(problems[0].line, 1);
 }
 
+TEST(TemplateSet, SaysATemplateNestedTooDeepIsNestedTooDeep) {
+  TemplateDir dir;
+  dir.write("update", "email:\n  en: " + std::string(3000, '[') + std::string(3000, ']') + "\n");
+  std::vector<ConfigProblem> problems;
+  TemplateSet::load(dir.path(), {rule("a", "update")}, kLanguages, problems);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].message, "not valid YAML: nested deeper than yaml-cpp reads (2000 levels)");
+}
+
 // A template saved as Latin-1 passed check-config, and its bytes reached the gateways as they
 // were: garbled text for the citizen, in a body that is not valid JSON.
 TEST(TemplateSet, ReportsAFileThatIsNotUtf8WithItsLine) {
