@@ -46,8 +46,14 @@ using namespace cli;
 std::optional<LoadedConfig> load(const std::string& path, std::ostream& err,
                                  bool with_gateways = false) {
   std::vector<ConfigProblem> problems;
-  auto loaded = load_config_and_templates(path, problems);
-  if (loaded && with_gateways) check_gateways(*loaded->config, problems);
+  std::optional<Config> partial;
+  auto loaded = load_config_and_templates(path, problems, &partial);
+  if (with_gateways) {
+    if (loaded)
+      check_gateways(*loaded->config, problems);
+    else if (partial)
+      check_gateways_of(*partial, problems);  // every problem at once
+  }
   if (!problems.empty()) {
     for (const auto& p : problems) err << to_string(p) << '\n';
     err << "herald: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")

@@ -1,5 +1,6 @@
 #include "herald/app/gateways.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "herald/gateway/file_gateway.hpp"
@@ -48,23 +49,41 @@ const HttpGateway* previous_http(const Gateways* previous, Channel channel) {
 
 }  // namespace
 
-void check_gateways(const Config& config, std::vector<ConfigProblem>& problems) {
-  for (const auto& [channel, gateway] : config.gateways) {
-    if (!gateway.event_webhook_key.empty()) {
-      // The loader checked its shape; a key OpenSSL cannot read would refuse every batch.
-      if (auto why = sendgrid_key_problem(gateway.event_webhook_key); !why.empty())
-        problems.push_back({config.source,
-                            "gateways." + std::string(to_string(channel)) + ".event_webhook_key", 0,
-                            "not a verification key SendGrid would give: " + why});
-    }
-    if (gateway.type != "file") continue;
-    try {
-      FileGateway outbox(gateway.directory);
-    } catch (const std::exception& e) {
+namespace {
+
+void check_gateway(const Config& config, Channel channel, const GatewayConfig& gateway,
+                   std::vector<ConfigProblem>& problems) {
+  if (!gateway.event_webhook_key.empty()) {
+    // The loader checked its shape; a key OpenSSL cannot read would refuse every batch.
+    if (auto why = sendgrid_key_problem(gateway.event_webhook_key); !why.empty())
       problems.push_back({config.source,
-                          "gateways." + std::string(to_string(channel)) + ".directory", 0,
-                          e.what()});
-    }
+                          "gateways." + std::string(to_string(channel)) + ".event_webhook_key", 0,
+                          "not a verification key SendGrid would give: " + why});
+  }
+  if (gateway.type != "file") return;
+  try {
+    FileGateway outbox(gateway.directory);
+  } catch (const std::exception& e) {
+    problems.push_back(
+        {config.source, "gateways." + std::string(to_string(channel)) + ".directory", 0, e.what()});
+  }
+}
+
+}  // namespace
+
+void check_gateways(const Config& config, std::vector<ConfigProblem>& problems) {
+  for (const auto& [channel, gateway] : config.gateways)
+    check_gateway(config, channel, gateway, problems);
+}
+
+void check_gateways_of(const Config& partial, std::vector<ConfigProblem>& problems) {
+  const std::vector<ConfigProblem> found = problems;
+  for (const auto& [channel, gateway] : partial.gateways) {
+    const std::string key = "gateways." + std::string(to_string(channel));
+    const bool has_own = std::any_of(found.begin(), found.end(), [&](const ConfigProblem& p) {
+      return p.key_path == "gateways" || p.key_path == key || p.key_path.starts_with(key + ".");
+    });
+    if (!has_own) check_gateway(partial, channel, gateway, problems);
   }
 }
 

@@ -52,20 +52,25 @@ void check_templates_of(const Config& partial, const std::vector<ConfigProblem>&
 }  // namespace
 
 std::optional<LoadedConfig> load_config_and_templates(const std::filesystem::path& file,
-                                                      std::vector<ConfigProblem>& problems) {
+                                                      std::vector<ConfigProblem>& problems,
+                                                      std::optional<Config>* partial) {
   const auto before = problems.size();
-  std::optional<Config> partial;
-  auto config = load_config_with_env(file, problems, ConfigScope::all, &partial);
+  std::optional<Config> read;
+  auto config = load_config_with_env(file, problems, ConfigScope::all, &read);
   if (!config) {
-    if (partial) {
+    if (read) {
       const std::vector<ConfigProblem> config_problems(problems.begin() + before, problems.end());
-      check_templates_of(*partial, config_problems, problems);
+      check_templates_of(*read, config_problems, problems);
+      if (partial) *partial = std::move(read);
     }
     return std::nullopt;
   }
   auto templates = TemplateSet::load(config->templates.dir, config->rules, kLanguages, problems,
                                      config->sms.max_fragments);
-  if (problems.size() != before || !templates) return std::nullopt;
+  if (problems.size() != before || !templates) {
+    if (partial) *partial = std::move(config);
+    return std::nullopt;
+  }
   return LoadedConfig{std::make_shared<const Config>(std::move(*config)), std::move(templates)};
 }
 

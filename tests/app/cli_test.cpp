@@ -184,6 +184,50 @@ TEST(Cli, AnOutboxThatCannotBeCreatedIsAProblemOfTheConfig) {
   std::filesystem::remove_all(dir);
 }
 
+// check-config says every problem at once: an outbox that cannot be created was said only once
+// the rest of the file had none, so fixing a config took one run per kind of problem. A gateway
+// with a problem of its own is not built (its settings cannot be trusted), so not checked.
+TEST(Cli, CheckConfigSaysAnOutboxProblemAlongsideTheOthers) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("herald-cli-all-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a-file") << "not a directory\n";
+  std::ofstream(dir / "all.yaml")
+      << "redis: { url: \"redis://127.0.0.1:1\" }\n"
+         "templates: { dir: " HERALD_SOURCE_DIR
+         "/config/templates }\n"
+         "limits: { max_event_bytes: 64 }\n"
+         "rules:\n"
+         "  - { status: application_received, template: application_received, channels: [email, "
+         "sms] }\n"
+         "gateways:\n"
+         "  email: { type: file, directory: a-file/email, max_in_flight: 0 }\n"
+         "  sms: { type: file, directory: a-file/sms }\n";
+  auto r = herald("check-config --config " + (dir / "all.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("limits.max_event_bytes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gateways.email.max_in_flight"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gateways.sms.directory"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("gateways.email.directory"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("herald: 3 problems in the configuration"), std::string::npos) << r.out;
+
+  // Only a template's problem: the config itself is whole, and its gateways are checked too.
+  std::filesystem::create_directories(dir / "templates");
+  std::ofstream(dir / "templates" / "application_received.yaml") << "email: [\n";
+  std::ofstream(dir / "templates-only.yaml")
+      << "redis: { url: \"redis://127.0.0.1:1\" }\n"
+         "templates: { dir: templates }\n"
+         "rules:\n"
+         "  - { status: application_received, template: application_received, channels: [sms] }\n"
+         "gateways:\n"
+         "  sms: { type: file, directory: a-file/sms }\n";
+  r = herald("check-config --config " + (dir / "templates-only.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("not valid YAML"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gateways.sms.directory"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
 // A SendGrid verification key of the right shape that is no key (a point off the curve) passed
 // check-config, and every batch of SendGrid's events would then have been refused as unsigned.
 TEST(Cli, ASendgridVerificationKeyThatIsNoKeyIsAProblemOfTheConfig) {

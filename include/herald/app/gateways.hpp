@@ -27,6 +27,10 @@ std::shared_ptr<Gateway> make_gateway(const GatewayConfig& config, HttpClient& h
 /// refuse the config (exit 2) rather than fail when the daemon starts.
 void check_gateways(const Config& config, std::vector<ConfigProblem>& problems);
 
+/// check_gateways for a config read with problems (those in `problems` so far): the gateways of
+/// the channels with no problem of their own, so that `check-config` says every problem at once.
+void check_gateways_of(const Config& partial, std::vector<ConfigProblem>& problems);
+
 /// One gateway per configured channel, each behind a ProtectedGateway: gateways with the same
 /// name share one GatewayGuard (rate limit and circuit breaker). `observer` (metrics) may be
 /// null and must outlive the gateways. On a reload, `previous` are the gateways in use: a guard

@@ -30,8 +30,10 @@ std::optional<Config> load_config_with_env(const std::filesystem::path& file,
 /// nullopt, with every problem appended, when anything is wrong. With problems in the config,
 /// the templates are still checked as far as it names them (templates.dir when that has no
 /// problem; the rules' template names that are plain names), so that every problem is said at
-/// once.
+/// once. With problems, what of the config could be read goes to `partial` when given (all of
+/// it when only the templates have problems).
 std::optional<LoadedConfig> load_config_and_templates(const std::filesystem::path& file,
-                                                      std::vector<ConfigProblem>& problems);
+                                                      std::vector<ConfigProblem>& problems,
+                                                      std::optional<Config>* partial = nullptr);
 
 }  // namespace herald
