@@ -77,10 +77,11 @@ void check_gateways(const Config& config, std::vector<ConfigProblem>& problems) 
 }
 
 void check_gateways_of(const Config& partial, std::vector<ConfigProblem>& problems) {
-  const std::vector<ConfigProblem> found = problems;
+  const std::size_t found = problems.size();  // what check_gateway adds is not looked at
   for (const auto& [channel, gateway] : partial.gateways) {
     const std::string key = "gateways." + std::string(to_string(channel));
-    const bool has_own = std::any_of(found.begin(), found.end(), [&](const ConfigProblem& p) {
+    const auto end = problems.begin() + static_cast<std::ptrdiff_t>(found);
+    const bool has_own = std::any_of(problems.begin(), end, [&](const ConfigProblem& p) {
       return p.key_path == "gateways" || p.key_path == key || p.key_path.starts_with(key + ".");
     });
     if (!has_own) check_gateway(partial, channel, gateway, problems);
