@@ -50,6 +50,13 @@ SendgridEvents events_of(std::string_view body) {
   return std::get<SendgridEvents>(result);
 }
 
+// Receipts [from, to) of a batch are each read as `status`.
+void expect_status(const SendgridEvents& events, std::size_t from, std::size_t to,
+                   ReceiptStatus status) {
+  for (std::size_t i = from; i < to; ++i)
+    EXPECT_EQ(events.receipts[i].status, status) << events.receipts[i].id;
+}
+
 Instant at_end_of(std::int64_t seconds) {
   return Instant{std::chrono::seconds{seconds}} + std::chrono::milliseconds{999};
 }
@@ -85,10 +92,8 @@ TEST(SendgridReceipt, ADroppedEmailIsRefusedForGoodOnlyForTheAddress) {
     {"event":"dropped","reason":"Recipient List over Package Quota","notification_id":"evt-7:email"}
   ])json");
   ASSERT_EQ(events.receipts.size(), 7u);
-  for (std::size_t i = 0; i < 5; ++i)
-    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::permanent_failure) << events.receipts[i].id;
-  for (std::size_t i = 5; i < 7; ++i)
-    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::technical_failure) << events.receipts[i].id;
+  expect_status(events, 0, 5, ReceiptStatus::permanent_failure);
+  expect_status(events, 5, 7, ReceiptStatus::technical_failure);
 }
 
 // A block (the receiving server refusing the email for now) is a failed contact attempt when it
@@ -109,10 +114,8 @@ TEST(SendgridReceipt, ABlockForTheSendersContentOrReputationIsNoContactAttempt) 
     {"event":"bounce","type":"bounce","bounce_classification":"Reputation","notification_id":"evt-11:email"}
   ])json");
   ASSERT_EQ(events.receipts.size(), 11u);
-  for (std::size_t i = 0; i < 5; ++i)
-    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::temporary_failure) << events.receipts[i].id;
-  for (std::size_t i = 5; i < 10; ++i)
-    EXPECT_EQ(events.receipts[i].status, ReceiptStatus::technical_failure) << events.receipts[i].id;
+  expect_status(events, 0, 5, ReceiptStatus::temporary_failure);
+  expect_status(events, 5, 10, ReceiptStatus::technical_failure);
   // A hard bounce puts the address on SendGrid's bounce list, whatever its cause: sent again, it
   // would only be dropped as a "Bounced Address".
   EXPECT_EQ(events.receipts[10].status, ReceiptStatus::permanent_failure);
